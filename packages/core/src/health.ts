@@ -1,0 +1,25 @@
+import type { HealthStatus } from './backend.js';
+
+/**
+ * Runs `probe`, times it, and turns the outcome into a {@link HealthStatus}.
+ * Never throws: a rejected probe gives `healthy: false` with its message.
+ * @param probe - resolves the `details` to report (or nothing).
+ */
+export async function probeHealth(
+  backendType: string,
+  probe: () => Promise<Record<string, unknown> | undefined> | Record<string, unknown> | undefined,
+): Promise<HealthStatus> {
+  const started = performance.now();
+  try {
+    const details = (await probe()) ?? {};
+    return { healthy: true, latencyMs: performance.now() - started, backendType, details };
+  } catch (error) {
+    return {
+      healthy: false,
+      latencyMs: performance.now() - started,
+      backendType,
+      details: {},
+      error: error instanceof Error ? error.message : String(error),
+    };
+  }
+}

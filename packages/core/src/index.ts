@@ -1,0 +1,66 @@
+export type { BaseBackend, HealthStatus } from './backend.js';
+export {
+  type AcquireLockOptions,
+  type BackendWith,
+  type Batch,
+  type BatchEntry,
+  CAPABILITY_NAMES,
+  type CapabilityMap,
+  type CapabilityName,
+  type Clearable,
+  type KeyIterable,
+  type Lock,
+  type Lockable,
+  type TimeoutConfigurable,
+  type TimeoutOperation,
+  type TTLInspectable,
+} from './capabilities.js';
+export {
+  hasCapability,
+  isBatch,
+  isClearable,
+  isKeyIterable,
+  isLockable,
+  isTimeoutConfigurable,
+  isTtlInspectable,
+  requireCapability,
+} from './capability-guards.js';
+export {
+  BackendError,
+  BackendErrorCode,
+  type BackendErrorOptions,
+  BackendErrorType,
+  CapabilityNotAvailableError,
+  closedError,
+  isBackendError,
+  KEY_DISPLAY_LENGTH,
+  timeoutError,
+} from './errors.js';
+export { probeHealth } from './health.js';
+export { InProcessLockTable, type LockGrant } from './in-process-lock-table.js';
+export { createLockHandle, createLockToken, type LockHandleOptions } from './lock-handle.js';
+export {
+  OperationTimeouts,
+  raceWithTimeout,
+  type TimeoutDefaults,
+} from './operation-timeouts.js';
+export { type RetryUntilOptions, retryUntil } from './retry-until.js';
+export {
+  type ErrorClassification,
+  SYSTEM_ERROR_CLASSIFICATIONS,
+  systemErrorCode,
+  toBackendError,
+} from './system-errors.js';
+export {
+  assertValidKey,
+  assertValidKeys,
+  assertValidValue,
+  copyBytes,
+  MAX_KEY_BYTES,
+  MAX_TTL_MS,
+  type NormalizedBatchEntry,
+  normalizeBatchEntries,
+  normalizeRequiredTtl,
+  normalizeTtl,
+  normalizeWaitMs,
+} from './validation.js';
