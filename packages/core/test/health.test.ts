@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { probeHealth } from '../src/index.js';
+
+describe('probeHealth', () => {
+  it('reports a healthy probe with its details and latency', async () => {
+    const status = await probeHealth('memory', async () => ({ entries: 3 }));
+    expect(status.healthy).toBe(true);
+    expect(status.backendType).toBe('memory');
+    expect(status.details).toEqual({ entries: 3 });
+    expect(Number.isFinite(status.latencyMs) && status.latencyMs >= 0).toBe(true);
+    expect(status.error).toBeUndefined();
+  });
+
+  it('turns a failing probe into healthy:false without throwing', async () => {
+    const status = await probeHealth('redis', () => {
+      throw new Error('connection refused');
+    });
+    expect(status).toMatchObject({
+      healthy: false,
+      backendType: 'redis',
+      error: 'connection refused',
+    });
+  });
+});
