@@ -38,6 +38,11 @@ export {
 } from './errors.js';
 export { probeHealth } from './health.js';
 export { InProcessLockTable, type LockGrant } from './in-process-lock-table.js';
+export type {
+  InvalidationBus,
+  InvalidationHandlers,
+  InvalidationMessage,
+} from './invalidation.js';
 export { createLockHandle, createLockToken, type LockHandleOptions } from './lock-handle.js';
 export {
   OperationTimeouts,
