@@ -16,7 +16,9 @@ for (const name of readdirSync('packages').sort()) {
   passed += report.numPassedTests;
   failed += report.numFailedTests;
   skipped += skip;
-  rows.push(`  ${name}: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${skip} skipped`);
+  rows.push(
+    `  ${name}: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${skip} skipped`,
+  );
 }
 console.log(`\nTest summary by package:\n${rows.join('\n')}`);
 console.log(`Tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
