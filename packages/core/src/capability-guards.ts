@@ -17,7 +17,8 @@ function hasMethods(value: unknown, names: readonly string[]): boolean {
   return names.every((name) => typeof record[name] === 'function');
 }
 
-const METHODS: Record<CapabilityName, readonly string[]> = {
+/** The methods each capability consists of; a backend offers a capability when it has them all. */
+export const CAPABILITY_METHODS: Readonly<Record<CapabilityName, readonly string[]>> = {
   ttl: ['getTtl', 'refreshTtl'],
   lock: ['acquireLock'],
   timeout: ['withTimeout'],
@@ -31,7 +32,7 @@ export function hasCapability<C extends CapabilityName>(
   backend: BaseBackend,
   capability: C,
 ): backend is BaseBackend & CapabilityMap[C] {
-  return hasMethods(backend, METHODS[capability]);
+  return hasMethods(backend, CAPABILITY_METHODS[capability]);
 }
 
 /** True when `backend` offers {@link TTLInspectable}. */

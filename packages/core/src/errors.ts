@@ -51,6 +51,10 @@ export const BackendErrorCode = {
   NO_SPACE: 'NO_SPACE',
   /** The store or its files are read-only or not accessible. */
   ACCESS_DENIED: 'ACCESS_DENIED',
+  /** A file-system path is unusable (a file where a directory is expected, too long, a symlink loop). */
+  INVALID_PATH: 'INVALID_PATH',
+  /** A lock could not be had within the time allowed. */
+  LOCK_TIMEOUT: 'LOCK_TIMEOUT',
   /** The backend does not offer the requested capability. */
   CAPABILITY_NOT_AVAILABLE: 'CAPABILITY_NOT_AVAILABLE',
   /** A failure that could not be classified. */

@@ -16,6 +16,7 @@ export {
   type TTLInspectable,
 } from './capabilities.js';
 export {
+  CAPABILITY_METHODS,
   hasCapability,
   isBatch,
   isClearable,
@@ -47,6 +48,7 @@ export { createLockHandle, createLockToken, type LockHandleOptions } from './loc
 export {
   OperationTimeouts,
   raceWithTimeout,
+  TIMEOUT_OPERATIONS,
   type TimeoutDefaults,
 } from './operation-timeouts.js';
 export { type RetryUntilOptions, retryUntil } from './retry-until.js';
@@ -64,7 +66,9 @@ export {
   MAX_KEY_BYTES,
   MAX_TTL_MS,
   type NormalizedBatchEntry,
+  type NormalizedLockOptions,
   normalizeBatchEntries,
+  normalizeLockOptions,
   normalizeRequiredTtl,
   normalizeTtl,
   normalizeWaitMs,

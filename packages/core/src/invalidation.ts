@@ -14,7 +14,10 @@ export interface InvalidationMessage {
 
 /** Callbacks an {@link InvalidationBus} subscriber provides. */
 export interface InvalidationHandlers {
-  /** Called for every message received (including the subscriber's own; filter by `origin`). */
+  /**
+   * Called for every message received (including the subscriber's own; filter
+   * by `origin`). A bus may await what it returns (a promise) before delivering the next.
+   */
   onMessage(message: InvalidationMessage): void;
   /**
    * Called after the bus reconnected: messages may have been missed in

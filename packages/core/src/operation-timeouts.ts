@@ -7,7 +7,8 @@ type Limits = ReadonlyMap<TimeoutOperation, number>;
 /** Default time limits per operation kind, in ms. `'*'` applies to every operation. */
 export type TimeoutDefaults = Partial<Record<TimeoutOperation, number>>;
 
-const OPERATIONS: ReadonlySet<string> = new Set<TimeoutOperation>([
+/** Every {@link TimeoutOperation}, including `'*'`. */
+export const TIMEOUT_OPERATIONS: ReadonlySet<string> = new Set<TimeoutOperation>([
   'get',
   'set',
   'delete',
@@ -27,11 +28,11 @@ const OPERATIONS: ReadonlySet<string> = new Set<TimeoutOperation>([
 ]);
 
 function assertTimeout(operation: unknown, timeoutMs: unknown, where: string): void {
-  if (typeof operation !== 'string' || !OPERATIONS.has(operation)) {
+  if (typeof operation !== 'string' || !TIMEOUT_OPERATIONS.has(operation)) {
     throw new BackendError({
       type: BackendErrorType.PERMANENT,
       code: BackendErrorCode.INVALID_ARGUMENT,
-      message: `unknown operation ${JSON.stringify(operation)}; expected one of ${[...OPERATIONS].join(', ')}`,
+      message: `unknown operation ${JSON.stringify(operation)}; expected one of ${[...TIMEOUT_OPERATIONS].join(', ')}`,
       operation: where,
     });
   }

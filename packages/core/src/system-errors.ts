@@ -57,6 +57,26 @@ export const SYSTEM_ERROR_CLASSIFICATIONS: Readonly<Record<string, ErrorClassifi
     code: BackendErrorCode.NO_SPACE,
     hint: 'disk quota exceeded',
   },
+  ENOTDIR: {
+    type: BackendErrorType.PERMANENT,
+    code: BackendErrorCode.INVALID_PATH,
+    hint: 'a path component is a file, not a directory',
+  },
+  EISDIR: {
+    type: BackendErrorType.PERMANENT,
+    code: BackendErrorCode.INVALID_PATH,
+    hint: 'a directory is where a file is expected',
+  },
+  ENAMETOOLONG: {
+    type: BackendErrorType.PERMANENT,
+    code: BackendErrorCode.INVALID_PATH,
+    hint: 'path name too long',
+  },
+  ELOOP: {
+    type: BackendErrorType.PERMANENT,
+    code: BackendErrorCode.INVALID_PATH,
+    hint: 'too many symbolic links, or a symbolic link where none is allowed',
+  },
   EIO: {
     type: BackendErrorType.PERMANENT,
     code: 'IO_ERROR',

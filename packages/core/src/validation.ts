@@ -1,4 +1,4 @@
-import type { BatchEntry } from './capabilities.js';
+import type { AcquireLockOptions, BatchEntry } from './capabilities.js';
 import { BackendError, BackendErrorCode, BackendErrorType } from './errors.js';
 
 /** Longest key, in UTF-8 bytes. */
@@ -187,7 +187,44 @@ export function normalizeBatchEntries(
   return [...byKey.values()];
 }
 
-/** A copy of `bytes` as a `Buffer` that shares no memory with the input. */
+/**
+ * A copy of `bytes` as a `Buffer` that shares no memory with the input.
+ * Small copies come from Node's shared Buffer pool (`Buffer.allocUnsafe`),
+ * which is several times faster than `Buffer.from` for short values; use it
+ * for values handed to callers, not for long-lived storage (a pooled slice
+ * keeps its whole pool slab alive).
+ */
 export function copyBytes(bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes);
+  const copy = Buffer.allocUnsafe(bytes.byteLength);
+  copy.set(bytes);
+  return copy;
+}
+
+/** Lock options after validation: whole ms. */
+export interface NormalizedLockOptions {
+  /** How long the lock lives, in whole ms (> 0). */
+  ttlMs: number;
+  /** How long to keep trying, in whole ms (>= 0). */
+  waitMs: number;
+}
+
+/**
+ * Validates the options of `acquireLock`: an object with `ttlMs` (finite,
+ * > 0; else `INVALID_TTL`) and optional `waitMs` (finite, >= 0; else
+ * `INVALID_ARGUMENT`). A non-object throws `INVALID_ARGUMENT`.
+ */
+export function normalizeLockOptions(options: unknown, key: string): NormalizedLockOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw invalid(
+      BackendErrorCode.INVALID_ARGUMENT,
+      `options must be { ttlMs, waitMs? }, got ${describe(options)}`,
+      'acquireLock',
+      key,
+    );
+  }
+  const { ttlMs, waitMs } = options as AcquireLockOptions;
+  return {
+    ttlMs: normalizeRequiredTtl(ttlMs, 'acquireLock', key),
+    waitMs: normalizeWaitMs(waitMs, 'acquireLock', key),
+  };
 }

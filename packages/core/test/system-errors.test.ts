@@ -16,6 +16,8 @@ describe('toBackendError', () => {
     ['EROFS', 'PERMANENT', 'ACCESS_DENIED'],
     ['ENOSPC', 'PERMANENT', 'NO_SPACE'],
     ['EIO', 'PERMANENT', 'IO_ERROR'],
+    ['ENOTDIR', 'PERMANENT', 'INVALID_PATH'],
+    ['ELOOP', 'PERMANENT', 'INVALID_PATH'],
   ])('classifies %s as %s %s and keeps the cause', (code, type, backendCode) => {
     const cause = systemError(code);
     const error = toBackendError(cause, 'set', 'k');

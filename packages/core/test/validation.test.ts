@@ -7,6 +7,7 @@ import {
   copyBytes,
   MAX_TTL_MS,
   normalizeBatchEntries,
+  normalizeLockOptions,
   normalizeRequiredTtl,
   normalizeTtl,
   normalizeWaitMs,
@@ -172,5 +173,18 @@ describe('copyBytes', () => {
     expect([...copy]).toEqual([1, 2, 3]);
     copy[1] = 7;
     expect([...input]).toEqual([9, 2, 3]);
+  });
+});
+
+describe('normalizeLockOptions', () => {
+  it('validates ttlMs and waitMs, rounding up', () => {
+    expect(normalizeLockOptions({ ttlMs: 10.5 }, 'k')).toEqual({ ttlMs: 11, waitMs: 0 });
+    expect(normalizeLockOptions({ ttlMs: 1, waitMs: 2.2 }, 'k')).toEqual({ ttlMs: 1, waitMs: 3 });
+    expect(codeOf(() => normalizeLockOptions({ ttlMs: 0 }, 'k'))).toBe('INVALID_TTL');
+    expect(codeOf(() => normalizeLockOptions({ ttlMs: 1, waitMs: -1 }, 'k'))).toBe(
+      'INVALID_ARGUMENT',
+    );
+    expect(codeOf(() => normalizeLockOptions(undefined, 'k'))).toBe('INVALID_ARGUMENT');
+    expect(codeOf(() => normalizeLockOptions(5, 'k'))).toBe('INVALID_ARGUMENT');
   });
 });
