@@ -1,4 +1,4 @@
-import type { BaseBackend, BackendErrorType, CapabilityName } from '@cachestack/core';
+import type { BackendErrorType, BaseBackend, CapabilityName } from '@cachestack/core';
 
 /** What the kit passes to {@link ConformanceOptions.create}. */
 export interface CreateContext {
@@ -31,6 +31,13 @@ export interface ConformanceFaults {
   slowDown?: (delayMs: number) => Promise<void>;
   /** Undoes {@link ConformanceFaults.slowDown}. */
   restoreSpeed?: () => Promise<void>;
+  /**
+   * How long, in ms, an operation may take to fail while the store is
+   * unavailable, and how long the same instance may take to recover after
+   * {@link ConformanceFaults.makeAvailable}.
+   * @default 5000
+   */
+  boundMs?: number;
 }
 
 /** Options for {@link describeBackendConformance}. */
@@ -59,6 +66,12 @@ export interface ConformanceOptions<B extends BaseBackend = BaseBackend> {
   timingSlackMs?: number;
   /** Fault injection hooks. */
   faults?: ConformanceFaults;
+  /**
+   * Runs only the groups with these names (see `conformanceGroups`); the
+   * other groups are registered as skipped, with the reason in their name.
+   * @default every group
+   */
+  groups?: readonly string[];
   /** Runs after each test, after every backend the test created was closed. */
   cleanup?: () => Promise<void>;
 }

@@ -1,0 +1,174 @@
+import { check, describeValue, expectBytes, utf8 } from '../assertions.js';
+import type { ConformanceGroup } from '../conformance-case.js';
+import { SHORT_TTL_MS, waitPastExpiry } from '../timing.js';
+
+/** Section A/C/D for getMany, setMany and deleteMany (capability 'batch'). */
+export const batchGroup: ConformanceGroup = {
+  name: 'batch',
+  capability: 'batch',
+  description:
+    'getMany keeps order and misses; setMany honours per-entry ttls; deleteMany counts; validation first',
+  cases: [
+    {
+      name: "the backend implements the claimed 'batch' capability (getMany, setMany, deleteMany)",
+      run: async (h) => {
+        await h.createWith('batch');
+      },
+    },
+    {
+      name: 'getMany returns values in key order with undefined for misses (empty value is a hit)',
+      run: async (h) => {
+        const backend = await h.createWith('batch');
+        await backend.set('a', utf8('A'));
+        await backend.set('c', utf8('C'));
+        await backend.set('empty', new Uint8Array(0));
+        const values = await backend.getMany(['c', 'missing', 'a', 'empty', 'a']);
+        check(
+          Array.isArray(values) && values.length === 5,
+          'getMany must resolve one entry per key',
+          `got ${describeValue(values)}`,
+        );
+        expectBytes(values[0], utf8('C'), 'getMany[0] must be the value of the first key');
+        check(
+          values[1] === undefined,
+          'getMany must give undefined for a miss',
+          `got ${describeValue(values[1])}`,
+        );
+        expectBytes(values[2], utf8('A'), 'getMany[2] must be the value of the third key');
+        expectBytes(values[3], new Uint8Array(0), 'getMany must return an empty value as a hit');
+        expectBytes(values[4], utf8('A'), 'getMany must answer a repeated key again');
+      },
+    },
+    {
+      name: 'empty arrays are fine: getMany([]) is [], setMany([]) resolves, deleteMany([]) is 0',
+      run: async (h) => {
+        const backend = await h.createWith('batch');
+        const values = await backend.getMany([]);
+        check(
+          Array.isArray(values) && values.length === 0,
+          'getMany([]) must resolve []',
+          `got ${describeValue(values)}`,
+        );
+        await backend.setMany([]);
+        const count = await backend.deleteMany([]);
+        check(count === 0, 'deleteMany([]) must resolve 0', `got ${describeValue(count)}`);
+      },
+    },
+    {
+      name: 'setMany stores every entry; a repeated key keeps the later entry',
+      run: async (h) => {
+        const backend = await h.createWith('batch');
+        await backend.setMany([
+          { key: 'a', value: utf8('A') },
+          { key: 'b', value: utf8('B') },
+          { key: 'a', value: utf8('A2') },
+        ]);
+        expectBytes(
+          await backend.get('a'),
+          utf8('A2'),
+          'setMany with a repeated key must keep the later entry',
+        );
+        expectBytes(await backend.get('b'), utf8('B'), 'setMany must store every entry');
+      },
+    },
+    {
+      name: 'setMany honours per-entry ttls and getMany hides expired entries',
+      run: async (h) => {
+        const backend = await h.createWith('batch');
+        const started = performance.now();
+        await backend.setMany([
+          { key: 'short', value: utf8('S'), ttlMs: SHORT_TTL_MS },
+          { key: 'forever', value: utf8('F') },
+          { key: 'long', value: utf8('L'), ttlMs: 60_000 },
+        ]);
+        await waitPastExpiry(started, SHORT_TTL_MS, h.slackMs);
+        const [short, forever, long] = await backend.getMany(['short', 'forever', 'long']);
+        check(
+          short === undefined,
+          'getMany must not return an expired entry',
+          `got ${describeValue(short)}`,
+        );
+        expectBytes(forever, utf8('F'), 'a setMany entry without ttl must not expire');
+        expectBytes(long, utf8('L'), "each setMany entry's ttl is its own");
+        check(
+          (await backend.exists('short')) === false,
+          'a setMany entry must expire after its ttl',
+          'exists is true',
+        );
+      },
+    },
+    {
+      name: 'deleteMany resolves how many keys existed and removes them',
+      run: async (h) => {
+        const backend = await h.createWith('batch');
+        await backend.setMany([
+          { key: 'a', value: utf8('A') },
+          { key: 'b', value: utf8('B') },
+          { key: 'keep', value: utf8('K') },
+        ]);
+        const count = await backend.deleteMany(['a', 'missing', 'b']);
+        check(
+          count === 2,
+          'deleteMany must count only keys that existed',
+          `got ${describeValue(count)}, expected 2`,
+        );
+        const [a, b, keep] = await backend.getMany(['a', 'b', 'keep']);
+        check(
+          a === undefined && b === undefined,
+          'deleteMany must remove every listed key',
+          'a key survived',
+        );
+        expectBytes(keep, utf8('K'), 'deleteMany must not remove unlisted keys');
+      },
+    },
+    {
+      name: 'a bad key in setMany or deleteMany changes nothing (every key validated first)',
+      run: async (h) => {
+        const backend = await h.createWith('batch');
+        await backend.set('a', utf8('old'));
+        await backend
+          .setMany([
+            { key: 'a', value: utf8('new') },
+            { key: '', value: utf8('x') },
+          ])
+          .catch(() => undefined);
+        expectBytes(
+          await backend.get('a'),
+          utf8('old'),
+          'a setMany rejected for one bad key must not write the good ones',
+        );
+        await backend
+          .setMany([
+            { key: 'fresh', value: utf8('x') },
+            { key: 'a'.repeat(1025), value: utf8('x') },
+          ])
+          .catch(() => undefined);
+        check(
+          (await backend.get('fresh')) === undefined,
+          'a rejected setMany must not store any entry',
+          'an entry was stored',
+        );
+        await backend.deleteMany(['a', '\uD800']).catch(() => undefined);
+        expectBytes(
+          await backend.get('a'),
+          utf8('old'),
+          'a deleteMany rejected for one bad key must delete nothing',
+        );
+      },
+    },
+    {
+      name: 'values are copied in and out of batch calls (no aliasing)',
+      run: async (h) => {
+        const backend = await h.createWith('batch');
+        const input = utf8('original');
+        await backend.setMany([{ key: 'k', value: input }]);
+        input.fill(0x21);
+        const [first] = await backend.getMany(['k']);
+        expectBytes(first, utf8('original'), 'setMany must store a copy of the input');
+        first?.fill(0x21);
+        const [second] = await backend.getMany(['k']);
+        expectBytes(second, utf8('original'), 'a value returned by getMany must not alias storage');
+      },
+    },
+  ],
+};

@@ -1,0 +1,318 @@
+import { check, describeValue } from '../assertions.js';
+import type { ConformanceGroup } from '../conformance-case.js';
+import {
+  LONG_LOCK_MS,
+  mustAcquire,
+  mustNotAcquire,
+  SHORT_LOCK_MS,
+  tokenBits,
+  waitForLockExpiry,
+} from './lock-helpers.js';
+import { lockWaitingCases } from './lock-waiting-cases.js';
+
+/** Section G: token locks (capability 'lock'). */
+export const locksGroup: ConformanceGroup = {
+  name: 'locks',
+  capability: 'lock',
+  description: 'exclusive, expiring, token-checked locks apart from data keys',
+  cases: [
+    {
+      name: "the backend implements the claimed 'lock' capability (acquireLock)",
+      run: async (h) => {
+        await h.createWith('lock');
+      },
+    },
+    {
+      name: 'a free key is acquired; a second acquire with waitMs 0 gets nothing; after release it succeeds',
+      run: async (h) => {
+        const backend = await h.createWith('lock');
+        const lock = await mustAcquire(
+          backend,
+          'job',
+          LONG_LOCK_MS,
+          'a free lock must be acquired',
+        );
+        check(
+          lock.key === 'job',
+          'lock.key must be the key that was locked',
+          `got ${describeValue(lock.key)}`,
+        );
+        check(
+          typeof lock.release === 'function' && typeof lock.extend === 'function',
+          'a Lock must have release() and extend()',
+          'one is missing',
+        );
+        await mustNotAcquire(backend, 'job', 'a held lock must not be acquired again');
+        check(
+          (await lock.release()) === true,
+          'release by the holder must resolve true',
+          'it resolved false',
+        );
+        const next = await mustAcquire(
+          backend,
+          'job',
+          LONG_LOCK_MS,
+          'a released lock must be acquirable again',
+        );
+        await next.release();
+      },
+    },
+    {
+      name: 'acquireLock without waitMs makes one try and resolves undefined promptly',
+      run: async (h) => {
+        const backend = await h.createWith('lock');
+        const lock = await mustAcquire(
+          backend,
+          'job',
+          LONG_LOCK_MS,
+          'a free lock must be acquired',
+        );
+        const started = performance.now();
+        const second = await backend.acquireLock('job', { ttlMs: 1000 });
+        const elapsed = performance.now() - started;
+        check(second === undefined, 'a held lock must not be acquired again', 'it was');
+        check(
+          elapsed < 1000 + h.slackMs,
+          'waitMs defaults to 0 (one try)',
+          `the call took ${Math.round(elapsed)} ms`,
+        );
+        await lock.release();
+      },
+    },
+    {
+      name: 'locks on different keys are independent',
+      run: async (h) => {
+        const backend = await h.createWith('lock');
+        const a = await mustAcquire(backend, 'a', LONG_LOCK_MS, 'lock a must be acquired');
+        const b = await mustAcquire(
+          backend,
+          'b',
+          LONG_LOCK_MS,
+          'holding lock a must not block lock b',
+        );
+        await a.release();
+        await b.release();
+      },
+    },
+    {
+      name: 'tokens have at least 128 random bits and are unique',
+      run: async (h) => {
+        const backend = await h.createWith('lock');
+        const tokens = new Set<string>();
+        for (let i = 0; i < 40; i++) {
+          const lock = await mustAcquire(
+            backend,
+            i % 2 === 0 ? 'same' : `key-${i}`,
+            LONG_LOCK_MS,
+            'a free lock must be acquired',
+          );
+          check(
+            typeof lock.token === 'string',
+            'lock.token must be a string',
+            `got ${describeValue(lock.token)}`,
+          );
+          check(
+            tokenBits(lock.token) >= 128,
+            'lock tokens must carry at least 128 bits from a CSPRNG',
+            `token ${describeValue(lock.token)} has about ${tokenBits(lock.token)} bits`,
+          );
+          check(
+            !tokens.has(lock.token),
+            'every acquisition must get a unique token',
+            `token ${lock.token} repeated`,
+          );
+          tokens.add(lock.token);
+          await lock.release();
+        }
+      },
+    },
+    {
+      name: 'a lock expires by itself after ttlMs',
+      run: async (h) => {
+        const backend = await h.createWith('lock');
+        const started = performance.now();
+        await mustAcquire(backend, 'job', SHORT_LOCK_MS, 'a free lock must be acquired');
+        await waitForLockExpiry(started, h);
+        const next = await mustAcquire(
+          backend,
+          'job',
+          LONG_LOCK_MS,
+          'a lock must expire by itself after ttlMs (a crashed holder frees it)',
+        );
+        await next.release();
+      },
+    },
+    {
+      name: 'a stale handle cannot release or extend the lock of the new owner',
+      run: async (h) => {
+        const backend = await h.createWith('lock');
+        const started = performance.now();
+        const stale = await mustAcquire(
+          backend,
+          'job',
+          SHORT_LOCK_MS,
+          'a free lock must be acquired',
+        );
+        await waitForLockExpiry(started, h);
+        const owner = await mustAcquire(
+          backend,
+          'job',
+          LONG_LOCK_MS,
+          'an expired lock must be acquirable',
+        );
+        check(
+          (await stale.extend(LONG_LOCK_MS)) === false,
+          'extend by a stale handle must resolve false',
+          'it resolved true',
+        );
+        check(
+          (await stale.release()) === false,
+          'release by a stale handle must resolve false (token compare-and-delete)',
+          'it resolved true',
+        );
+        await mustNotAcquire(backend, 'job', 'a stale release must not free the new owner');
+        check(
+          (await owner.release()) === true,
+          'the new owner must still be able to release',
+          'it resolved false',
+        );
+      },
+    },
+    {
+      name: 'releasing twice: the second release resolves false',
+      run: async (h) => {
+        const backend = await h.createWith('lock');
+        const lock = await mustAcquire(
+          backend,
+          'job',
+          LONG_LOCK_MS,
+          'a free lock must be acquired',
+        );
+        check(
+          (await lock.release()) === true,
+          'the first release must resolve true',
+          'it resolved false',
+        );
+        check(
+          (await lock.release()) === false,
+          'a second release must resolve false',
+          'it resolved true',
+        );
+      },
+    },
+    {
+      name: 'extend while owned resolves true and keeps the lock past its first ttl',
+      run: async (h) => {
+        const backend = await h.createWith('lock');
+        const started = performance.now();
+        const lock = await mustAcquire(
+          backend,
+          'job',
+          SHORT_LOCK_MS,
+          'a free lock must be acquired',
+        );
+        check(
+          (await lock.extend(LONG_LOCK_MS)) === true,
+          'extend by the holder must resolve true',
+          'it resolved false',
+        );
+        await waitForLockExpiry(started, h);
+        await mustNotAcquire(backend, 'job', 'an extended lock must outlive its first ttl');
+        check(
+          (await lock.release()) === true,
+          'release of an extended lock must resolve true',
+          'it resolved false',
+        );
+      },
+    },
+    {
+      name: 'extend after expiry resolves false even though the key is free, and does not take it',
+      run: async (h) => {
+        const backend = await h.createWith('lock');
+        const started = performance.now();
+        const lock = await mustAcquire(
+          backend,
+          'job',
+          SHORT_LOCK_MS,
+          'a free lock must be acquired',
+        );
+        await waitForLockExpiry(started, h);
+        check(
+          (await lock.extend(LONG_LOCK_MS)) === false,
+          'extend of an expired lock must resolve false',
+          'it resolved true',
+        );
+        const next = await mustAcquire(
+          backend,
+          'job',
+          LONG_LOCK_MS,
+          'a failed extend must not re-take the lock',
+        );
+        await next.release();
+      },
+    },
+    {
+      name: 'extend after release resolves false',
+      run: async (h) => {
+        const backend = await h.createWith('lock');
+        const lock = await mustAcquire(
+          backend,
+          'job',
+          LONG_LOCK_MS,
+          'a free lock must be acquired',
+        );
+        await lock.release();
+        check(
+          (await lock.extend(LONG_LOCK_MS)) === false,
+          'extend after release must resolve false',
+          'it resolved true',
+        );
+        const next = await mustAcquire(
+          backend,
+          'job',
+          LONG_LOCK_MS,
+          'extend after release must not re-take the lock',
+        );
+        await next.release();
+      },
+    },
+    {
+      name: '[Symbol.asyncDispose] releases the lock even when the body throws',
+      run: async (h) => {
+        const backend = await h.createWith('lock');
+        const lock = await mustAcquire(
+          backend,
+          'job',
+          LONG_LOCK_MS,
+          'a free lock must be acquired',
+        );
+        check(
+          typeof lock[Symbol.asyncDispose] === 'function',
+          'a Lock must implement [Symbol.asyncDispose] (await using)',
+          'it is missing',
+        );
+        const body = async () => {
+          try {
+            throw new Error('body failed');
+          } finally {
+            await lock[Symbol.asyncDispose]();
+          }
+        };
+        await body().catch(() => undefined);
+        const next = await mustAcquire(
+          backend,
+          'job',
+          LONG_LOCK_MS,
+          'leaving the scope must release the lock even if the body throws',
+        );
+        check(
+          (await lock.release()) === false,
+          'release after dispose must resolve false',
+          'it resolved true',
+        );
+        await next.release();
+      },
+    },
+    ...lockWaitingCases,
+  ],
+};

@@ -1,0 +1,91 @@
+import type { ConformanceFaults, ConformanceOptions } from './options.js';
+
+/** Default size of the large-value round trip, in bytes (4 MiB). */
+export const DEFAULT_LARGE_VALUE_BYTES = 4 * 1024 * 1024;
+
+/** Default extra slack for timing assertions, in ms. */
+export const DEFAULT_TIMING_SLACK_MS = 50;
+
+/** Default bound, in ms, within which an operation must fail while the store is unavailable. */
+export const DEFAULT_FAULT_BOUND_MS = 5_000;
+
+/** {@link ConformanceOptions} with every default filled in. */
+export interface ResolvedConformanceOptions extends ConformanceOptions {
+  /** Whether two instances on one namespace share a store. */
+  readonly sharedStore: boolean;
+  /** Size of the large-value round trip, in bytes. */
+  readonly largeValueBytes: number;
+  /** Extra slack for timing assertions, in ms. */
+  readonly timingSlackMs: number;
+  /** Fault hooks (an empty object when none were given). */
+  readonly faults: ConformanceFaults;
+  /** Bound in ms for failing or recovering under a fault. */
+  readonly faultBoundMs: number;
+}
+
+function fail(option: string, detail: string): never {
+  throw new TypeError(`describeBackendConformance: option "${option}" ${detail}`);
+}
+
+function positive(value: unknown, option: string, allowZero = false): void {
+  if (value === undefined) return;
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    value < 0 ||
+    (!allowZero && value === 0)
+  ) {
+    fail(option, `must be a finite number${allowZero ? ' >= 0' : ' > 0'}, got ${String(value)}`);
+  }
+}
+
+const KNOWN_CAPABILITIES = new Set(['ttl', 'lock', 'timeout', 'batch', 'clear', 'keys']);
+
+/**
+ * Validates `options` and fills in defaults. Throws a `TypeError` naming the
+ * offending option, so a misconfigured suite fails at registration.
+ */
+export function resolveOptions(
+  options: ConformanceOptions,
+  knownGroups: ReadonlySet<string> = new Set(),
+): ResolvedConformanceOptions {
+  if (typeof options !== 'object' || options === null) fail('options', 'must be an object');
+  if (typeof options.create !== 'function')
+    fail('create', 'must be a function returning a backend');
+  if (!Array.isArray(options.capabilities)) {
+    fail('capabilities', 'must be an array of capability names (use [] for none)');
+  }
+  for (const capability of options.capabilities) {
+    if (!KNOWN_CAPABILITIES.has(capability)) {
+      fail(
+        'capabilities',
+        `has unknown capability ${JSON.stringify(capability)}; known: ${[...KNOWN_CAPABILITIES].join(', ')}`,
+      );
+    }
+  }
+  positive(options.maxValueBytes, 'maxValueBytes');
+  positive(options.largeValueBytes, 'largeValueBytes');
+  positive(options.timingSlackMs, 'timingSlackMs', true);
+  positive(options.faults?.boundMs, 'faults.boundMs');
+  if (
+    options.groups !== undefined &&
+    (!Array.isArray(options.groups) || options.groups.some((group) => !knownGroups.has(group)))
+  ) {
+    fail('groups', `must be an array of group names: ${[...knownGroups].join(', ')}`);
+  }
+  if (options.cleanup !== undefined && typeof options.cleanup !== 'function') {
+    fail('cleanup', 'must be a function');
+  }
+  const maxValueBytes = options.maxValueBytes;
+  const largeValueBytes =
+    options.largeValueBytes ??
+    Math.min(DEFAULT_LARGE_VALUE_BYTES, maxValueBytes ?? Number.POSITIVE_INFINITY);
+  return {
+    ...options,
+    sharedStore: options.sharedStore ?? true,
+    largeValueBytes,
+    timingSlackMs: options.timingSlackMs ?? DEFAULT_TIMING_SLACK_MS,
+    faults: options.faults ?? {},
+    faultBoundMs: options.faults?.boundMs ?? DEFAULT_FAULT_BOUND_MS,
+  };
+}
