@@ -1,0 +1,175 @@
+import { BackendError, BackendErrorCode, BackendErrorType, copyBytes } from '@cachestack/core';
+import { LRUCache } from 'lru-cache';
+import { entrySizeBytes } from './memory-backend-options.js';
+import type { SnapshotEntry } from './snapshot-format.js';
+
+/** The limits an {@link EntryStore} enforces; `Infinity` means none. */
+export interface EntryStoreLimits {
+  /** Most entries. */
+  maxEntries: number;
+  /** Most bytes, counted with {@link entrySizeBytes}. */
+  maxBytes: number;
+  /** Largest value in bytes. */
+  maxValueBytes: number;
+}
+
+/**
+ * The entries of one memory backend, on lru-cache: byte accounting, LRU
+ * eviction, monotonic-clock TTLs without timers, and private copies of every
+ * value. Inputs are validated by the caller; this class trusts them.
+ */
+export class EntryStore {
+  readonly #lru: LRUCache<string, Uint8Array>;
+  readonly #limits: EntryStoreLimits;
+  readonly #hasByteLimit: boolean;
+  #changes = 0;
+
+  /** Creates an empty store enforcing `limits`. */
+  constructor(limits: EntryStoreLimits) {
+    this.#limits = limits;
+    this.#hasByteLimit = Number.isFinite(limits.maxBytes);
+    this.#lru = new LRUCache<string, Uint8Array>({
+      max: Number.isFinite(limits.maxEntries) ? limits.maxEntries : 0,
+      // Sizes are always tracked (for healthCheck); without a byte limit the cap is unreachable.
+      maxSize: this.#hasByteLimit ? limits.maxBytes : Number.MAX_SAFE_INTEGER,
+      ttlAutopurge: false,
+      // Read the clock on every check: an entry is never served after its TTL.
+      ttlResolution: 0,
+      allowStale: false,
+      updateAgeOnGet: false,
+      updateAgeOnHas: false,
+    });
+  }
+
+  /** Stored entries, including expired ones not yet swept. */
+  get size(): number {
+    return this.#lru.size;
+  }
+
+  /** Total {@link entrySizeBytes} of the stored entries. */
+  get bytes(): number {
+    return this.#lru.calculatedSize;
+  }
+
+  /** Grows whenever the entries change. */
+  get changeCount(): number {
+    return this.#changes;
+  }
+
+  /**
+   * The size `key` and `value` count for, in bytes.
+   * @throws BackendError `VALUE_TOO_LARGE` when the entry cannot fit in `maxBytes`.
+   */
+  sizeOf(key: string, value: Uint8Array, operation: string): number {
+    const size = entrySizeBytes(key, value.byteLength);
+    if (this.#hasByteLimit && size > this.#limits.maxBytes) {
+      throw new BackendError({
+        type: BackendErrorType.PERMANENT,
+        code: BackendErrorCode.VALUE_TOO_LARGE,
+        message: `entry of ${size} bytes (value ${value.byteLength} + key overhead) exceeds maxBytes ${this.#limits.maxBytes}`,
+        operation,
+        key,
+      });
+    }
+    return size;
+  }
+
+  /** A fresh copy of the live value, or `undefined`. Counts as a use. */
+  read(key: string): Buffer | undefined {
+    const stored = this.#lru.get(key);
+    return stored === undefined ? undefined : copyBytes(stored);
+  }
+
+  /**
+   * Stores a private copy of `value` (in memory of its own, so no shared
+   * `Buffer` pool slab is kept alive). Counts as a use.
+   * @param ttlMs - whole ms, or `0` for no expiry.
+   * @param size - from {@link EntryStore.sizeOf}.
+   */
+  write(key: string, value: Uint8Array, ttlMs: number, size: number): void {
+    this.#lru.set(key, new Uint8Array(value), { ttl: ttlMs, size });
+    this.#changes++;
+  }
+
+  /** True when `key` is live. Not a use. */
+  has(key: string): boolean {
+    return this.#lru.has(key);
+  }
+
+  /** Remaining ms (whole, rounded up; `Infinity` for no expiry), or `undefined` when missing. */
+  remainingTtl(key: string): number | undefined {
+    if (!this.#lru.has(key)) return undefined;
+    const remaining = this.#lru.getRemainingTTL(key);
+    return remaining === Number.POSITIVE_INFINITY ? remaining : Math.max(1, Math.ceil(remaining));
+  }
+
+  /** Makes a live key expire `ttlMs` from now. Counts as a use. */
+  refresh(key: string, ttlMs: number): boolean {
+    const stored = this.#lru.peek(key);
+    if (stored === undefined) return false;
+    this.#lru.set(key, stored, { ttl: ttlMs, size: entrySizeBytes(key, stored.byteLength) });
+    this.#changes++;
+    return true;
+  }
+
+  /** Removes `key`; true if it was live. */
+  delete(key: string): boolean {
+    const live = this.#lru.has(key);
+    if (this.#lru.delete(key)) this.#changes++;
+    return live;
+  }
+
+  /** Removes every entry. */
+  clear(): void {
+    this.#lru.clear();
+    this.#changes++;
+  }
+
+  /** Live keys starting with `prefix`, most recently used first. */
+  keys(prefix: string | undefined): string[] {
+    const found: string[] = [];
+    for (const key of this.#lru.keys()) {
+      if (prefix === undefined || key.startsWith(prefix)) found.push(key);
+    }
+    return found;
+  }
+
+  /** Drops expired entries from memory. */
+  purgeStale(): void {
+    this.#lru.purgeStale();
+  }
+
+  /**
+   * The live entries, least recently used first, with wall-clock expiries.
+   * Values are shared, not copied: stored arrays are never mutated.
+   * @param now - wall-clock time in epoch ms.
+   */
+  collect(now: number): SnapshotEntry[] {
+    const entries: SnapshotEntry[] = [];
+    // lru-cache types its entries loosely; they are [string, Uint8Array] pairs here.
+    for (const [key, value] of this.#lru.rentries() as Iterable<[string, Uint8Array]>) {
+      const remaining = this.#lru.getRemainingTTL(key);
+      if (remaining <= 0) continue;
+      const expiresAt = remaining === Number.POSITIVE_INFINITY ? 0 : now + remaining;
+      entries.push({ key, value, expiresAt });
+    }
+    return entries;
+  }
+
+  /**
+   * Adds snapshot entries in order (least recently used first), skipping
+   * those expired at `now` or too large for the current limits. Takes
+   * ownership of the values.
+   * @param now - wall-clock time in epoch ms.
+   */
+  restore(entries: readonly SnapshotEntry[], now: number): void {
+    for (const entry of entries) {
+      if (entry.expiresAt !== 0 && entry.expiresAt <= now) continue;
+      if (entry.value.byteLength > this.#limits.maxValueBytes) continue;
+      const size = entrySizeBytes(entry.key, entry.value.byteLength);
+      if (this.#hasByteLimit && size > this.#limits.maxBytes) continue;
+      const ttl = entry.expiresAt === 0 ? 0 : Math.ceil(entry.expiresAt - now);
+      this.#lru.set(entry.key, entry.value, { ttl, size });
+    }
+  }
+}

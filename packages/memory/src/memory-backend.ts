@@ -1,0 +1,433 @@
+import {
+  type AcquireLockOptions,
+  assertValidKey,
+  assertValidKeys,
+  assertValidValue,
+  BackendError,
+  BackendErrorCode,
+  BackendErrorType,
+  type BaseBackend,
+  type Batch,
+  type BatchEntry,
+  type Clearable,
+  closedError,
+  createLockHandle,
+  type HealthStatus,
+  InProcessLockTable,
+  type KeyIterable,
+  type Lock,
+  type Lockable,
+  normalizeBatchEntries,
+  normalizeLockOptions,
+  normalizeRequiredTtl,
+  normalizeTtl,
+  probeHealth,
+  type TimeoutConfigurable,
+  type TimeoutOperation,
+  type TTLInspectable,
+  toBackendError,
+} from '@cachestack/core';
+import { EntryStore } from './entry-store.js';
+import {
+  type MemoryBackendOptions,
+  type ResolvedMemoryOptions,
+  resolveMemoryOptions,
+} from './memory-backend-options.js';
+import { OperationRunner } from './operation-runner.js';
+import { SnapshotPersistence } from './snapshot-persistence.js';
+
+const BACKEND_TYPE = 'memory';
+
+let setSimulatedLatency: (backend: MemoryBackend, delayMs: number) => void;
+
+/**
+ * Test-only fault injection, not exported from the package entry point: makes
+ * every later operation of `backend` wait `delayMs` ms (inside its time limit)
+ * before touching the store, so timeout handling can be tested for real.
+ * `0` restores full speed.
+ * @internal
+ */
+export function simulateLatency(backend: MemoryBackend, delayMs: number): void {
+  setSimulatedLatency(backend, delayMs);
+}
+
+function invalidArgument(message: string, operation: string, key?: string): BackendError {
+  return new BackendError({
+    type: BackendErrorType.PERMANENT,
+    code: BackendErrorCode.INVALID_ARGUMENT,
+    message,
+    operation,
+    key,
+  });
+}
+
+/**
+ * An in-process cachestack backend on
+ * [`lru-cache`](https://github.com/isaacs/node-lru-cache), offering every
+ * capability: TTL inspection, locks, timeouts, batches, clear and key listing.
+ *
+ * - Limits: {@link MemoryBackendOptions.maxEntries} and
+ *   {@link MemoryBackendOptions.maxBytes}; the least recently used entry is
+ *   evicted first. `get` (and `getMany`) count as a use; `exists`, `getTtl`
+ *   and `keys` do not; `set` and `refreshTtl` do.
+ * - TTLs use the monotonic clock (wall-clock jumps do not matter) and no
+ *   per-entry timers, so TTLs beyond 2^31−1 ms work. Expired entries are
+ *   invisible at once and swept every {@link MemoryBackendOptions.purgeIntervalMs}.
+ * - Values are copied in and out: callers never share memory with storage.
+ * - Locks live in their own table (lock keys never meet data keys) and carry
+ *   a {@link Lock.fencingToken} that grows with every acquisition on this
+ *   instance. They only exclude callers within this process.
+ * - With {@link MemoryBackendOptions.snapshot}, entries survive restarts:
+ *   use {@link MemoryBackend.open} or {@link createMemoryBackend}.
+ *
+ * @example
+ * ```ts
+ * const cache = new MemoryBackend({ maxEntries: 1_000, maxBytes: 16 * 1024 * 1024 });
+ * await cache.set('greeting', new TextEncoder().encode('hello'), 60_000);
+ * const bytes = await cache.get('greeting'); // Buffer [68 65 6c 6c 6f]
+ * await cache.close();
+ * ```
+ */
+export class MemoryBackend
+  implements
+    BaseBackend,
+    TTLInspectable,
+    Lockable,
+    TimeoutConfigurable,
+    Batch,
+    Clearable,
+    KeyIterable
+{
+  static #opening = false;
+
+  static {
+    setSimulatedLatency = (backend, delayMs) => {
+      backend.#runner.delayMs = delayMs;
+    };
+  }
+
+  /** Always `'memory'`. */
+  readonly backendType = BACKEND_TYPE;
+  readonly #options: ResolvedMemoryOptions;
+  readonly #entries: EntryStore;
+  readonly #runner: OperationRunner;
+  readonly #locks = new InProcessLockTable();
+  readonly #snapshot: SnapshotPersistence | undefined;
+  #purgeTimer: NodeJS.Timeout | undefined;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  /**
+   * Creates an empty backend. To load a snapshot, use
+   * {@link MemoryBackend.open} instead: this constructor throws when
+   * {@link MemoryBackendOptions.snapshot} is given.
+   * @throws TypeError naming the first invalid option.
+   */
+  constructor(options: MemoryBackendOptions = {}) {
+    const resolved = resolveMemoryOptions(options);
+    if (resolved.snapshot !== undefined && !MemoryBackend.#opening) {
+      throw new TypeError(
+        'MemoryBackend: option "snapshot" needs `await MemoryBackend.open(options)` or ' +
+          '`await createMemoryBackend(options)`, which load the snapshot file before use',
+      );
+    }
+    this.#runner = new OperationRunner(resolved.timeouts);
+    this.#options = resolved;
+    this.#entries = new EntryStore(resolved);
+    if (resolved.snapshot !== undefined) {
+      this.#snapshot = new SnapshotPersistence(resolved.snapshot, {
+        collect: () => this.#entries.collect(Date.now()),
+        changeCount: () => this.#entries.changeCount,
+      });
+    }
+    if (resolved.purgeIntervalMs > 0) {
+      this.#purgeTimer = setInterval(() => this.#entries.purgeStale(), resolved.purgeIntervalMs);
+      this.#purgeTimer.unref();
+    }
+  }
+
+  /**
+   * Creates a backend and, when {@link MemoryBackendOptions.snapshot} is set,
+   * loads its file first: unexpired entries come back with their remaining
+   * TTLs (wall-clock), in their old recency order. A missing file gives an
+   * empty cache; an unreadable, foreign, truncated or corrupt one gives an
+   * empty cache and a warning. Entries that no longer fit the limits are dropped.
+   * @throws TypeError naming the first invalid option.
+   */
+  static async open(options: MemoryBackendOptions = {}): Promise<MemoryBackend> {
+    let backend: MemoryBackend;
+    MemoryBackend.#opening = true;
+    try {
+      backend = new MemoryBackend(options);
+    } finally {
+      MemoryBackend.#opening = false;
+    }
+    await backend.#load();
+    return backend;
+  }
+
+  /** {@inheritDoc @cachestack/core#BaseBackend.get} */
+  get(key: string): Promise<Uint8Array | undefined> {
+    try {
+      assertValidKey(key, 'get');
+      if (this.#closed) throw closedError('get', BACKEND_TYPE, key);
+      const runner = this.#runner;
+      if (runner.delayMs !== 0) return this.#slowGet(key);
+      const result = this.#entries.read(key);
+      if (runner.timeouts.limitFor('get') === undefined) return Promise.resolve(result);
+      return runner.resolve('get', key, result);
+    } catch (error) {
+      return Promise.reject(toBackendError(error, 'get', key));
+    }
+  }
+
+  /**
+   * {@inheritDoc @cachestack/core#BaseBackend.set}
+   * Rejects with `VALUE_TOO_LARGE` (old value kept) when the value exceeds
+   * {@link MemoryBackendOptions.maxValueBytes} or its entry exceeds
+   * {@link MemoryBackendOptions.maxBytes}.
+   */
+  set(key: string, value: Uint8Array, ttlMs?: number): Promise<void> {
+    try {
+      assertValidKey(key, 'set');
+      assertValidValue(value, 'set', key, this.#options.maxValueBytes);
+      const ttl = normalizeTtl(ttlMs, 'set', key);
+      const size = this.#entries.sizeOf(key, value, 'set');
+      if (this.#closed) throw closedError('set', BACKEND_TYPE, key);
+      const runner = this.#runner;
+      if (runner.delayMs !== 0) return this.#slowSet(key, new Uint8Array(value), ttl ?? 0, size);
+      this.#entries.write(key, value, ttl ?? 0, size);
+      if (runner.timeouts.limitFor('set') === undefined) return Promise.resolve();
+      return runner.resolve('set', key, undefined);
+    } catch (error) {
+      return Promise.reject(toBackendError(error, 'set', key));
+    }
+  }
+
+  /** {@inheritDoc @cachestack/core#BaseBackend.delete} */
+  delete(key: string): Promise<boolean> {
+    return this.#runner.run('delete', key, () => {
+      assertValidKey(key, 'delete');
+      this.#assertOpen('delete', key);
+      return this.#entries.delete(key);
+    });
+  }
+
+  /** {@inheritDoc @cachestack/core#BaseBackend.exists} Does not count as a use. */
+  exists(key: string): Promise<boolean> {
+    return this.#runner.run('exists', key, () => {
+      assertValidKey(key, 'exists');
+      this.#assertOpen('exists', key);
+      return this.#entries.has(key);
+    });
+  }
+
+  /** {@inheritDoc @cachestack/core#TTLInspectable.getTtl} Whole ms, rounded up. */
+  getTtl(key: string): Promise<number | undefined> {
+    return this.#runner.run('getTtl', key, () => {
+      assertValidKey(key, 'getTtl');
+      this.#assertOpen('getTtl', key);
+      return this.#entries.remainingTtl(key);
+    });
+  }
+
+  /** {@inheritDoc @cachestack/core#TTLInspectable.refreshTtl} Counts as a use. */
+  refreshTtl(key: string, ttlMs: number): Promise<boolean> {
+    return this.#runner.run('refreshTtl', key, () => {
+      assertValidKey(key, 'refreshTtl');
+      const ttl = normalizeRequiredTtl(ttlMs, 'refreshTtl', key);
+      this.#assertOpen('refreshTtl', key);
+      return this.#entries.refresh(key, ttl);
+    });
+  }
+
+  /**
+   * {@inheritDoc @cachestack/core#Lockable.acquireLock}
+   * The lock excludes callers of this instance only. Its
+   * {@link Lock.fencingToken} grows with every acquisition on this instance.
+   * A `withTimeout('acquireLock', ms, …)` limit shorter than `waitMs` ends the
+   * wait with a TIMEOUT error (and no lock is left behind).
+   */
+  async acquireLock(key: string, options: AcquireLockOptions): Promise<Lock | undefined> {
+    try {
+      assertValidKey(key, 'acquireLock');
+      const { ttlMs: ttl, waitMs } = normalizeLockOptions(options, key);
+      this.#assertOpen('acquireLock', key);
+      const assertOpen = (): void => this.#assertOpen('acquireLock', key);
+      const grant = await this.#runner.acquire(this.#locks, key, ttl, waitMs, assertOpen);
+      if (this.#closed) {
+        if (grant !== undefined) this.#locks.release(key, grant.token);
+        throw closedError('acquireLock', BACKEND_TYPE, key);
+      }
+      if (grant === undefined) return undefined;
+      const { token, fencingToken } = grant;
+      return createLockHandle({
+        key,
+        token,
+        fencingToken,
+        release: () => this.#runner.run('releaseLock', key, () => this.#releaseLock(key, token)),
+        extend: (ms) => this.#runner.run('extendLock', key, () => this.#extendLock(key, token, ms)),
+      });
+    } catch (error) {
+      throw toBackendError(error, 'acquireLock', key);
+    }
+  }
+
+  /** {@inheritDoc @cachestack/core#TimeoutConfigurable.withTimeout} */
+  withTimeout<T>(
+    operation: TimeoutOperation,
+    timeoutMs: number,
+    fn: () => T | Promise<T>,
+  ): Promise<T> {
+    return this.#runner.timeouts.run(operation, timeoutMs, fn);
+  }
+
+  /** {@inheritDoc @cachestack/core#Batch.getMany} Each hit counts as a use. */
+  getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
+    return this.#runner.run('getMany', undefined, () => {
+      assertValidKeys(keys, 'getMany');
+      this.#assertOpen('getMany');
+      return keys.map((key) => this.#entries.read(key));
+    });
+  }
+
+  /**
+   * {@inheritDoc @cachestack/core#Batch.setMany}
+   * Every entry is validated (including its size) before any is stored.
+   */
+  setMany(entries: readonly BatchEntry[]): Promise<void> {
+    return this.#runner.run('setMany', undefined, () => {
+      const normalized = normalizeBatchEntries(entries, 'setMany', this.#options.maxValueBytes);
+      const sizes = normalized.map((entry) =>
+        this.#entries.sizeOf(entry.key, entry.value, 'setMany'),
+      );
+      this.#assertOpen('setMany');
+      normalized.forEach((entry, index) => {
+        this.#entries.write(entry.key, entry.value, entry.ttlMs ?? 0, sizes[index]!);
+      });
+    });
+  }
+
+  /** {@inheritDoc @cachestack/core#Batch.deleteMany} */
+  deleteMany(keys: readonly string[]): Promise<number> {
+    return this.#runner.run('deleteMany', undefined, () => {
+      assertValidKeys(keys, 'deleteMany');
+      this.#assertOpen('deleteMany');
+      let existed = 0;
+      for (const key of keys) if (this.#entries.delete(key)) existed++;
+      return existed;
+    });
+  }
+
+  /** {@inheritDoc @cachestack/core#Clearable.clear} Locks are not affected. */
+  clear(): Promise<void> {
+    return this.#runner.run('clear', undefined, () => {
+      this.#assertOpen('clear');
+      this.#entries.clear();
+    });
+  }
+
+  /**
+   * {@inheritDoc @cachestack/core#KeyIterable.keys}
+   * Lists the keys live when iteration starts, most recently used first,
+   * skipping any deleted or expired before they are reached. Does not count
+   * as a use.
+   */
+  async *keys(prefix?: string): AsyncGenerator<string, void, undefined> {
+    if (prefix !== undefined && typeof prefix !== 'string') {
+      throw invalidArgument(`prefix must be a string, got ${typeof prefix}`, 'keys');
+    }
+    this.#assertOpen('keys');
+    for (const key of this.#entries.keys(prefix)) {
+      this.#assertOpen('keys');
+      if (this.#entries.has(key)) yield key;
+    }
+  }
+
+  /**
+   * {@inheritDoc @cachestack/core#BaseBackend.healthCheck}
+   * `details`: `entries` (stored, including expired ones not yet swept),
+   * `bytes` (their {@link entrySizeBytes} total), `maxEntries`, `maxBytes`,
+   * `maxValueBytes`, `locks` (held) and `snapshotPath`. Unhealthy once closed.
+   */
+  healthCheck(): Promise<HealthStatus> {
+    return probeHealth(BACKEND_TYPE, () => {
+      this.#assertOpen('healthCheck');
+      return {
+        entries: this.#entries.size,
+        bytes: this.#entries.bytes,
+        maxEntries: this.#options.maxEntries,
+        maxBytes: this.#options.maxBytes,
+        maxValueBytes: this.#options.maxValueBytes,
+        locks: this.#locks.size,
+        snapshotPath: this.#snapshot?.path,
+      };
+    });
+  }
+
+  /**
+   * Closes the backend: later operations reject with PERMANENT `CLOSED`,
+   * timers stop, entries and locks are dropped (lock waiters get `CLOSED`).
+   * With a snapshot, the entries are saved first; if that save fails, close
+   * rejects with a classified {@link BackendError}, but the backend is
+   * closed all the same. Idempotent: later calls resolve once the first ends.
+   */
+  close(): Promise<void> {
+    if (this.#closing !== undefined) return this.#closing.then(noop, noop);
+    this.#closing = this.#close();
+    return this.#closing;
+  }
+
+  /** Same as {@link MemoryBackend.close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #close(): Promise<void> {
+    this.#closed = true;
+    if (this.#purgeTimer !== undefined) clearInterval(this.#purgeTimer);
+    const entries = this.#snapshot === undefined ? undefined : this.#entries.collect(Date.now());
+    this.#entries.clear();
+    this.#locks.clear();
+    if (this.#snapshot !== undefined && entries !== undefined) await this.#snapshot.stop(entries);
+  }
+
+  async #load(): Promise<void> {
+    if (this.#snapshot === undefined) return;
+    const now = Date.now();
+    this.#entries.restore(await this.#snapshot.load(now), now);
+    this.#snapshot.start();
+  }
+
+  #releaseLock(key: string, token: string): boolean {
+    this.#assertOpen('releaseLock', key);
+    return this.#locks.release(key, token);
+  }
+
+  #extendLock(key: string, token: string, ttlMs: number): boolean {
+    this.#assertOpen('extendLock', key);
+    return this.#locks.extend(key, token, ttlMs);
+  }
+
+  #assertOpen(operation: string, key?: string): void {
+    if (this.#closed) throw closedError(operation, BACKEND_TYPE, key);
+  }
+
+  /** {@link MemoryBackend.get} with simulated latency. */
+  #slowGet(key: string): Promise<Uint8Array | undefined> {
+    return this.#runner.slow('get', key, () => {
+      this.#assertOpen('get', key);
+      return this.#entries.read(key);
+    });
+  }
+
+  /** {@link MemoryBackend.set} with simulated latency. */
+  #slowSet(key: string, copy: Uint8Array, ttl: number, size: number): Promise<void> {
+    return this.#runner.slow('set', key, () => {
+      this.#assertOpen('set', key);
+      this.#entries.write(key, copy, ttl, size);
+    });
+  }
+}
+
+function noop(): void {}
