@@ -1,0 +1,138 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { BackendError, BackendErrorCode, BackendErrorType } from '@cachestack/core';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import type { ResolvedSqliteOptions } from './options.js';
+
+/** Version of the tables below; stored in `cachestack_meta`. */
+export const SCHEMA_VERSION = 1;
+
+/**
+ * The tables the backend keeps, shared by every namespace in the file.
+ * `cachestack_stats` holds each namespace's entry count and byte total,
+ * kept exact by triggers in the same transaction as every write, so limits
+ * are checked with one primary-key read instead of a table scan.
+ */
+export const SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS cachestack_meta (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cachestack_entries (
+  namespace TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value BLOB NOT NULL,
+  expires_at INTEGER,
+  accessed_at INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  PRIMARY KEY (namespace, key)
+);
+CREATE INDEX IF NOT EXISTS cachestack_entries_expiry
+  ON cachestack_entries (namespace, expires_at) WHERE expires_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS cachestack_entries_access
+  ON cachestack_entries (namespace, accessed_at);
+CREATE TABLE IF NOT EXISTS cachestack_stats (
+  namespace TEXT PRIMARY KEY,
+  entries INTEGER NOT NULL,
+  bytes INTEGER NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS cachestack_entries_insert AFTER INSERT ON cachestack_entries
+BEGIN
+  INSERT INTO cachestack_stats (namespace, entries, bytes) VALUES (NEW.namespace, 1, NEW.size)
+    ON CONFLICT (namespace) DO UPDATE SET entries = entries + 1, bytes = bytes + excluded.bytes;
+END;
+CREATE TRIGGER IF NOT EXISTS cachestack_entries_delete AFTER DELETE ON cachestack_entries
+BEGIN
+  UPDATE cachestack_stats SET entries = entries - 1, bytes = bytes - OLD.size
+    WHERE namespace = OLD.namespace;
+END;
+CREATE TRIGGER IF NOT EXISTS cachestack_entries_update AFTER UPDATE OF size ON cachestack_entries
+BEGIN
+  UPDATE cachestack_stats SET bytes = bytes - OLD.size + NEW.size
+    WHERE namespace = NEW.namespace;
+END;
+CREATE TABLE IF NOT EXISTS cachestack_locks (
+  namespace TEXT NOT NULL,
+  name TEXT NOT NULL,
+  token TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (namespace, name)
+);
+CREATE TABLE IF NOT EXISTS cachestack_lock_fences (
+  namespace TEXT PRIMARY KEY,
+  fence INTEGER NOT NULL
+);
+`;
+
+function corrupt(message: string, cause?: unknown): BackendError {
+  return new BackendError({
+    type: BackendErrorType.PERMANENT,
+    code: BackendErrorCode.CORRUPT,
+    message,
+    operation: 'open',
+    cause,
+  });
+}
+
+/** Opens the database file named by `options.path` and applies the pragmas. */
+export function openDatabase(options: ResolvedSqliteOptions): Database {
+  const path = options.path as string;
+  const inMemory = path === ':memory:' || path.startsWith('file::memory:');
+  if (!inMemory) mkdirSync(dirname(path), { recursive: true });
+  const db = new BetterSqlite3(path, { timeout: options.busyTimeoutMs });
+  try {
+    // Reading the journal mode reads the header: a non-database file fails here.
+    if (options.wal && !inMemory) db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous}`);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+function readSchemaVersion(db: Database): number | undefined {
+  const table = db
+    .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'cachestack_meta'")
+    .pluck()
+    .get();
+  if (table === undefined) return undefined;
+  const value = db
+    .prepare("SELECT value FROM cachestack_meta WHERE name = 'schema_version'")
+    .pluck()
+    .get();
+  return value === undefined ? undefined : Number(value);
+}
+
+/**
+ * Checks the file (see {@link ResolvedSqliteOptions.openCheck}) and creates
+ * the tables when they are missing, in one IMMEDIATE transaction so that
+ * processes opening the same new file at once do not race.
+ */
+export function prepareSchema(db: Database, options: ResolvedSqliteOptions): void {
+  let version = readSchemaVersion(db);
+  if (options.openCheck !== 'schema') {
+    const pragma = options.openCheck === 'quick' ? 'quick_check' : 'integrity_check';
+    const problems = db.prepare(`PRAGMA ${pragma}(20)`).pluck().all() as string[];
+    if (problems.length !== 1 || problems[0] !== 'ok') {
+      throw corrupt(`PRAGMA ${pragma} found problems: ${problems.slice(0, 5).join('; ')}`);
+    }
+  }
+  if (version === undefined) {
+    db.transaction(() => {
+      db.exec(SCHEMA_SQL);
+      db.prepare(
+        "INSERT INTO cachestack_meta (name, value) VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
+      ).run(String(SCHEMA_VERSION));
+    }).immediate();
+    version = readSchemaVersion(db);
+  }
+  if (version !== SCHEMA_VERSION) {
+    throw new BackendError({
+      type: BackendErrorType.PERMANENT,
+      code: 'SCHEMA_VERSION',
+      message: `the cachestack tables have schema version ${String(version)}; this package reads version ${SCHEMA_VERSION}`,
+      operation: 'open',
+    });
+  }
+}
