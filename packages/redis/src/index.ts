@@ -1,0 +1,18 @@
+export {
+  classifyRedisError,
+  REDIS_REPLY_CLASSIFICATIONS,
+} from './classify-redis-error.js';
+export {
+  type RedisClient,
+  type RedisTopology,
+  reconnectBackoff,
+} from './create-redis-client.js';
+export { escapeGlob, escapeNamespace, KeyLayout, ROOT_PREFIX } from './key-layout.js';
+export { CLUSTER_SLOTS, keySlot } from './key-slot.js';
+export { EXTEND_LOCK_SCRIPT, RELEASE_LOCK_SCRIPT } from './lock-commands.js';
+export { RedisBackend } from './redis-backend.js';
+export {
+  REDIS_MAX_VALUE_BYTES,
+  type RedisBackendOptions,
+  type RedisClusterConnection,
+} from './redis-backend-options.js';

@@ -1,0 +1,164 @@
+import {
+  BackendErrorType,
+  closedError,
+  type OperationTimeouts,
+  type TimeoutOperation,
+  toBackendError,
+} from '@cachestack/core';
+import type { Cluster } from 'ioredis';
+import { classifyRedisError } from './classify-redis-error.js';
+import type { ConnectionState } from './connection-state.js';
+import type { RedisClient, RedisTopology } from './create-redis-client.js';
+import { InFlightOperations } from './in-flight-operations.js';
+import type { Step } from './namespace-scan.js';
+
+/**
+ * Runs the backend's Redis round trips: admits operations (PERMANENT
+ * `CLOSED` after close), counts them while in flight, fails fast while the
+ * connection is down, connects a lazy Cluster, applies the time limits and
+ * classifies every failure as a `BackendError`.
+ */
+export class OperationRunner {
+  readonly #client: RedisClient;
+  readonly #topology: RedisTopology;
+  readonly #timeouts: OperationTimeouts;
+  readonly #state: ConnectionState;
+  readonly #backendType: string;
+  readonly #inFlight = new InFlightOperations();
+  #closed = false;
+  #clusterConnecting: Promise<void> | undefined;
+
+  constructor(options: {
+    client: RedisClient;
+    topology: RedisTopology;
+    timeouts: OperationTimeouts;
+    state: ConnectionState;
+    backendType: string;
+  }) {
+    this.#client = options.client;
+    this.#topology = options.topology;
+    this.#timeouts = options.timeouts;
+    this.#state = options.state;
+    this.#backendType = options.backendType;
+  }
+
+  /** True once {@link OperationRunner.close} was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Refuses new operations, then resolves once those in flight settled, or
+   * after `maxWaitMs` ms at the latest.
+   */
+  close(maxWaitMs: number): Promise<void> {
+    this.#closed = true;
+    return this.#inFlight.drained(maxWaitMs);
+  }
+
+  /** Admits one operation (CLOSED after close) and counts it as in flight until {@link leave}. */
+  enter(operation: TimeoutOperation, key?: string): void {
+    if (this.#closed) throw closedError(operation, this.#backendType, key);
+    this.#inFlight.enter();
+  }
+
+  /** Ends an operation admitted by {@link enter}. */
+  leave(): void {
+    this.#inFlight.leave();
+  }
+
+  /** A single-round-trip operation: admitted, counted while in flight, then {@link exec}. */
+  async run<T>(
+    operation: TimeoutOperation,
+    key: string | undefined,
+    start: () => Promise<T>,
+  ): Promise<T> {
+    this.enter(operation, key);
+    try {
+      return await this.exec(operation, key, start);
+    } finally {
+      this.leave();
+    }
+  }
+
+  /**
+   * Same as {@link run}, without `async` frames: the hot path of `get`.
+   * Falls back to {@link run} while a lazy Cluster connects.
+   */
+  runFast<T>(operation: TimeoutOperation, key: string, start: () => Promise<T>): Promise<T> {
+    if (this.#clusterConnecting !== undefined || this.#client.status === 'wait') {
+      return this.run(operation, key, start);
+    }
+    if (this.#closed) return Promise.reject(closedError(operation, this.#backendType, key));
+    const down = this.#state.check(operation, key);
+    if (down !== undefined) return Promise.reject(down);
+    this.#inFlight.enter();
+    let pending: Promise<T>;
+    try {
+      pending = this.#timeouts.guard(operation, key, start);
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    return pending.then(
+      (value) => {
+        this.#inFlight.leave();
+        return value;
+      },
+      (error: unknown) => {
+        this.#inFlight.leave();
+        throw this.#classify(error, operation, key);
+      },
+    );
+  }
+
+  /**
+   * One round trip of an admitted operation: fails fast while disconnected,
+   * applies the time limit and classifies every failure.
+   */
+  async exec<T>(
+    operation: TimeoutOperation,
+    key: string | undefined,
+    start: () => Promise<T>,
+  ): Promise<T> {
+    const down = this.#state.check(operation, key);
+    if (down !== undefined) throw down;
+    let run = start;
+    if (
+      this.#topology === 'cluster' &&
+      (this.#client.status === 'wait' || this.#clusterConnecting !== undefined)
+    ) {
+      run = async () => {
+        await this.#connectCluster();
+        return start();
+      };
+    }
+    try {
+      return await this.#timeouts.guard(operation, key, run);
+    } catch (error) {
+      throw this.#classify(error, operation, key);
+    }
+  }
+
+  #classify(error: unknown, operation: TimeoutOperation, key: string | undefined) {
+    const classified = toBackendError(error, operation, key, classifyRedisError);
+    if (classified.type !== BackendErrorType.TRANSIENT) return classified;
+    return this.#state.authenticationFailure(operation, key) ?? classified;
+  }
+
+  /** The round trips of an admitted multi-step operation (`keys`, `clear`). */
+  step(operation: TimeoutOperation): Step {
+    return (start) => this.exec(operation, undefined, start);
+  }
+
+  /**
+   * Connects a lazy Cluster once, shared by every caller that arrives while
+   * it connects (without an offline queue, commands sent before the Cluster
+   * is ready would be rejected).
+   */
+  #connectCluster(): Promise<void> {
+    this.#clusterConnecting ??= (this.#client as Cluster).connect().finally(() => {
+      this.#clusterConnecting = undefined;
+    });
+    return this.#clusterConnecting;
+  }
+}

@@ -1,0 +1,418 @@
+import {
+  type AcquireLockOptions,
+  assertValidKey,
+  assertValidKeys,
+  assertValidValue,
+  BackendError,
+  BackendErrorCode,
+  BackendErrorType,
+  type BaseBackend,
+  type Batch,
+  type BatchEntry,
+  type Clearable,
+  copyBytes,
+  type HealthStatus,
+  type KeyIterable,
+  type Lock,
+  type Lockable,
+  normalizeBatchEntries,
+  normalizeLockOptions,
+  normalizeRequiredTtl,
+  normalizeTtl,
+  OperationTimeouts,
+  probeHealth,
+  raceWithTimeout,
+  type TimeoutConfigurable,
+  type TimeoutOperation,
+  type TTLInspectable,
+} from '@cachestack/core';
+import type { Cluster, Redis } from 'ioredis';
+import { execBySlot, fetchValues } from './batch-commands.js';
+import { ConnectionState } from './connection-state.js';
+import {
+  createRedisConnection,
+  type RedisClient,
+  type RedisTopology,
+} from './create-redis-client.js';
+import { GetCoalescer } from './get-coalescer.js';
+import { healthProbe } from './health-probe.js';
+import { KeyLayout } from './key-layout.js';
+import { defineLockCommands, type LockCommands } from './lock-commands.js';
+import { scanNode, unlinkMatching } from './namespace-scan.js';
+import { OperationRunner } from './operation-runner.js';
+import {
+  type RedisBackendOptions,
+  type ResolvedRedisBackendOptions,
+  resolveOptions,
+} from './redis-backend-options.js';
+import { acquireRedisLock } from './redis-lock.js';
+
+const BACKEND_TYPE = 'redis';
+/** How long `close()` waits for an owned connection to finish pending replies (`QUIT`), in ms. */
+const QUIT_TIMEOUT_MS = 2000;
+
+/** A returned value never shares memory with another caller's or a socket chunk. */
+function ownBytes(value: Buffer): Buffer {
+  return value.byteOffset === 0 && value.byteLength === value.buffer.byteLength
+    ? value
+    : Buffer.from(value);
+}
+
+function toBytes(value: Buffer | null): Uint8Array | undefined {
+  return value === null ? undefined : ownBytes(value);
+}
+
+function noop(): void {}
+
+/**
+ * A cachestack backend on Redis through ioredis: standalone, Sentinel or
+ * Cluster. Values are stored as raw bytes under `cs:<namespace>:d:<key>`,
+ * TTLs with `PX` (the server's clock), locks with `SET NX PX` and Lua
+ * compare-and-delete/compare-and-expire under `cs:<namespace>:l:<key>`.
+ *
+ * Locks are for efficiency (stampedes, duplicate work), not for correctness:
+ * they are not fencing-safe (a paused holder may outlive its lock).
+ *
+ * @example
+ * ```ts
+ * const cache = new RedisBackend({ url: 'redis://127.0.0.1:6379', namespace: 'users' });
+ * await cache.set('42', Buffer.from('{"name":"Ada"}'), 60_000);
+ * const bytes = await cache.get('42');
+ * await cache.close();
+ * ```
+ */
+export class RedisBackend
+  implements
+    BaseBackend,
+    TTLInspectable,
+    Lockable,
+    TimeoutConfigurable,
+    Batch,
+    Clearable,
+    KeyIterable
+{
+  /** Always `'redis'`. */
+  readonly backendType = BACKEND_TYPE;
+  readonly #client: RedisClient;
+  readonly #owned: boolean;
+  readonly #topology: RedisTopology;
+  readonly #options: ResolvedRedisBackendOptions;
+  readonly #layout: KeyLayout;
+  readonly #timeouts: OperationTimeouts;
+  readonly #state: ConnectionState;
+  readonly #coalescer: GetCoalescer;
+  readonly #locks: LockCommands;
+  readonly #ops: OperationRunner;
+  #closing: Promise<void> | undefined;
+
+  /**
+   * Validates `options` (a `TypeError` names a bad option) and prepares the
+   * connection. Nothing connects until the first operation.
+   */
+  constructor(options: RedisBackendOptions) {
+    this.#options = resolveOptions(options);
+    const connection = createRedisConnection(options, this.#options.reconnectMaxDelayMs);
+    this.#client = connection.client;
+    this.#owned = connection.owned;
+    this.#topology = connection.topology;
+    this.#layout = new KeyLayout(this.#options.namespace);
+    this.#timeouts = new OperationTimeouts({
+      ...this.#options.timeouts,
+      '*': Math.min(this.#options.commandTimeoutMs, this.#options.timeouts['*'] ?? Infinity),
+    });
+    this.#state = new ConnectionState(this.#client);
+    this.#ops = new OperationRunner({
+      client: this.#client,
+      topology: this.#topology,
+      timeouts: this.#timeouts,
+      state: this.#state,
+      backendType: BACKEND_TYPE,
+    });
+    this.#coalescer = new GetCoalescer(
+      (keys) => fetchValues(this.#client, this.#topology, keys),
+      (key) => this.#client.getBuffer(key),
+    );
+    this.#locks = defineLockCommands(this.#client);
+  }
+
+  /** The ioredis client in use (owned by the backend unless it was passed as `client`). */
+  get client(): Redis | Cluster {
+    return this.#client;
+  }
+
+  /** `'standalone'`, `'sentinel'` or `'cluster'`. */
+  get topology(): RedisTopology {
+    return this.#topology;
+  }
+
+  /** This backend's namespace. */
+  get namespace(): string {
+    return this.#options.namespace;
+  }
+
+  /** {@inheritDoc @cachestack/core#TimeoutConfigurable.withTimeout} */
+  withTimeout<T>(
+    operation: TimeoutOperation,
+    timeoutMs: number,
+    fn: () => T | Promise<T>,
+  ): Promise<T> {
+    return this.#timeouts.run(operation, timeoutMs, fn);
+  }
+
+  /** The value of `key`, or `undefined` when missing or expired (`GET`, coalesced into `MGET`). */
+  get(key: string): Promise<Uint8Array | undefined> {
+    // The hot path: no async frames (each costs promise hops per call).
+    try {
+      assertValidKey(key, 'get');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const redisKey = this.#layout.dataKey(key);
+    return this.#ops
+      .runFast('get', key, () =>
+        this.#options.coalesceGets
+          ? this.#coalescer.get(redisKey)
+          : this.#client.getBuffer(redisKey),
+      )
+      .then(toBytes);
+  }
+
+  /** Stores a copy of `value` (`SET`, with `PX ttlMs` when given; without, any old expiry is removed). */
+  async set(key: string, value: Uint8Array, ttlMs?: number): Promise<void> {
+    assertValidKey(key, 'set');
+    assertValidValue(value, 'set', key, this.#options.maxValueBytes);
+    const ttl = normalizeTtl(ttlMs, 'set', key);
+    const redisKey = this.#layout.dataKey(key);
+    const bytes = copyBytes(value);
+    await this.#ops.run('set', key, () =>
+      ttl === undefined
+        ? this.#client.set(redisKey, bytes)
+        : this.#client.set(redisKey, bytes, 'PX', ttl),
+    );
+  }
+
+  /** Removes `key` (`DEL`); `true` if it existed. */
+  async delete(key: string): Promise<boolean> {
+    assertValidKey(key, 'delete');
+    const redisKey = this.#layout.dataKey(key);
+    return (await this.#ops.run('delete', key, () => this.#client.del(redisKey))) > 0;
+  }
+
+  /** True when `key` exists and has not expired (`EXISTS`). */
+  async exists(key: string): Promise<boolean> {
+    assertValidKey(key, 'exists');
+    const redisKey = this.#layout.dataKey(key);
+    return (await this.#ops.run('exists', key, () => this.#client.exists(redisKey))) > 0;
+  }
+
+  /** Remaining ms (`PTTL`): `Infinity` without expiry (-1), `undefined` when missing (-2). */
+  async getTtl(key: string): Promise<number | undefined> {
+    assertValidKey(key, 'getTtl');
+    const redisKey = this.#layout.dataKey(key);
+    const ttl = await this.#ops.run('getTtl', key, () => this.#client.pttl(redisKey));
+    if (ttl === -2) return undefined;
+    if (ttl === -1) return Number.POSITIVE_INFINITY;
+    return Math.max(1, ttl);
+  }
+
+  /** Makes a live `key` expire `ttlMs` from now (`PEXPIRE`); `false` if it was missing. */
+  async refreshTtl(key: string, ttlMs: number): Promise<boolean> {
+    assertValidKey(key, 'refreshTtl');
+    const ttl = normalizeRequiredTtl(ttlMs, 'refreshTtl', key);
+    const redisKey = this.#layout.dataKey(key);
+    return (
+      (await this.#ops.run('refreshTtl', key, () => this.#client.pexpire(redisKey, ttl))) === 1
+    );
+  }
+
+  /**
+   * Takes the lock on `key` with `SET lockKey token NX PX ttlMs`, retrying
+   * with jittered backoff until `waitMs` has passed. The token is 128 random
+   * bits from a CSPRNG. An acquisition that took `ttlMs` or longer counts as
+   * failed (the lock may already have expired). Not fencing-safe.
+   */
+  async acquireLock(key: string, options: AcquireLockOptions): Promise<Lock | undefined> {
+    assertValidKey(key, 'acquireLock');
+    const { ttlMs: ttl, waitMs } = normalizeLockOptions(options, key);
+    return acquireRedisLock({
+      ops: this.#ops,
+      client: this.#client,
+      locks: this.#locks,
+      key,
+      lockKey: this.#layout.lockKey(key),
+      ttlMs: ttl,
+      waitMs,
+    });
+  }
+
+  /** Values of `keys` in order (`MGET`; per slot, one pipeline per node, in a Cluster). */
+  async getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
+    assertValidKeys(keys, 'getMany');
+    const unique = [...new Set(keys)];
+    const values = await this.#ops.run('getMany', undefined, () =>
+      unique.length === 0
+        ? Promise.resolve([])
+        : fetchValues(
+            this.#client,
+            this.#topology,
+            unique.map((key) => this.#layout.dataKey(key)),
+          ),
+    );
+    const byKey = new Map<string, Buffer | null>();
+    unique.forEach((key, index) => {
+      byKey.set(key, values[index] ?? null);
+    });
+    const handedOut = new Set<string>();
+    return keys.map((key) => {
+      const value = byKey.get(key) ?? null;
+      if (value === null) return undefined;
+      if (handedOut.has(key)) return Buffer.from(value);
+      handedOut.add(key);
+      return ownBytes(value);
+    });
+  }
+
+  /** Stores every entry (a pipeline of `SET … [PX]`; one per node in a Cluster). */
+  async setMany(entries: readonly BatchEntry[]): Promise<void> {
+    const normalized = normalizeBatchEntries(entries, 'setMany', this.#options.maxValueBytes);
+    const redisKeys = normalized.map((entry) => this.#layout.dataKey(entry.key));
+    const values = normalized.map((entry) => copyBytes(entry.value));
+    await this.#ops.run('setMany', undefined, () =>
+      execBySlot(this.#client, this.#topology, redisKeys, (pipeline, group) => {
+        for (const index of group) {
+          const ttl = normalized[index]?.ttlMs;
+          const redisKey = redisKeys[index] as string;
+          const value = values[index] as Buffer;
+          if (ttl === undefined) pipeline.set(redisKey, value);
+          else pipeline.set(redisKey, value, 'PX', ttl);
+        }
+      }),
+    );
+  }
+
+  /** Removes every key (`DEL`, one per slot); resolves how many existed. */
+  async deleteMany(keys: readonly string[]): Promise<number> {
+    assertValidKeys(keys, 'deleteMany');
+    const redisKeys = [...new Set(keys)].map((key) => this.#layout.dataKey(key));
+    const results = await this.#ops.run('deleteMany', undefined, () =>
+      execBySlot(this.#client, this.#topology, redisKeys, (pipeline, group) => {
+        pipeline.del(...group.map((index) => redisKeys[index] as string));
+      }),
+    );
+    let removed = 0;
+    for (const [, [count]] of results) removed += Number(count);
+    return removed;
+  }
+
+  /**
+   * Removes every entry of this namespace: `SCAN MATCH` + `UNLINK` in
+   * batches on every master. Never `FLUSHDB`. Locks are left to expire.
+   * The time limit applies to each round trip.
+   */
+  async clear(): Promise<void> {
+    this.#ops.enter('clear');
+    try {
+      const step = this.#ops.step('clear');
+      const masters = await this.#masters('clear');
+      const pattern = this.#layout.dataPattern();
+      const cluster = this.#topology === 'cluster';
+      await Promise.all(
+        masters.map((node) =>
+          unlinkMatching(node, pattern, this.#options.scanCount, cluster, step),
+        ),
+      );
+    } finally {
+      this.#ops.leave();
+    }
+  }
+
+  /**
+   * Live keys of this namespace starting with `prefix` (`SCAN MATCH` on every
+   * master; each key once). The time limit applies to each round trip.
+   */
+  async *keys(prefix?: string): AsyncGenerator<string> {
+    if (prefix !== undefined && (typeof prefix !== 'string' || !prefix.isWellFormed())) {
+      throw new BackendError({
+        type: BackendErrorType.PERMANENT,
+        code: BackendErrorCode.INVALID_ARGUMENT,
+        message: 'prefix must be a well-formed string',
+        operation: 'keys',
+      });
+    }
+    this.#ops.enter('keys');
+    try {
+      const step = this.#ops.step('keys');
+      const pattern = this.#layout.dataPattern(prefix);
+      const seen = new Set<string>();
+      for (const node of await this.#masters('keys')) {
+        for await (const page of scanNode(node, pattern, this.#options.scanCount, step)) {
+          for (const redisKey of page) {
+            const key = this.#layout.userKey(redisKey);
+            if (key === undefined || seen.has(key)) continue;
+            if (prefix !== undefined && !key.startsWith(prefix)) continue;
+            seen.add(key);
+            yield key;
+          }
+        }
+      }
+    } finally {
+      this.#ops.leave();
+    }
+  }
+
+  /** `PING` latency, role, version (and Cluster state); never throws. */
+  async healthCheck(): Promise<HealthStatus> {
+    const status = await probeHealth(BACKEND_TYPE, () =>
+      this.#ops.run('healthCheck', undefined, () => healthProbe(this.#client, this.#topology)),
+    );
+    status.details = {
+      topology: this.#topology,
+      namespace: this.#options.namespace,
+      ...status.details,
+    };
+    return status;
+  }
+
+  /**
+   * Idempotent. Later operations fail with PERMANENT `CLOSED`; operations
+   * already in flight finish first (waiting at most `commandTimeoutMs`; a
+   * lock wait stops at its next attempt). Then an owned connection is
+   * closed after its pending replies (`QUIT`, then disconnect); a connection
+   * passed as `client` is left open.
+   */
+  close(): Promise<void> {
+    if (this.#closing === undefined) {
+      // Refuse new operations first, then send the gets already coalesced.
+      const drained = this.#ops.close(this.#options.commandTimeoutMs);
+      this.#coalescer.flush();
+      this.#closing = this.#shutdown(drained);
+    }
+    return this.#closing;
+  }
+
+  /** Same as {@link RedisBackend.close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #shutdown(drained: Promise<void>): Promise<void> {
+    // Let operations admitted before close() finish (each is bounded by its time limit).
+    await drained;
+    this.#state.detach();
+    if (!this.#owned) return;
+    const client = this.#client;
+    client.on('error', noop);
+    if (client.status === 'ready') {
+      await raceWithTimeout(client.quit(), QUIT_TIMEOUT_MS, 'close').catch(noop);
+    }
+    client.disconnect();
+  }
+
+  async #masters(operation: TimeoutOperation): Promise<Redis[]> {
+    if (this.#topology !== 'cluster') return [this.#client as Redis];
+    const cluster = this.#client as Cluster;
+    if (cluster.status !== 'ready')
+      await this.#ops.exec(operation, undefined, () => cluster.ping());
+    return cluster.nodes('master');
+  }
+}
