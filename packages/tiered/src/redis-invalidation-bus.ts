@@ -1,0 +1,222 @@
+import {
+  BackendError,
+  BackendErrorCode,
+  BackendErrorType,
+  type InvalidationBus,
+  type InvalidationHandlers,
+  type InvalidationMessage,
+  toBackendError,
+} from '@cachestack/core';
+
+/**
+ * The part of an ioredis `Redis` or `Cluster` instance the bus uses, typed
+ * structurally so this package never imports ioredis at run time.
+ */
+export interface RedisPubSubConnection {
+  /** ioredis connection status (`wait`, `connecting`, `ready`, `end`, …). */
+  readonly status: string;
+  /** `PUBLISH channel message`; cluster-wide on Redis Cluster. */
+  publish(channel: string, message: string): Promise<unknown>;
+  /** `SUBSCRIBE channel …`. */
+  subscribe(...channels: string[]): Promise<unknown>;
+  /** `UNSUBSCRIBE channel …`. */
+  unsubscribe(...channels: string[]): Promise<unknown>;
+  /** Adds an event listener (`message`, `ready`, `error`). */
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  /** Removes an event listener. */
+  off(event: string, listener: (...args: unknown[]) => void): unknown;
+  /** Closes the connection politely. */
+  quit(): Promise<unknown>;
+  /** Closes the connection at once. */
+  disconnect(): void;
+  /** A new connection with the same settings (used for the subscriber). */
+  duplicate(): RedisPubSubConnection;
+}
+
+/** Options of {@link RedisInvalidationBus}. */
+export interface RedisInvalidationBusOptions {
+  /**
+   * The user's ioredis `Redis` or `Cluster` instance. Messages are published
+   * on it; the bus subscribes on its own `client.duplicate()` connection,
+   * which it closes on `close()`. The client itself stays open.
+   */
+  client: RedisPubSubConnection;
+  /**
+   * The pub/sub channel.
+   * @default 'cachestack:invalidate'
+   */
+  channel?: string | undefined;
+  /** Called with errors of the subscriber connection (it reconnects by itself). */
+  onError?: ((error: BackendError) => void) | undefined;
+}
+
+/** The default channel of {@link RedisInvalidationBus}. */
+export const DEFAULT_INVALIDATION_CHANNEL = 'cachestack:invalidate';
+
+function parseMessage(text: string): InvalidationMessage | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { origin, namespace, kind, keys } = value as Record<string, unknown>;
+  if (typeof origin !== 'string' || typeof namespace !== 'string') return undefined;
+  if (kind !== 'keys' && kind !== 'clear') return undefined;
+  if (keys !== undefined && !(Array.isArray(keys) && keys.every((k) => typeof k === 'string'))) {
+    return undefined;
+  }
+  return { origin, namespace, kind, keys: keys as string[] | undefined };
+}
+
+/**
+ * An {@link InvalidationBus} over Redis pub/sub (standalone, Sentinel or
+ * Cluster: `PUBLISH` reaches every node's subscribers). Messages are JSON
+ * `{origin, namespace, kind, keys}`, never values. Delivery is best effort:
+ * pub/sub keeps nothing for a disconnected subscriber, so after the
+ * subscriber connection reconnects (every `ready` after the first) the
+ * subscribers' `onReconnect` runs and tiered caches clear their local tiers.
+ */
+export class RedisInvalidationBus implements InvalidationBus {
+  readonly #client: RedisPubSubConnection;
+  readonly #channel: string;
+  readonly #onError: ((error: BackendError) => void) | undefined;
+  readonly #handlers = new Set<InvalidationHandlers>();
+  #subscriber: RedisPubSubConnection | undefined;
+  #subscribing: Promise<void> | undefined;
+  #readyCount = 0;
+  #closed = false;
+
+  /** @param options - see {@link RedisInvalidationBusOptions}; invalid options throw a `TypeError`. */
+  constructor(options: RedisInvalidationBusOptions) {
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError('RedisInvalidationBus options must be an object with a client');
+    }
+    const { client, channel, onError } = options;
+    if (
+      typeof client !== 'object' ||
+      client === null ||
+      typeof client.publish !== 'function' ||
+      typeof client.duplicate !== 'function'
+    ) {
+      throw new TypeError('client must be an ioredis Redis or Cluster instance');
+    }
+    if (channel !== undefined && (typeof channel !== 'string' || channel === '')) {
+      throw new TypeError('channel must be a non-empty string');
+    }
+    if (onError !== undefined && typeof onError !== 'function') {
+      throw new TypeError('onError must be a function');
+    }
+    this.#client = client;
+    this.#channel = channel ?? DEFAULT_INVALIDATION_CHANNEL;
+    this.#onError = onError;
+  }
+
+  /** The pub/sub channel in use. */
+  get channel(): string {
+    return this.#channel;
+  }
+
+  async publish(message: InvalidationMessage): Promise<void> {
+    if (this.#closed) throw closed('publish');
+    try {
+      await this.#client.publish(this.#channel, JSON.stringify(message));
+    } catch (error) {
+      throw toBackendError(error, 'publish');
+    }
+  }
+
+  async subscribe(handlers: InvalidationHandlers): Promise<() => Promise<void>> {
+    if (this.#closed) throw closed('subscribe');
+    const entry = { onMessage: handlers.onMessage, onReconnect: handlers.onReconnect };
+    this.#handlers.add(entry);
+    try {
+      await this.#ensureSubscriber();
+    } catch (error) {
+      this.#handlers.delete(entry);
+      throw error;
+    }
+    return async () => {
+      this.#handlers.delete(entry);
+    };
+  }
+
+  /** Unsubscribes and closes the subscriber connection; the user's client stays open. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#handlers.clear();
+    await this.#subscribing?.catch(() => undefined);
+    const subscriber = this.#subscriber;
+    this.#subscriber = undefined;
+    if (subscriber === undefined) return;
+    subscriber.off('message', this.#onMessage);
+    subscriber.off('ready', this.#onReady);
+    try {
+      await subscriber.quit();
+    } catch {
+      subscriber.disconnect();
+    }
+    subscriber.off('error', this.#onConnectionError);
+  }
+
+  #ensureSubscriber(): Promise<void> {
+    this.#subscribing ??= (async () => {
+      const subscriber = this.#client.duplicate();
+      this.#subscriber = subscriber;
+      subscriber.on('message', this.#onMessage);
+      subscriber.on('ready', this.#onReady);
+      subscriber.on('error', this.#onConnectionError);
+      try {
+        await subscriber.subscribe(this.#channel);
+      } catch (error) {
+        this.#subscribing = undefined;
+        this.#subscriber = undefined;
+        subscriber.disconnect();
+        throw toBackendError(error, 'subscribe');
+      }
+    })();
+    return this.#subscribing;
+  }
+
+  readonly #onMessage = (...args: unknown[]): void => {
+    const [channel, text] = args;
+    if (channel !== this.#channel || this.#closed) return;
+    const message = parseMessage(String(text));
+    if (message === undefined) return;
+    for (const handlers of [...this.#handlers]) {
+      try {
+        const work: unknown = handlers.onMessage(message);
+        if (work instanceof Promise) work.catch(() => undefined);
+      } catch {
+        // One subscriber's failure must not stop delivery to the others.
+      }
+    }
+  };
+
+  readonly #onReady = (): void => {
+    this.#readyCount += 1;
+    if (this.#readyCount === 1 || this.#closed) return;
+    for (const handlers of [...this.#handlers]) {
+      try {
+        handlers.onReconnect();
+      } catch {
+        // Keep notifying the others.
+      }
+    }
+  };
+
+  readonly #onConnectionError = (...args: unknown[]): void => {
+    this.#onError?.(toBackendError(args[0], 'subscribe'));
+  };
+}
+
+function closed(operation: string): BackendError {
+  return new BackendError({
+    type: BackendErrorType.PERMANENT,
+    code: BackendErrorCode.CLOSED,
+    message: 'the Redis invalidation bus is closed',
+    operation,
+  });
+}

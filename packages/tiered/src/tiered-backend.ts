@@ -1,0 +1,408 @@
+import {
+  type AcquireLockOptions,
+  assertValidKey,
+  assertValidKeys,
+  assertValidValue,
+  type BaseBackend,
+  type Batch,
+  type BatchEntry,
+  closedError,
+  copyBytes,
+  type HealthStatus,
+  isClearable,
+  isKeyIterable,
+  isLockable,
+  isTtlInspectable,
+  type Lock,
+  normalizeBatchEntries,
+  normalizeRequiredTtl,
+  normalizeTtl,
+  OperationTimeouts,
+  type TimeoutConfigurable,
+  type TimeoutOperation,
+  toBackendError,
+} from '@cachestack/core';
+import type { CircuitState } from './circuit-breaker.js';
+import { InvalidationLink } from './invalidation-link.js';
+import { dropLocalTiers } from './local-tier-invalidation.js';
+import { SingleFlight } from './single-flight.js';
+import { nestTierScopes, Tier } from './tier.js';
+import { existsThrough, readMany, readThrough } from './tier-reads.js';
+import { clearThrough, deleteThrough, refreshThrough, writeThrough } from './tier-writes.js';
+import {
+  type ResolvedTieredOptions,
+  resolveTieredOptions,
+  type TieredBackendOptions,
+  type TierFailureEvent,
+} from './tiered-backend-options.js';
+import type { ReadOutcome, TieredContext } from './tiered-context.js';
+import { aggregateHealth, closedHealth } from './tiered-health.js';
+
+const TYPE = 'tiered';
+
+/**
+ * A multi-tier cache (L1 fastest … Ln authoritative) that is itself a
+ * backend, so it passes the conformance kit and can be nested.
+ *
+ * - Reads: the first tier that has the key answers; upper tiers are
+ *   backfilled with min(remaining TTL in the answering tier, their
+ *   `maxTtlMs`), so a copy never outlives the authoritative entry.
+ *   Concurrent misses of one key coalesce into one lower-tier read.
+ * - Writes: bottom-up; a failed lower write leaves no upper copy.
+ * - Failures: a circuit breaker per tier; `readPolicy` decides between a
+ *   degraded miss and a rejection; when every tier fails the call rejects.
+ *
+ * Optional capabilities are own properties, present only when they can be
+ * honoured: `getTtl`/`refreshTtl` when the authoritative tier is
+ * TTL-inspectable, `acquireLock` when it is lockable (locks are delegated to
+ * it, with its fencing guarantees, or lack of them), `clear` when every
+ * tier is clearable, `keys` when the authoritative tier is key-iterable.
+ * `withTimeout` and the batch methods are always there.
+ */
+export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
+  /** Always `'tiered'`. */
+  readonly backendType = TYPE;
+  /** Remaining TTL in ms from the authoritative tier; present when it is TTL-inspectable. */
+  declare readonly getTtl?: (key: string) => Promise<number | undefined>;
+  /** Refreshes the TTL on the authoritative tier and caps upper copies; present when it is TTL-inspectable. */
+  declare readonly refreshTtl?: (key: string, ttlMs: number) => Promise<boolean>;
+  /** A lock from the authoritative tier; present when it is lockable. Not fencing-safe unless `lock.fencingToken` is set. */
+  declare readonly acquireLock?: (
+    key: string,
+    options: AcquireLockOptions,
+  ) => Promise<Lock | undefined>;
+  /** Clears every tier (bottom-up); present when every tier is clearable. */
+  declare readonly clear?: () => Promise<void>;
+  /** Live keys of the authoritative tier; present when it is key-iterable. */
+  declare readonly keys?: (prefix?: string) => AsyncIterable<string>;
+
+  readonly #options: ResolvedTieredOptions;
+  readonly #tiers: readonly Tier[];
+  readonly #first: Tier;
+  readonly #last: Tier;
+  readonly #localTiers: readonly Tier[];
+  readonly #timeouts: OperationTimeouts;
+  readonly #context: TieredContext;
+  readonly #flights = new SingleFlight<ReadOutcome>();
+  readonly #background = new Set<Promise<void>>();
+  readonly #link: InvalidationLink | undefined;
+  readonly #copyValues: boolean;
+  readonly #drained: (() => void)[] = [];
+  #inFlight = 0;
+  #absorbed = 0;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  /** @param options - see {@link TieredBackendOptions}; invalid options throw a `TypeError` naming the option. */
+  constructor(options: TieredBackendOptions) {
+    const resolved = resolveTieredOptions(options);
+    this.#options = resolved;
+    this.#timeouts = new OperationTimeouts(resolved.timeouts);
+    const many = resolved.tiers.length > 1;
+    this.#tiers = resolved.tiers.map(
+      (settings) =>
+        new Tier(settings, (from, to) => this.#onCircuitChange(settings.index, from, to)),
+    );
+    this.#first = this.#tiers[0] as Tier;
+    this.#last = this.#tiers[this.#tiers.length - 1] as Tier;
+    this.#localTiers = this.#tiers.filter((tier) => tier.local);
+    this.#context = {
+      tiers: this.#tiers,
+      readPolicy: resolved.readPolicy,
+      backfillTtlMs: resolved.backfillTtlMs,
+      flights: this.#flights,
+      writeEpoch: () => this.#flights.generation,
+      markWritten: (keys) => this.#flights.markWritten(keys),
+      report: (event) => this.#report(event),
+      publish: async (kind, keys) => this.#link?.publish(kind, keys),
+    };
+    this.#copyValues = many;
+    this.#defineCapabilities();
+    this.#link =
+      resolved.invalidation === undefined
+        ? undefined
+        : new InvalidationLink(resolved.invalidation, this.#context, this.#localTiers, (work) =>
+            this.#track(work),
+          );
+  }
+
+  #defineCapabilities(): void {
+    const tiers = this.#tiers;
+    const last = this.#last.backend;
+    const self = this as {
+      -readonly [K in 'getTtl' | 'refreshTtl' | 'acquireLock' | 'clear' | 'keys']: TieredBackend[K];
+    };
+    if (isTtlInspectable(last)) {
+      self.getTtl = async (key) => {
+        assertValidKey(key, 'getTtl');
+        return this.#onAuthoritative('getTtl', key, () => last.getTtl(key));
+      };
+      self.refreshTtl = async (key, ttlMs) => {
+        assertValidKey(key, 'refreshTtl');
+        const ttl = normalizeRequiredTtl(ttlMs, 'refreshTtl', key);
+        return this.#run('refreshTtl', key, () => refreshThrough(this.#context, key, ttl));
+      };
+    }
+    if (isLockable(last)) {
+      self.acquireLock = async (key, options) => {
+        assertValidKey(key, 'acquireLock');
+        return this.#onAuthoritative('acquireLock', key, () => last.acquireLock(key, options));
+      };
+    }
+    if (tiers.every((tier) => isClearable(tier.backend))) {
+      self.clear = () => this.#run('clear', undefined, () => clearThrough(this.#context));
+    }
+    if (isKeyIterable(last)) {
+      self.keys = (prefix) => this.#keys(last.keys.bind(last), prefix);
+    }
+  }
+
+  /** The tiers' names, L1 first. */
+  get tierNames(): string[] {
+    return this.#tiers.map((tier) => tier.name);
+  }
+
+  /** Each tier's circuit breaker state, L1 first. */
+  circuitStates(): CircuitState[] {
+    return this.#tiers.map((tier) => tier.breaker.state);
+  }
+
+  /**
+   * Resolves once the invalidation subscription (if any) is active, so that
+   * messages published from now on reach this instance.
+   */
+  async ready(): Promise<void> {
+    await this.#link?.ready();
+  }
+
+  /**
+   * The first tier that has the key answers; lower hits are backfilled upwards.
+   * Rejects only when no tier answered (or a tier failed under `readPolicy: 'strict'`).
+   */
+  get(key: string): Promise<Uint8Array | undefined> {
+    try {
+      assertValidKey(key, 'get');
+      if (this.#closed) throw closedError('get', TYPE, key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const first = this.#first;
+    if (!first.breaker.isClosed || this.#timeouts.limitFor('get') !== undefined) {
+      return this.#guardedGet(key);
+    }
+    // Hot path: one L1 call and one `then`; nothing else on a hit.
+    let pending: Promise<Uint8Array | undefined>;
+    try {
+      pending = first.backend.get(key);
+    } catch (error) {
+      return this.#afterL1Failure(key, error);
+    }
+    return pending.then(
+      (value) => {
+        first.breaker.onSuccess();
+        return value !== undefined
+          ? value
+          : this.#counted(readThrough(this.#context, key, undefined));
+      },
+      (error: unknown) => this.#afterL1Failure(key, error),
+    );
+  }
+
+  #afterL1Failure(key: string, error: unknown): Promise<Uint8Array | undefined> {
+    const failure = toBackendError(error, 'get', key);
+    this.#first.breaker.onFailure(failure);
+    return this.#counted(readThrough(this.#context, key, failure));
+  }
+
+  /** `get` when L1's circuit is not closed or a time limit applies. */
+  #guardedGet(key: string): Promise<Uint8Array | undefined> {
+    return this.#run('get', key, async () => {
+      const result = await this.#first.attempt('get', key, (backend) => backend.get(key));
+      if (result.ok && result.value !== undefined) return result.value;
+      return readThrough(this.#context, key, result.ok ? undefined : result.error);
+    });
+  }
+
+  /** Writes bottom-up, each tier with min(`ttlMs`, its `maxTtlMs`); `ttlMs` in ms, none for no expiry. */
+  async set(key: string, value: Uint8Array, ttlMs?: number): Promise<void> {
+    assertValidKey(key, 'set');
+    assertValidValue(value, 'set', key);
+    const ttl = normalizeTtl(ttlMs, 'set', key);
+    const bytes = this.#copyValues ? copyBytes(value) : value;
+    return this.#run('set', key, () =>
+      writeThrough(this.#context, 'set', [key], async (tier, elapsedMs) => {
+        const copyTtl = tier.copyTtl(ttl, elapsedMs);
+        if (copyTtl === null) await tier.backend.delete(key);
+        else await tier.backend.set(key, bytes, copyTtl);
+      }),
+    );
+  }
+
+  /** Deletes from every tier, bottom-up; `true` if any tier had the key. */
+  async delete(key: string): Promise<boolean> {
+    assertValidKey(key, 'delete');
+    return this.#run('delete', key, async () => {
+      return (await deleteThrough(this.#context, 'delete', [key])) > 0;
+    });
+  }
+
+  /** `true` as soon as a tier (top-down) has the key, so it agrees with {@link TieredBackend.get}. */
+  async exists(key: string): Promise<boolean> {
+    assertValidKey(key, 'exists');
+    return this.#run('exists', key, () => existsThrough(this.#context, key));
+  }
+
+  /** Values in the order of `keys`; each tier is asked only for the keys still missing. */
+  async getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
+    assertValidKeys(keys, 'getMany');
+    if (keys.length === 0) return this.#run('getMany', undefined, async () => []);
+    return this.#run('getMany', undefined, () => readMany(this.#context, keys));
+  }
+
+  /** Like {@link TieredBackend.set} for several entries (batch calls where the tiers offer them). */
+  async setMany(entries: readonly BatchEntry[]): Promise<void> {
+    const normalized = normalizeBatchEntries(entries, 'setMany').map((entry) => ({
+      ...entry,
+      value: this.#copyValues ? copyBytes(entry.value) : entry.value,
+    }));
+    const keys = normalized.map((entry) => entry.key);
+    return this.#run('setMany', undefined, async () => {
+      if (normalized.length === 0) return;
+      await writeThrough(this.#context, 'setMany', keys, async (tier, elapsedMs) => {
+        const copies = [];
+        const expiring = [];
+        for (const entry of normalized) {
+          const ttlMs = tier.copyTtl(entry.ttlMs, elapsedMs);
+          if (ttlMs === null) expiring.push(entry.key);
+          else copies.push({ ...entry, ttlMs });
+        }
+        if (expiring.length > 0) await tier.deleteMany(expiring);
+        if (copies.length > 0) await tier.setMany(copies);
+      });
+    });
+  }
+
+  /** Deletes from every tier; resolves the largest count any tier reported. */
+  async deleteMany(keys: readonly string[]): Promise<number> {
+    assertValidKeys(keys, 'deleteMany');
+    const distinct = [...new Set(keys)];
+    return this.#run('deleteMany', undefined, async () => {
+      if (distinct.length === 0) return 0;
+      return deleteThrough(this.#context, 'deleteMany', distinct);
+    });
+  }
+
+  /**
+   * Runs `fn` with a limit on tiered operations of kind `operation`, and the
+   * same limit scoped on every tier that is itself timeout-configurable.
+   */
+  async withTimeout<T>(
+    operation: TimeoutOperation,
+    timeoutMs: number,
+    fn: () => T | Promise<T>,
+  ): Promise<T> {
+    const scoped =
+      typeof fn === 'function' ? nestTierScopes(this.#tiers, operation, timeoutMs, fn) : fn;
+    return this.#timeouts.run(operation, timeoutMs, scoped);
+  }
+
+  /**
+   * Probes every tier in parallel; see {@link TierHealth}. Healthy only when
+   * every tier is healthy. `details.absorbedFailures` counts tier failures
+   * absorbed so far (degraded reads, failed backfills, …). Never throws.
+   */
+  async healthCheck(): Promise<HealthStatus> {
+    if (this.#closed) return closedHealth();
+    return aggregateHealth(this.#tiers, { absorbedFailures: this.#absorbed });
+  }
+
+  /**
+   * Stops the invalidation subscription (the bus itself stays open: its
+   * owner closes it), waits for background work, and closes the tiers when
+   * `closeTiers` is true. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closed = true;
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  /** Same as {@link TieredBackend.close}, for `await using`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async #shutdown(): Promise<void> {
+    await this.#link?.stop();
+    // Let operations in flight finish on open tiers (each is bounded by its tiers' own timeouts).
+    while (this.#inFlight > 0) await new Promise<void>((resolve) => this.#drained.push(resolve));
+    await Promise.all([...this.#background]);
+    if (!this.#options.closeTiers) return;
+    const results = await Promise.allSettled(this.#tiers.map((tier) => tier.backend.close()));
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed !== undefined) throw toBackendError(failed.reason, 'close');
+  }
+
+  /** Runs `call` on the authoritative tier through its breaker; rejects with its error. */
+  #onAuthoritative<T>(
+    operation: TimeoutOperation,
+    key: string,
+    call: () => Promise<T>,
+  ): Promise<T> {
+    return this.#run(operation, key, async () => {
+      const result = await this.#last.attempt(operation, key, call);
+      if (!result.ok) throw result.error;
+      return result.value;
+    });
+  }
+
+  #run<T>(operation: TimeoutOperation, key: string | undefined, fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(closedError(operation, TYPE, key));
+    return this.#counted(this.#timeouts.guard(operation, key, fn));
+  }
+
+  /** Counts `work` as in flight until it settles, so `close()` can wait for it. */
+  #counted<T>(work: Promise<T>): Promise<T> {
+    this.#inFlight += 1;
+    return work.finally(() => {
+      this.#inFlight -= 1;
+      if (this.#inFlight === 0) for (const resolve of this.#drained.splice(0)) resolve();
+    });
+  }
+
+  async *#keys(
+    list: (prefix?: string) => AsyncIterable<string>,
+    prefix: string | undefined,
+  ): AsyncGenerator<string> {
+    if (this.#closed) throw closedError('keys', TYPE);
+    try {
+      for await (const key of list(prefix)) yield key;
+    } catch (error) {
+      const failure = toBackendError(error, 'keys');
+      this.#last.breaker.onFailure(failure);
+      throw failure;
+    }
+  }
+
+  #report(event: TierFailureEvent): void {
+    this.#absorbed += 1;
+    try {
+      this.#options.onDegraded?.(event);
+    } catch {
+      // A throwing listener must not break the cache.
+    }
+  }
+
+  #track(work: Promise<void>): Promise<void> {
+    this.#background.add(work);
+    void work.finally(() => this.#background.delete(work));
+    return work;
+  }
+
+  #onCircuitChange(index: number, from: CircuitState, to: CircuitState): void {
+    const tier = this.#tiers[index];
+    if (tier === undefined || to !== 'closed' || from === 'closed' || this.#closed) return;
+    if (!tier.local || tier === this.#last) return;
+    void this.#track(dropLocalTiers(this.#context, [tier], 'recover'));
+  }
+}

@@ -1,0 +1,41 @@
+import type { BackendError } from '@cachestack/core';
+import type { SingleFlight } from './single-flight.js';
+import type { Tier } from './tier.js';
+import type { TierFailureEvent } from './tiered-backend-options.js';
+
+/** A failed or skipped tier during one tiered operation. */
+export interface TierFailure {
+  tier: Tier;
+  error: BackendError;
+}
+
+/** What a coalesced lower-tier read settles with. */
+export interface ReadOutcome {
+  /** The bytes found, or `undefined` when no consulted tier had the key. */
+  value: Uint8Array | undefined;
+  /** Tiers that failed or were skipped. */
+  failures: TierFailure[];
+}
+
+/**
+ * The state the read and write algorithms share with {@link TieredBackend}.
+ * Internal to the package.
+ */
+export interface TieredContext {
+  /** The tiers, L1 first; the last one is authoritative. */
+  readonly tiers: readonly Tier[];
+  /** See `TieredBackendOptions.readPolicy`. */
+  readonly readPolicy: 'degrade' | 'strict';
+  /** See `TieredBackendOptions.backfillTtlMs`. */
+  readonly backfillTtlMs: number | undefined;
+  /** Coalesced single-key reads below L1. */
+  readonly flights: SingleFlight<ReadOutcome>;
+  /** Bumped by every write, delete or clear (batch reads compare it before backfilling). */
+  readonly writeEpoch: () => number;
+  /** Records a write to `keys` (`undefined`: every key) so in-flight reads skip their backfill. */
+  markWritten(keys: readonly string[] | undefined): void;
+  /** Reports an absorbed tier failure. */
+  report(event: TierFailureEvent): void;
+  /** Publishes an invalidation message, when a bus is configured; never rejects. */
+  publish(kind: 'keys' | 'clear', keys?: readonly string[]): Promise<void>;
+}
