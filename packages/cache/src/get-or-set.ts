@@ -1,0 +1,235 @@
+import {
+  BackendError,
+  BackendErrorType,
+  isLockable,
+  type Lock,
+  toBackendError,
+} from '@cachestack/core';
+import type { CacheCore, ReadResult } from './cache-core.js';
+import type { StaleReason } from './cache-events.js';
+import type { LockTimeoutPolicy } from './cache-options.js';
+
+/** getOrSet options after validation and defaults. @internal */
+export interface ResolvedGetOrSetOptions {
+  ttlMs: number | undefined;
+  graceMs: number;
+  loaderTimeoutMs: number | undefined;
+  lockTtlMs: number;
+  lockWaitMs: number;
+  onLockTimeout: LockTimeoutPolicy;
+  lock: boolean;
+}
+
+/** A load in progress for one store key, shared by every caller in this process. */
+interface Flight {
+  promise: Promise<unknown>;
+  /** Callers waiting without a stale value: they will receive a failure. */
+  exposedWaiters: number;
+  /** Set when the failure came from the loader (not the backend). */
+  loaderFailed: boolean;
+}
+
+const OPERATION = 'getOrSet';
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+async function acquire(
+  core: CacheCore,
+  storeKey: string,
+  options: ResolvedGetOrSetOptions,
+): Promise<{ lock: Lock | undefined; waited: boolean }> {
+  const backend = core.settings.backend;
+  if (!options.lock || !isLockable(backend)) return { lock: undefined, waited: false };
+  try {
+    const immediate = await backend.acquireLock(storeKey, { ttlMs: options.lockTtlMs, waitMs: 0 });
+    if (immediate !== undefined || options.lockWaitMs === 0) {
+      return { lock: immediate, waited: immediate === undefined };
+    }
+    const lock = await backend.acquireLock(storeKey, {
+      ttlMs: options.lockTtlMs,
+      waitMs: options.lockWaitMs,
+    });
+    return { lock, waited: true };
+  } catch (error) {
+    const classified = toBackendError(error, 'acquireLock', storeKey);
+    core.report(classified, 'acquireLock', storeKey, core.settings.failOpen);
+    if (!core.settings.failOpen) throw classified;
+    return { lock: undefined, waited: false };
+  }
+}
+
+function keepExtended(core: CacheCore, lock: Lock, ttlMs: number): () => void {
+  const timer = setInterval(
+    () => {
+      lock.extend(ttlMs).catch((error: unknown) => {
+        core.report(toBackendError(error, 'extendLock', lock.key), 'extendLock', lock.key, true);
+      });
+    },
+    Math.max(1, Math.floor(ttlMs / 2)),
+  );
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+async function refresh(
+  core: CacheCore,
+  key: string,
+  storeKey: string,
+  loader: () => unknown,
+  options: ResolvedGetOrSetOptions,
+  flight: Flight,
+): Promise<unknown> {
+  const { lock, waited } = await acquire(core, storeKey, options);
+  try {
+    if (lock !== undefined || waited) {
+      // Another process may have stored the value while we took or waited for the lock.
+      const again = await core.read(storeKey, OPERATION);
+      if (again.state === 'fresh') {
+        if (waited) core.stats.stampedesAvoided++;
+        return again.value;
+      }
+      if (lock === undefined && options.onLockTimeout === 'throw') {
+        throw new BackendError({
+          type: BackendErrorType.TIMEOUT,
+          code: 'LOCK_TIMEOUT',
+          message: `another process held the load lock for more than ${options.lockWaitMs} ms and the value is still missing`,
+          operation: OPERATION,
+          key: storeKey,
+        });
+      }
+    }
+    core.stats.loaderCalls++;
+    const stopExtending =
+      lock === undefined ? undefined : keepExtended(core, lock, options.lockTtlMs);
+    let value: unknown;
+    try {
+      value = await loader();
+    } catch (error) {
+      flight.loaderFailed = true;
+      core.report(asError(error), 'loader', storeKey, flight.exposedWaiters === 0);
+      throw error;
+    } finally {
+      stopExtending?.();
+    }
+    if (value === undefined) return undefined;
+    const { bytes, backendTtlMs } = core.encode(
+      value,
+      storeKey,
+      OPERATION,
+      options.ttlMs,
+      options.graceMs,
+    );
+    try {
+      await core.settings.backend.set(storeKey, bytes, backendTtlMs);
+      core.emitSet(key, storeKey, options.ttlMs);
+    } catch (error) {
+      const classified = toBackendError(error, 'set', storeKey);
+      core.report(classified, 'set', storeKey, core.settings.failOpen);
+      if (!core.settings.failOpen) throw classified;
+    }
+    return value;
+  } finally {
+    if (lock !== undefined) {
+      lock.release().catch((error: unknown) => {
+        core.report(toBackendError(error, 'releaseLock', storeKey), 'releaseLock', storeKey, true);
+      });
+    }
+  }
+}
+
+function startFlight(
+  core: CacheCore,
+  key: string,
+  storeKey: string,
+  loader: () => unknown,
+  options: ResolvedGetOrSetOptions,
+): Flight {
+  const flight: Flight = { promise: Promise.resolve(), exposedWaiters: 0, loaderFailed: false };
+  flight.promise = refresh(core, key, storeKey, loader, options, flight);
+  const done = (): void => {
+    if (core.inflight.get(storeKey) === flight.promise) core.inflight.delete(storeKey);
+  };
+  flight.promise.then(done, done);
+  core.inflight.set(storeKey, flight.promise);
+  flights.set(flight.promise, flight);
+  core.track(flight.promise);
+  return flight;
+}
+
+const flights = new WeakMap<Promise<unknown>, Flight>();
+
+function serveStale(
+  core: CacheCore,
+  key: string,
+  storeKey: string,
+  stale: Extract<ReadResult, { state: 'stale' }>,
+  reason: StaleReason,
+): unknown {
+  core.stats.staleServed++;
+  core.emit('stale', () => ({ key, storeKey, reason }));
+  return stale.value;
+}
+
+/**
+ * getOrSet: fresh value, or one load per key per process (and per store,
+ * with the backend's lock), with stale serving inside the grace period.
+ * @internal
+ */
+export async function getOrSet(
+  core: CacheCore,
+  key: string,
+  storeKey: string,
+  loader: () => unknown,
+  options: ResolvedGetOrSetOptions,
+): Promise<unknown> {
+  const first = await core.read(storeKey, OPERATION);
+  if (first.state === 'fresh') {
+    core.emitRead(true, key, storeKey);
+    return first.value;
+  }
+  core.emitRead(false, key, storeKey);
+  const joined = core.inflight.get(storeKey);
+  let flight: Flight;
+  if (joined !== undefined) {
+    core.stats.stampedesAvoided++;
+    flight = flights.get(joined) as Flight;
+  } else {
+    flight = startFlight(core, key, storeKey, loader, options);
+  }
+  if (first.state !== 'stale') {
+    flight.exposedWaiters++;
+    try {
+      return await flight.promise;
+    } finally {
+      flight.exposedWaiters--;
+    }
+  }
+  const failureReason = (): StaleReason => (flight.loaderFailed ? 'loader-error' : 'backend-error');
+  if (options.loaderTimeoutMs === undefined) {
+    try {
+      return await flight.promise;
+    } catch {
+      return serveStale(core, key, storeKey, first, failureReason());
+    }
+  }
+  const timeoutMs = options.loaderTimeoutMs;
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (produce: () => unknown): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(produce());
+    };
+    const timer = setTimeout(
+      () => settle(() => serveStale(core, key, storeKey, first, 'loader-timeout')),
+      timeoutMs,
+    );
+    flight.promise.then(
+      (value) => settle(() => value),
+      () => settle(() => serveStale(core, key, storeKey, first, failureReason())),
+    );
+  });
+}

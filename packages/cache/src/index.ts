@@ -1,0 +1,40 @@
+export { Cache } from './cache.js';
+export type {
+  CacheEventMap,
+  CacheEventName,
+  CacheListener,
+  KeyEvent,
+  StaleReason,
+} from './cache-events.js';
+export type {
+  CacheOptions,
+  CacheSetManyEntry,
+  CorruptEntryPolicy,
+  GetOrSetOptions,
+  LockTimeoutPolicy,
+  SetOptions,
+} from './cache-options.js';
+export type { CacheStats } from './cache-stats.js';
+export { createCache, DEFAULT_LOCK_MS } from './create-cache.js';
+export {
+  type CacheableOptions,
+  type CacheEvictOptions,
+  type CacheMethodDecorator,
+  type CachePutOptions,
+  type CacheSource,
+  cacheable,
+  cacheEvict,
+  cachePut,
+} from './declarative.js';
+export { DefaultSerializerTag, defaultSerializer } from './default-serializer.js';
+export { ENVELOPE_HEADER_BYTES, ENVELOPE_MAGIC } from './entry-envelope.js';
+export { compileKey, type KeySpec } from './key-template.js';
+export {
+  createMsgpackrSerializer,
+  MSGPACKR_SERIALIZER_TAG,
+  type MsgpackrModule,
+  type MsgpackrSerializerOptions,
+  msgpackrSerializer,
+} from './msgpackr-serializer.js';
+export { parameterNames } from './parameter-names.js';
+export { corruptError, type Serializer, unserializableError } from './serializer.js';

@@ -1,0 +1,55 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { describe, expect, test } from 'vitest';
+
+const require = createRequire(import.meta.url);
+
+const EXPECTED = [
+  'Cache',
+  'DEFAULT_LOCK_MS',
+  'DefaultSerializerTag',
+  'ENVELOPE_HEADER_BYTES',
+  'ENVELOPE_MAGIC',
+  'MSGPACKR_SERIALIZER_TAG',
+  'cacheEvict',
+  'cachePut',
+  'cacheable',
+  'compileKey',
+  'corruptError',
+  'createCache',
+  'createMsgpackrSerializer',
+  'defaultSerializer',
+  'msgpackrSerializer',
+  'parameterNames',
+  'unserializableError',
+];
+
+describe('built entry points', () => {
+  test('dist exists (run `npx tsup` first)', () => {
+    expect(existsSync(new URL('../dist/index.js', import.meta.url))).toBe(true);
+    expect(existsSync(new URL('../dist/index.cjs', import.meta.url))).toBe(true);
+  });
+
+  test('import and require of the package name resolve and export the same API', async () => {
+    const esm = (await import('@cachestack/cache')) as Record<string, unknown>;
+    const cjs = require('@cachestack/cache') as Record<string, unknown>;
+    expect(Object.keys(esm).sort()).toEqual(EXPECTED);
+    expect(
+      Object.keys(cjs)
+        .filter((k) => k !== '__esModule')
+        .sort(),
+    ).toEqual(EXPECTED);
+  });
+
+  test('the CommonJS build works end to end with a real backend', async () => {
+    const cjs = require('@cachestack/cache') as typeof import('../src/index.js');
+    const { MemoryBackend } = require('@cachestack/memory') as typeof import('@cachestack/memory');
+    const backend = new MemoryBackend();
+    const cache = cjs.createCache({ backend, namespace: 'dist' });
+    expect(await cache.getOrSet('k', async () => new Map([[1, 'one']]))).toEqual(
+      new Map([[1, 'one']]),
+    );
+    expect(await cache.get('k')).toEqual(new Map([[1, 'one']]));
+    await backend.close();
+  });
+});
