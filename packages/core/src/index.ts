@@ -44,6 +44,12 @@ export type {
   InvalidationHandlers,
   InvalidationMessage,
 } from './invalidation.js';
+export {
+  hasLocalRead,
+  LOCAL_READ,
+  LOCAL_READ_UNAVAILABLE,
+  type LocalReadable,
+} from './local-read.js';
 export { createLockHandle, createLockToken, type LockHandleOptions } from './lock-handle.js';
 export {
   OperationTimeouts,
