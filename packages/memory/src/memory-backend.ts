@@ -15,6 +15,9 @@ import {
   type HealthStatus,
   InProcessLockTable,
   type KeyIterable,
+  LOCAL_READ,
+  LOCAL_READ_UNAVAILABLE,
+  type LocalReadable,
   type Lock,
   type Lockable,
   normalizeBatchEntries,
@@ -96,7 +99,8 @@ export class MemoryBackend
     TimeoutConfigurable,
     Batch,
     Clearable,
-    KeyIterable
+    KeyIterable,
+    LocalReadable
 {
   static #opening = false;
 
@@ -179,6 +183,19 @@ export class MemoryBackend
     } catch (error) {
       return Promise.reject(toBackendError(error, 'get', key));
     }
+  }
+
+  /**
+   * The synchronous form of {@link MemoryBackend.get} (core's local-read
+   * protocol), so a tiered cache serves an L1 hit without an extra promise
+   * step. Answers `LOCAL_READ_UNAVAILABLE` when a time limit or delay applies
+   * or the backend is closed; `get` then gives the proper result.
+   */
+  [LOCAL_READ](key: string): Uint8Array | undefined | typeof LOCAL_READ_UNAVAILABLE {
+    if (this.#closed || this.#runner.delayMs !== 0) return LOCAL_READ_UNAVAILABLE;
+    if (this.#runner.timeouts.limitFor('get') !== undefined) return LOCAL_READ_UNAVAILABLE;
+    assertValidKey(key, 'get');
+    return this.#entries.read(key);
   }
 
   /**
