@@ -2,9 +2,11 @@ import {
   BackendError,
   BackendErrorType,
   type BaseBackend,
+  hasLocalRead,
   isBatch,
   isClearable,
   isTimeoutConfigurable,
+  type LocalReadable,
   type NormalizedBatchEntry,
   type TimeoutOperation,
   toBackendError,
@@ -30,9 +32,12 @@ export class Tier {
   readonly maxTtlMs: number | undefined;
   readonly local: boolean;
   readonly breaker: CircuitBreaker;
+  /** The backend again when it answers `get` synchronously (core's local-read protocol). */
+  readonly localRead: LocalReadable | undefined;
 
   constructor(settings: ResolvedTier, listener: CircuitStateListener) {
     this.backend = settings.backend;
+    this.localRead = hasLocalRead(settings.backend) ? settings.backend : undefined;
     this.name = settings.name;
     this.index = settings.index;
     this.maxTtlMs = settings.maxTtlMs;

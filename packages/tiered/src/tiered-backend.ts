@@ -13,6 +13,8 @@ import {
   isKeyIterable,
   isLockable,
   isTtlInspectable,
+  LOCAL_READ,
+  LOCAL_READ_UNAVAILABLE,
   type Lock,
   normalizeBatchEntries,
   normalizeRequiredTtl,
@@ -189,6 +191,21 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
     const first = this.#first;
     if (!first.breaker.isClosed || this.#timeouts.limitFor('get') !== undefined) {
       return this.#guardedGet(key);
+    }
+    // Hottest path: an in-process L1 answers synchronously, no extra promise step.
+    const local = first.localRead;
+    if (local !== undefined) {
+      let value: Uint8Array | undefined | typeof LOCAL_READ_UNAVAILABLE;
+      try {
+        value = local[LOCAL_READ](key);
+      } catch (error) {
+        return this.#afterL1Failure(key, error);
+      }
+      if (value !== LOCAL_READ_UNAVAILABLE) {
+        first.breaker.onSuccess();
+        if (value !== undefined) return Promise.resolve(value);
+        return this.#counted(readThrough(this.#context, key, undefined));
+      }
     }
     // Hot path: one L1 call and one `then`; nothing else on a hit.
     let pending: Promise<Uint8Array | undefined>;
