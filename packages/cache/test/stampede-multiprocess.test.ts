@@ -2,8 +2,8 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RedisServer } from '@cachestack/test-support';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type RedisServer, startRedisServer } from './support/redis-server.js';
 
 const WORKER = new URL('./fixtures/stampede-worker.mjs', import.meta.url);
 const DIST = new URL('../dist/index.js', import.meta.url);
@@ -23,11 +23,11 @@ beforeAll(async () => {
     throw new Error('packages/cache/dist is missing: run `npx tsup` in packages/cache first');
   }
   dir = mkdtempSync(join(tmpdir(), 'cachestack-cache-stampede-'));
-  redis = await startRedisServer();
+  redis = await RedisServer.start();
 });
 
 afterAll(async () => {
-  await redis?.stop();
+  await redis?.destroy();
   rmSync(dir, { recursive: true, force: true });
 });
 

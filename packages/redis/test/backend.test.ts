@@ -1,7 +1,7 @@
 import { BackendError } from '@cachestack/core';
+import { command, RedisServer } from '@cachestack/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { escapeNamespace, KeyLayout, keySlot, RedisBackend } from '../src/index.js';
-import { command, RedisServer } from './support/redis-server.js';
 
 let server: RedisServer;
 const backends: RedisBackend[] = [];

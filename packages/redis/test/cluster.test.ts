@@ -1,7 +1,7 @@
 import { describeBackendConformance } from '@cachestack/conformance';
+import { command, RedisCluster } from '@cachestack/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KeyLayout, keySlot, RedisBackend } from '../src/index.js';
-import { command, RedisCluster } from './support/redis-server.js';
 
 let cluster: RedisCluster;
 const backends: RedisBackend[] = [];

@@ -1,9 +1,9 @@
 import { BackendError } from '@cachestack/core';
+import { command, RedisServer } from '@cachestack/test-support';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBackend } from '../src/index.js';
 import { LatencyProxy } from './support/latency-proxy.js';
-import { command, RedisServer } from './support/redis-server.js';
 
 let server: RedisServer;
 let secured: RedisServer;
@@ -143,7 +143,7 @@ describe('RedisBackend faults', () => {
   });
 
   it('classifies a refused connection as TRANSIENT on first use', async () => {
-    const { freePort } = await import('./support/redis-server.js');
+    const { freePort } = await import('@cachestack/test-support');
     const cache = backend({ url: `redis://127.0.0.1:${await freePort()}` });
     const error = await failure(cache.get('k'));
     expect(error.type).toBe('TRANSIENT');

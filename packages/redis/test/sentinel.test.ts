@@ -1,7 +1,7 @@
 import { BackendError } from '@cachestack/core';
+import { command, RedisServer } from '@cachestack/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBackend } from '../src/index.js';
-import { command, RedisServer } from './support/redis-server.js';
 
 const MASTER_NAME = 'cachestack';
 let master: RedisServer;

@@ -1,21 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { InvalidationMessage } from '@cachestack/core';
 import { MemoryBackend } from '@cachestack/memory';
+import { RedisServer } from '@cachestack/test-support';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisInvalidationBus, TieredBackend } from '../src/index.js';
 import { bytes, text, waitFor } from './support/helpers.js';
-import { RedisServer } from './support/redis-server.js';
 
 // A one-node Redis Cluster (every slot on it): enough to show the bus works
 // through an ioredis Cluster client (duplicate() gives a Cluster subscriber).
-const server = await RedisServer.launch({ cluster: true });
+const server = await RedisServer.start({ cluster: true });
 const admin = new Redis(server.port, '127.0.0.1');
 await admin.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
 await waitFor(async () => String(await admin.call('CLUSTER', 'INFO')).includes('cluster_state:ok'));
 afterAll(async () => {
   admin.disconnect();
-  await server.dispose();
+  await server.destroy();
 });
 
 describe('RedisInvalidationBus over an ioredis Cluster client', () => {

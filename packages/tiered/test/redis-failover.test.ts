@@ -2,17 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { BackendError } from '@cachestack/core';
 import { MemoryBackend } from '@cachestack/memory';
 import { RedisBackend } from '@cachestack/redis';
+import { RedisServer } from '@cachestack/test-support';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { TieredBackend, type TierFailureEvent, type TierHealth } from '../src/index.js';
 import { bytes, text, waitFor } from './support/helpers.js';
-import { RedisServer } from './support/redis-server.js';
 
-const server = await RedisServer.launch();
-afterAll(() => server.dispose());
+const server = await RedisServer.start();
+afterAll(() => server.destroy());
 
 const open: TieredBackend[] = [];
 afterEach(async () => {
-  await server.start();
+  await server.restart();
   await Promise.all(open.splice(0).map((backend) => backend.close().catch(() => undefined)));
 });
 
@@ -46,7 +46,7 @@ describe('failover with a real redis-server as L2', () => {
     const events: TierFailureEvent[] = [];
     const { tiered } = cache('degrade', events);
     await tiered.set('hot', bytes('v'));
-    await server.stop();
+    await server.stop('SIGKILL');
     expect(text(await tiered.get('hot'))).toBe('v');
     expect(await tiered.get('cold')).toBeUndefined();
     expect(events[0]?.tier).toBe('L2');
@@ -57,7 +57,7 @@ describe('failover with a real redis-server as L2', () => {
     expect(tiers.map((tier) => tier.healthy)).toEqual([true, false]);
     expect(tiers[1]?.backendType).toBe('redis');
 
-    await server.start();
+    await server.restart();
     await waitFor(async () => {
       try {
         await tiered.set('after', bytes('w'));
@@ -74,7 +74,7 @@ describe('failover with a real redis-server as L2', () => {
   it("readPolicy 'strict' rejects a miss while Redis is stopped", async () => {
     const { tiered } = cache('strict');
     await tiered.set('warm', bytes('v'));
-    await server.stop();
+    await server.stop('SIGKILL');
     expect((await rejection(tiered.get('cold'))).type).toBe('TRANSIENT');
     expect(text(await tiered.get('warm'))).toBe('v');
   });
@@ -82,7 +82,7 @@ describe('failover with a real redis-server as L2', () => {
   it('a write while Redis is stopped rejects TRANSIENT and leaves no L1 copy (no orphan)', async () => {
     const { l1, tiered } = cache();
     await tiered.set('k', bytes('old'));
-    await server.stop();
+    await server.stop('SIGKILL');
     expect((await rejection(tiered.set('k', bytes('new')))).type).toBe('TRANSIENT');
     expect((await rejection(tiered.set('fresh', bytes('x')))).type).toBe('TRANSIENT');
     expect(await l1.get('k')).toBeUndefined();
@@ -91,7 +91,7 @@ describe('failover with a real redis-server as L2', () => {
 
   it('once the L2 circuit opens, calls stop waiting on Redis', async () => {
     const { tiered } = cache();
-    await server.stop();
+    await server.stop('SIGKILL');
     for (let i = 0; i < 3; i += 1) await tiered.get(`miss-${i}`);
     expect(tiered.circuitStates()[1]).toBe('open');
     const started = performance.now();

@@ -5,23 +5,23 @@ import { fileURLToPath } from 'node:url';
 import type { InvalidationMessage } from '@cachestack/core';
 import { MemoryBackend } from '@cachestack/memory';
 import { RedisBackend } from '@cachestack/redis';
+import { RedisServer } from '@cachestack/test-support';
 import { type Cluster, Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { RedisInvalidationBus, type RedisPubSubConnection, TieredBackend } from '../src/index.js';
 import { bytes, text, waitFor } from './support/helpers.js';
-import { RedisServer } from './support/redis-server.js';
 
 // Type-level: ioredis Redis and Cluster fit the structural connection type.
 const clusterFits: Cluster extends RedisPubSubConnection ? true : false = true;
 const redisFits: Redis extends RedisPubSubConnection ? true : false = true;
 
-const server = await RedisServer.launch();
+const server = await RedisServer.start();
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
-  await server.start();
+  await server.restart();
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-afterAll(() => server.dispose());
+afterAll(() => server.destroy());
 
 function instance(namespace: string, origin: string) {
   const client = new Redis(server.url);
@@ -83,8 +83,8 @@ describe('RedisInvalidationBus with a real redis-server', () => {
     await b.cache.ready();
     await b.cache.set('k', bytes('v'));
     expect(text(await b.l1.get('k'))).toBe('v');
-    await server.stop();
-    await server.start();
+    await server.stop('SIGKILL');
+    await server.restart();
     await waitFor(async () => (await b.l1.get('k')) === undefined, 15_000);
   });
 

@@ -138,6 +138,9 @@ export class RedisServer {
             `nodes-${port}.conf`,
             '--cluster-node-timeout',
             '5000',
+            // Nodes tell clients to reach them on loopback, never another interface.
+            '--cluster-announce-ip',
+            '127.0.0.1',
           ]
         : []),
       ...(options.args ?? []),

@@ -1,0 +1,8 @@
+export {
+  command,
+  freePort,
+  RedisCluster,
+  RedisServer,
+  type RedisServerOptions,
+  requireBinary,
+} from './redis-server.js';
