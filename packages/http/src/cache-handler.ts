@@ -1,0 +1,58 @@
+import type { Cache } from '@cachestack/cache';
+import { type FetchHandler, HttpCache } from './http-cache.js';
+import type { RouteCacheOptions } from './http-cache-options.js';
+
+/**
+ * Where an adapter stores responses: a shared {@link HttpCache} (global
+ * defaults, one place for invalidation), or a facade `cache` from which a
+ * private one is made. Exactly one of the two. Route options apply on top.
+ */
+export interface AdapterOptions extends RouteCacheOptions {
+  /** A shared engine; its options are the defaults for this route. */
+  httpCache?: HttpCache | undefined;
+  /** A facade cache, used when `httpCache` is not given. */
+  cache?: Cache | undefined;
+  /** Store failures, when `cache` is given (see {@link HttpCacheOptions.onError}). */
+  onError?: ((error: unknown) => void) | undefined;
+}
+
+/** Resolves adapter options into an engine and route settings. @internal */
+export function resolveAdapter(options: AdapterOptions): {
+  engine: HttpCache;
+  route: ReturnType<HttpCache['route']>;
+} {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('cache options must be an object with httpCache or cache');
+  }
+  const { httpCache, cache, onError, ...route } = options;
+  if (httpCache !== undefined && cache !== undefined) {
+    throw new TypeError('give either httpCache or cache, not both');
+  }
+  if (httpCache !== undefined) {
+    if (!(httpCache instanceof HttpCache)) throw new TypeError('httpCache must be an HttpCache');
+    return { engine: httpCache, route: httpCache.route(route) };
+  }
+  if (cache === undefined) throw new TypeError('cache options need httpCache or cache');
+  const engine = new HttpCache({ ...route, cache, onError });
+  return { engine, route: engine.route() };
+}
+
+/**
+ * Wraps a fetch-style handler (Hono's `app.fetch`, a Next route handler, a
+ * Bun/Deno-style handler) with HTTP caching.
+ *
+ * @example
+ * ```ts
+ * const cache = createCache({ backend: new MemoryBackend(), namespace: 'http' });
+ * serve({ fetch: cacheHandler((request) => app.fetch(request), { cache, ttlMs: 30_000 }) });
+ * ```
+ * @throws TypeError naming the first invalid option.
+ */
+export function cacheHandler(
+  handler: FetchHandler,
+  options: AdapterOptions,
+): (request: Request) => Promise<Response> {
+  if (typeof handler !== 'function') throw new TypeError('handler must be a function');
+  const { engine, route } = resolveAdapter(options);
+  return (request) => engine.handle(request, handler, route);
+}

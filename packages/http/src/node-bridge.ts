@@ -1,0 +1,175 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+
+/** Builds a bodyless web `Request` describing a node request (the body stays in the node stream). */
+export function toWebRequest(req: IncomingMessage, path = req.url ?? '/'): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+    else headers.set(name, value);
+  }
+  const host = req.headers.host ?? 'localhost';
+  return new Request(new URL(path, `http://${host}`), { method: req.method ?? 'GET', headers });
+}
+
+/** Makes the node request look like `request` (method, conditional headers) before the handler runs. */
+export function applyHandlerRequest(req: IncomingMessage, request: Request): void {
+  if (req.method !== request.method) req.method = request.method;
+  for (const name of Object.keys(req.headers)) {
+    if (name.startsWith('if-') && !request.headers.has(name)) delete req.headers[name];
+  }
+}
+
+function toBytes(chunk: unknown, encoding: unknown): Uint8Array {
+  if (chunk instanceof Uint8Array) return new Uint8Array(chunk);
+  return Buffer.from(
+    String(chunk),
+    typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8',
+  );
+}
+
+function responseHeaders(res: ServerResponse): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(res.getHeaders())) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+    else headers.set(name, String(value));
+  }
+  return headers;
+}
+
+function applyHeaders(res: ServerResponse, headers: OutgoingHttpHeaders | unknown[]): void {
+  if (Array.isArray(headers)) {
+    for (let index = 0; index + 1 < headers.length; index += 2) {
+      res.setHeader(String(headers[index]), String(headers[index + 1]));
+    }
+    return;
+  }
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) res.setHeader(name, value);
+  }
+}
+
+type Callback = (error?: Error | null) => void;
+
+/**
+ * Diverts what the handler writes to `res` into a web `Response` (resolved
+ * when the head is written), until `release` restores `res`.
+ */
+export function captureResponse(res: ServerResponse): {
+  response: Promise<Response>;
+  release: () => void;
+} {
+  const original = { writeHead: res.writeHead, write: res.write, end: res.end };
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const body = new ReadableStream<Uint8Array>({
+    start(c) {
+      controller = c;
+    },
+  });
+  let resolveHead!: (response: Response) => void;
+  const response = new Promise<Response>((resolve) => {
+    resolveHead = resolve;
+  });
+  let headSent = false;
+  let ended = false;
+  const sendHead = (): void => {
+    if (headSent) return;
+    headSent = true;
+    const status = res.statusCode < 200 || res.statusCode > 599 ? 500 : res.statusCode;
+    const nullBody = status === 204 || status === 205 || status === 304;
+    if (nullBody) {
+      ended = true;
+      body.cancel().catch(() => undefined);
+    }
+    resolveHead(
+      new Response(nullBody ? null : body, {
+        status,
+        statusText: res.statusMessage || '',
+        headers: responseHeaders(res),
+      }),
+    );
+  };
+  const patched = res as unknown as Record<string, unknown>;
+  patched.writeHead = (status: number, reason?: unknown, headers?: unknown): ServerResponse => {
+    res.statusCode = status;
+    if (typeof reason === 'string') res.statusMessage = reason;
+    const extra = typeof reason === 'object' && reason !== null ? reason : headers;
+    if (typeof extra === 'object' && extra !== null)
+      applyHeaders(res, extra as OutgoingHttpHeaders);
+    sendHead();
+    return res;
+  };
+  patched.write = (chunk: unknown, encoding?: unknown, callback?: unknown): boolean => {
+    sendHead();
+    if (!ended) controller.enqueue(toBytes(chunk, encoding));
+    const done = typeof encoding === 'function' ? encoding : callback;
+    if (typeof done === 'function') queueMicrotask(() => (done as Callback)());
+    return true;
+  };
+  const end = (chunk?: unknown, encoding?: unknown, callback?: unknown): ServerResponse => {
+    if (typeof chunk === 'function') return end(undefined, undefined, chunk);
+    if (typeof encoding === 'function') return end(chunk, undefined, encoding);
+    sendHead();
+    if (!ended) {
+      if (
+        chunk !== undefined &&
+        chunk !== null &&
+        !(chunk instanceof Uint8Array && chunk.byteLength === 0)
+      ) {
+        controller.enqueue(toBytes(chunk, encoding));
+      }
+      ended = true;
+      try {
+        controller.close();
+      } catch {
+        // Already cancelled (null-body status).
+      }
+    }
+    if (typeof callback === 'function') queueMicrotask(() => (callback as Callback)());
+    return res;
+  };
+  patched.end = end;
+  const release = (): void => {
+    res.writeHead = original.writeHead;
+    res.write = original.write;
+    res.end = original.end;
+  };
+  return { response, release };
+}
+
+/** Writes a web `Response` to `res` (all headers replaced), streaming the body with backpressure. */
+export async function writeWebResponse(res: ServerResponse, response: Response): Promise<void> {
+  for (const name of res.getHeaderNames()) res.removeHeader(name);
+  res.statusCode = response.status;
+  if (response.statusText) res.statusMessage = response.statusText;
+  const cookies = response.headers.getSetCookie();
+  response.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') res.setHeader(name, value);
+  });
+  if (cookies.length > 0) res.setHeader('set-cookie', cookies);
+  if (response.body === null) {
+    res.end();
+    return;
+  }
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (res.write(value)) continue;
+    await new Promise<void>((resolve) => {
+      const settle = (): void => {
+        res.off('drain', settle);
+        res.off('close', settle);
+        resolve();
+      };
+      res.on('drain', settle);
+      res.on('close', settle);
+    });
+    if (res.destroyed) {
+      await reader.cancel().catch(() => undefined);
+      return;
+    }
+  }
+  res.end();
+}

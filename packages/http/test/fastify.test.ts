@@ -1,0 +1,85 @@
+import { Readable } from 'node:stream';
+import Fastify from 'fastify';
+import { fastifyCache } from '../src/index.js';
+import { describeHttpCacheSuite } from './suite.js';
+import {
+  BIG_CHUNKS,
+  bigChunk,
+  countRun,
+  createTestCache,
+  delay,
+  type RunCounts,
+} from './support.js';
+
+describeHttpCacheSuite('Fastify 5', async () => {
+  const counts: RunCounts = new Map();
+  const store = createTestCache();
+  const app = Fastify();
+  await app.register(fastifyCache, { cache: store.cache, ttlMs: 60_000 });
+  app.get<{ Params: { id: string } }>('/items/:id', async (request, reply) => {
+    const { id } = request.params;
+    reply.type('text/plain');
+    return `item ${id} run ${countRun(counts, `items:${id}`)}`;
+  });
+  const unsafe =
+    (status: number) =>
+    async (
+      request: { headers: Record<string, unknown> },
+      reply: { code: (status: number) => unknown },
+    ) => {
+      if (request.headers['x-fail'] === '1') {
+        reply.code(500);
+        return 'failed';
+      }
+      reply.code(status);
+      return status === 204 ? undefined : 'ok';
+    };
+  app.post('/items/:id', unsafe(201));
+  app.delete('/items/:id', unsafe(204));
+  app.post('/vary', unsafe(201));
+  app.get('/vary', async (request, reply) => {
+    countRun(counts, 'vary');
+    reply.header('vary', 'Accept-Language').type('text/plain');
+    return `lang ${request.headers['accept-language']}`;
+  });
+  const headerRoute = (name: string, headers: Record<string, string>, status = 200) =>
+    app.get(`/${name}`, async (_request, reply) => {
+      const run = countRun(counts, name);
+      reply.code(status).headers(headers).type('text/plain');
+      return `${name} run ${run}`;
+    });
+  headerRoute('nostore', { 'cache-control': 'no-store' });
+  headerRoute('private', { 'cache-control': 'private, max-age=60' });
+  headerRoute('cookie', { 'set-cookie': 'session=abc' });
+  headerRoute('star', { vary: '*' });
+  headerRoute('maxage0', { 'cache-control': 'max-age=0' });
+  headerRoute('short', { 'cache-control': 'max-age=1' });
+  headerRoute('etag', { etag: 'W/"v1"' });
+  headerRoute('missing', {}, 404);
+  app.get('/slow', async (_request, reply) => {
+    const run = countRun(counts, 'slow');
+    await delay(150);
+    reply.type('text/plain');
+    return `slow run ${run}`;
+  });
+  app.get('/big', async (_request, reply) => {
+    countRun(counts, 'big');
+    async function* chunks() {
+      for (let index = 0; index < BIG_CHUNKS; index++) {
+        if (index % 8 === 0) await delay(1);
+        yield bigChunk(index);
+      }
+    }
+    reply.type('application/octet-stream');
+    return reply.send(Readable.from(chunks()));
+  });
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    baseUrl: address,
+    counts,
+    close: async () => {
+      await app.close();
+      await store.close();
+    },
+  };
+});
