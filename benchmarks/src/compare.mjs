@@ -1,0 +1,70 @@
+// Ratios of each of our adapters to its floor and to its best peer.
+import { FAMILIES, OPERATIONS, VALUE_SIZES } from './harness.mjs';
+
+/**
+ * Targets from issue 8, as the largest acceptable time ratio to the floor,
+ * by `id` or, for one operation only, by `id:operation`.
+ */
+export const FLOOR_TARGETS = {
+  memory: 1.3,
+  getorset: undefined,
+  file: 1.5,
+  sqlite: 1.3,
+  redis: 1.1,
+  'redis-100': 1 / 0.9,
+  'tiered:get hit': 1.2,
+  'tiered-l2': undefined,
+};
+
+/** The speed-up over the best peer that issue 8 asks for. */
+export const PEER_TARGET = 2;
+
+/**
+ * One row per result, with `floorRatio` (floor ops/s ÷ ours: the time ratio,
+ * lower is better), `peerSpeedup` (ours ÷ best peer ops/s, higher is better)
+ * and the names of the floor and best peer, for rows of our adapters.
+ */
+export function compare(systems, results) {
+  const byId = new Map(systems.map((system) => [system.id, system]));
+  const find = (id, size, operation) =>
+    results.find((r) => r.id === id && r.size === size && r.operation === operation);
+  const order = (r) => [
+    FAMILIES.indexOf(r.family),
+    VALUE_SIZES.indexOf(r.size),
+    OPERATIONS.indexOf(r.operation),
+    systems.indexOf(byId.get(r.id)),
+  ];
+  const sorted = [...results].sort((a, b) => {
+    const x = order(a);
+    const y = order(b);
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] - y[i];
+    return 0;
+  });
+  return sorted.map((result) => {
+    const system = byId.get(result.id);
+    const row = { ...result, label: system.label, kind: system.kind };
+    if (system.kind !== 'ours') return row;
+    const floorId =
+      system.floors !== undefined && result.operation in system.floors
+        ? system.floors[result.operation]
+        : system.floor;
+    const floor = floorId === undefined ? undefined : find(floorId, result.size, result.operation);
+    if (floor !== undefined) {
+      row.floorLabel = byId.get(floor.id).label;
+      row.floorRatio = floor.opsPerSec / result.opsPerSec;
+      row.floorTarget =
+        FLOOR_TARGETS[`${system.id}:${result.operation}`] ?? FLOOR_TARGETS[system.id];
+    }
+    const peers = (system.peers ?? [])
+      .map((id) => find(id, result.size, result.operation))
+      .filter((peer) => peer !== undefined);
+    if (peers.length > 0) {
+      const best = peers.reduce((a, b) => (b.opsPerSec > a.opsPerSec ? b : a));
+      row.peerLabel = byId.get(best.id).label;
+      row.peerSpeedup = result.opsPerSec / best.opsPerSec;
+    } else if (system.missingPeer !== undefined) {
+      row.peerLabel = system.missingPeer;
+    }
+    return row;
+  });
+}
