@@ -53,7 +53,8 @@ export function renderSvg({ rows, meta }) {
       `<rect x="${LABEL_WIDTH + i * 90}" y="34" width="12" height="12" fill="${color}"/><text x="${LABEL_WIDTH + i * 90 + 16}" y="44">${kind}</text>`,
   );
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="title" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
+    '<title id="title">cachestack benchmarks: operations per second of every implementation, log scale</title>',
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     `<text x="8" y="20" font-size="14" font-weight="bold">cachestack benchmarks: ops/s (log scale, higher is better)</text>`,
     `<text x="8" y="44">Node ${escapeXml(meta.node)}, load ${meta.loadBefore.map((n) => n.toFixed(2)).join('/')}, ${escapeXml(meta.date)}</text>`,
