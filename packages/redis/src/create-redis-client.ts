@@ -30,6 +30,8 @@ export function ownedConnectionDefaults(reconnectMaxDelayMs: number): RedisOptio
   return {
     lazyConnect: true,
     enableOfflineQueue: true,
+    // Commands issued in the same tick (concurrent sets, lock calls) go out in one write.
+    enableAutoPipelining: true,
     maxRetriesPerRequest: 0,
     connectTimeout: 2000,
     retryStrategy: reconnectBackoff(reconnectMaxDelayMs),
@@ -65,6 +67,7 @@ export function createRedisConnection(
     const client = new Cluster(options.cluster.nodes, {
       lazyConnect: true,
       enableOfflineQueue: false,
+      enableAutoPipelining: true,
       clusterRetryStrategy: reconnectBackoff(reconnectMaxDelayMs),
       ...clusterOptions,
       redisOptions: {
