@@ -5,8 +5,12 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const rows = [];
-for (const name of readdirSync('packages').sort()) {
-  const file = `packages/${name}/test-results.json`;
+const hasTests = (folder) =>
+  JSON.parse(readFileSync(`${folder}/package.json`, 'utf8')).scripts?.test !== undefined;
+const folders = [...readdirSync('packages').map((name) => `packages/${name}`), 'benchmarks'];
+for (const folder of folders.filter(hasTests).sort()) {
+  const name = folder.replace(/^packages\//, '');
+  const file = `${folder}/test-results.json`;
   if (!existsSync(file)) {
     rows.push(`  ${name}: no test report`);
     continue;

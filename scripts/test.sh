@@ -17,7 +17,7 @@ fi
 
 source scripts/setup.sh
 
-rm -f packages/*/test-results.json
+rm -f packages/*/test-results.json benchmarks/test-results.json
 status=0
 pnpm test || status=$?
 node scripts/test-summary.mjs || true
