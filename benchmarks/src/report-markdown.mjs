@@ -142,7 +142,7 @@ const REMAINS = {
   redis:
     'sequential calls pay a fixed per-call cost on top of the ~40 µs round trip (the timeout scope, get coalescing that defers every get to the next tick, the reply copy); against Keyv the sequential case is round-trip bound, so a 2× lead is not reachable there.',
   'redis-100':
-    'sets are not auto-pipelined (the backend creates its ioredis client without enableAutoPipelining and only gets are coalesced into MGET), so 100 concurrent sets write one socket frame each.',
+    'gets are coalesced into one MGET per tick, but every set is its own SET (auto-pipelined by ioredis, not coalesced), and each call also pays the timeout scope, error classification and a reply copy; @redis/client (under Keyv) batches writes more cheaply. Profile with --cpu-prof before changing the write path.',
   tiered: 'misses and sets go to both tiers (Redis round trip plus L1 write).',
 };
 
