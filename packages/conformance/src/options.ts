@@ -68,7 +68,8 @@ export interface ConformanceOptions<B extends BaseBackend = BaseBackend> {
   faults?: ConformanceFaults;
   /**
    * Runs only the groups with these names (see `conformanceGroups`); the
-   * other groups are registered as skipped, with the reason in their name.
+   * other groups are not registered by this call (register them in another
+   * call, e.g. for the same store in another configuration).
    * @default every group
    */
   groups?: readonly string[];
