@@ -1,7 +1,9 @@
 import { describeBackendConformance } from '@cachestack/conformance';
 import { command, RedisCluster } from '@cachestack/test-support';
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KeyLayout, keySlot, RedisBackend } from '../src/index.js';
+import { awaitClientsUnpaused, pauseClients } from './support/client-pause.js';
 
 let cluster: RedisCluster;
 const backends: RedisBackend[] = [];
@@ -136,6 +138,31 @@ describe('RedisBackend on a 3-master Cluster', () => {
   });
 });
 
+describe('the slowDown fault of the Cluster conformance run', () => {
+  it('holds commands on every master for the delay; restore returns after the held ones ran', async () => {
+    const delayMs = 300;
+    // Connected before the pause, like a backend's node connections.
+    const clients = cluster.servers.map(
+      (server) => new Redis({ host: '127.0.0.1', port: server.port, lazyConnect: true }),
+    );
+    try {
+      await Promise.all(clients.map((client) => client.ping()));
+      await pauseClients(cluster.servers, delayMs);
+      const started = performance.now();
+      const heldMs: number[] = [];
+      const pings = clients.map((client) =>
+        client.ping().then(() => heldMs.push(performance.now() - started)),
+      );
+      await awaitClientsUnpaused(cluster.servers);
+      expect(heldMs).toHaveLength(cluster.servers.length);
+      for (const held of heldMs) expect(held).toBeGreaterThanOrEqual(delayMs);
+      await Promise.all(pings);
+    } finally {
+      for (const client of clients) client.disconnect();
+    }
+  });
+});
+
 describeBackendConformance('RedisBackend (3-master Cluster)', {
   create: ({ namespace }) =>
     new RedisBackend({
@@ -154,9 +181,11 @@ describeBackendConformance('RedisBackend (3-master Cluster)', {
     makeUnavailable: () => cluster.stop(),
     makeAvailable: () => cluster.restart(),
     unavailableErrorType: 'TRANSIENT',
-    // No slowDown: a latency proxy per node needs ioredis' natMap, whose MOVED
-    // handling stores un-mapped addresses (ioredis 5.11), which made the suite
-    // flaky. The timeout code path is the same as standalone, where it is tested.
+    // Real server-side latency on every master (no proxy, so no natMap):
+    // CLIENT PAUSE holds every client's commands; restore waits until each
+    // master serves clients again.
+    slowDown: (delayMs) => pauseClients(cluster.servers, delayMs),
+    restoreSpeed: () => awaitClientsUnpaused(cluster.servers),
     // An ACL user that does not exist: every node answers WRONGPASS.
     createWithBadCredentials: async ({ namespace }) =>
       new RedisBackend({
