@@ -1,32 +1,23 @@
-import { BackendError } from '@cachestack/core';
+import type { BackendError } from '@cachestack/core';
+import { baseOnly, ReferenceBackend, rejection } from '@cachestack/test-support';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { createCache, ENVELOPE_HEADER_BYTES } from '../src/index.js';
-import { baseOnly, TestBackend } from './support/test-backend.js';
 
 afterEach(() => {
   vi.useRealTimers();
 });
 
-async function rejection(promise: Promise<unknown>): Promise<BackendError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(BackendError);
-  return error as BackendError;
-}
-
 describe('createCache options', () => {
   test.each([
     [{}, /backend/],
-    [{ backend: new TestBackend(), namespace: '' }, /namespace/],
-    [{ backend: new TestBackend(), defaultTtlMs: 0 }, /defaultTtlMs/],
-    [{ backend: new TestBackend(), defaultTtlMs: Number.POSITIVE_INFINITY }, /defaultTtlMs/],
-    [{ backend: new TestBackend(), serializer: {} }, /serializer/],
-    [{ backend: new TestBackend(), onCorrupt: 'ignore' }, /onCorrupt/],
-    [{ backend: new TestBackend(), failOpen: 'yes' }, /failOpen/],
-    [{ backend: new TestBackend(), lockTtlMs: -1 }, /lockTtlMs/],
-    [{ backend: new TestBackend(), lockWaitMs: Number.NaN }, /lockWaitMs/],
+    [{ backend: new ReferenceBackend(), namespace: '' }, /namespace/],
+    [{ backend: new ReferenceBackend(), defaultTtlMs: 0 }, /defaultTtlMs/],
+    [{ backend: new ReferenceBackend(), defaultTtlMs: Number.POSITIVE_INFINITY }, /defaultTtlMs/],
+    [{ backend: new ReferenceBackend(), serializer: {} }, /serializer/],
+    [{ backend: new ReferenceBackend(), onCorrupt: 'ignore' }, /onCorrupt/],
+    [{ backend: new ReferenceBackend(), failOpen: 'yes' }, /failOpen/],
+    [{ backend: new ReferenceBackend(), lockTtlMs: -1 }, /lockTtlMs/],
+    [{ backend: new ReferenceBackend(), lockWaitMs: Number.NaN }, /lockWaitMs/],
   ])('rejects bad options with a TypeError naming the option (%#)', (options, message) => {
     expect(() => createCache(options as never)).toThrow(TypeError);
     expect(() => createCache(options as never)).toThrow(message);
@@ -35,7 +26,7 @@ describe('createCache options', () => {
 
 describe('get / set / delete / has', () => {
   test('round-trips typed values; null is a value, a missing key is undefined', async () => {
-    const cache = createCache({ backend: new TestBackend() });
+    const cache = createCache({ backend: new ReferenceBackend() });
     await cache.set('user', { id: 1, tags: new Set(['a']), seen: new Date(0) });
     expect(await cache.get('user')).toStrictEqual({
       id: 1,
@@ -50,7 +41,7 @@ describe('get / set / delete / has', () => {
   });
 
   test('an empty string and an empty byte array are hits', async () => {
-    const cache = createCache({ backend: new TestBackend() });
+    const cache = createCache({ backend: new ReferenceBackend() });
     await cache.set('s', '');
     await cache.set('b', new Uint8Array(0));
     expect(await cache.get('s')).toBe('');
@@ -58,7 +49,7 @@ describe('get / set / delete / has', () => {
   });
 
   test('returned values are copies: mutating them does not change the cache', async () => {
-    const cache = createCache({ backend: new TestBackend() });
+    const cache = createCache({ backend: new ReferenceBackend() });
     const bytes = new Uint8Array([1, 2, 3]);
     await cache.set('b', bytes);
     bytes[0] = 9;
@@ -68,14 +59,14 @@ describe('get / set / delete / has', () => {
   });
 
   test('undefined is rejected as a value (it would read back as a miss)', async () => {
-    const cache = createCache({ backend: new TestBackend() });
+    const cache = createCache({ backend: new ReferenceBackend() });
     const error = await rejection(cache.set('k', undefined));
     expect(error.code).toBe('INVALID_VALUE');
     expect(error.isPermanent).toBe(true);
   });
 
   test('a value the serializer cannot encode is INVALID_VALUE and nothing is stored', async () => {
-    const backend = new TestBackend();
+    const backend = new ReferenceBackend();
     const cache = createCache({ backend });
     const error = await rejection(cache.set('k', { f: () => 1 }));
     expect(error.code).toBe('INVALID_VALUE');
@@ -84,7 +75,7 @@ describe('get / set / delete / has', () => {
   });
 
   test('delete resolves whether the key existed', async () => {
-    const cache = createCache({ backend: new TestBackend() });
+    const cache = createCache({ backend: new ReferenceBackend() });
     await cache.set('k', 1);
     expect(await cache.delete('k')).toBe(true);
     expect(await cache.delete('k')).toBe(false);
@@ -97,7 +88,7 @@ describe('get / set / delete / has', () => {
     ['lone surrogate', '\uD800'],
     ['too long', 'x'.repeat(1025)],
   ])('invalid key (%s) rejects with INVALID_KEY on every method', async (_name, key) => {
-    const cache = createCache({ backend: new TestBackend() });
+    const cache = createCache({ backend: new ReferenceBackend() });
     for (const call of [
       () => cache.get(key as string),
       () => cache.set(key as string, 1),
@@ -113,7 +104,7 @@ describe('get / set / delete / has', () => {
 
   test('ttlMs is honoured and defaultTtlMs applies when none is given', async () => {
     vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
-    const backend = new TestBackend();
+    const backend = new ReferenceBackend();
     const cache = createCache({ backend, defaultTtlMs: 1_000 });
     await cache.set('short', 'a', { ttlMs: 100 });
     await cache.set('default', 'b');
@@ -129,7 +120,7 @@ describe('get / set / delete / has', () => {
 
   test('set without ttl (and no default) never expires and clears an older expiry', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
-    const backend = new TestBackend();
+    const backend = new ReferenceBackend();
     const cache = createCache({ backend });
     await cache.set('k', 1, { ttlMs: 10 });
     await cache.set('k', 2);
@@ -141,7 +132,7 @@ describe('get / set / delete / has', () => {
   test.each([0, -5, Number.NaN, Number.POSITIVE_INFINITY, '10'])(
     'ttlMs %s is INVALID_TTL and the old entry is unchanged',
     async (ttlMs) => {
-      const cache = createCache({ backend: new TestBackend() });
+      const cache = createCache({ backend: new ReferenceBackend() });
       await cache.set('k', 'old');
       const error = await rejection(cache.set('k', 'new', { ttlMs: ttlMs as number }));
       expect(error.code).toBe('INVALID_TTL');
@@ -150,7 +141,7 @@ describe('get / set / delete / has', () => {
   );
 
   test('fractional ttlMs rounds up', async () => {
-    const backend = new TestBackend();
+    const backend = new ReferenceBackend();
     const cache = createCache({ backend });
     await cache.set('k', 1, { ttlMs: 1_000.2 });
     const ttl = (await backend.getTtl('k'))!;
@@ -159,7 +150,7 @@ describe('get / set / delete / has', () => {
   });
 
   test('backend failures surface as the backend BackendError', async () => {
-    const backend = new TestBackend();
+    const backend = new ReferenceBackend();
     const cache = createCache({ backend });
     await backend.close();
     for (const call of [() => cache.get('k'), () => cache.set('k', 1), () => cache.delete('k')]) {
@@ -189,7 +180,7 @@ describe('corrupt entries', () => {
   test.each(corruptions)(
     'onCorrupt miss (default): %s is a miss, deleted, reported',
     async (_name, bytes) => {
-      const backend = new TestBackend();
+      const backend = new ReferenceBackend();
       const cache = createCache({ backend });
       const errors: string[] = [];
       cache.on('error', (event) =>
@@ -207,7 +198,7 @@ describe('corrupt entries', () => {
   test.each(corruptions)(
     'onCorrupt throw: %s rejects with PERMANENT CORRUPT',
     async (_name, bytes) => {
-      const backend = new TestBackend();
+      const backend = new ReferenceBackend();
       const cache = createCache({ backend, onCorrupt: 'throw' });
       backend.plant('k', bytes);
       const error = await rejection(cache.get('k'));
@@ -221,8 +212,8 @@ describe('corrupt entries', () => {
 
 describe('getMany / setMany', () => {
   test.each([
-    ['a Batch backend', () => new TestBackend()],
-    ['a base-only backend', () => baseOnly(new TestBackend())],
+    ['a Batch backend', () => new ReferenceBackend()],
+    ['a base-only backend', () => baseOnly(new ReferenceBackend())],
   ])('work on %s', async (_name, make) => {
     const cache = createCache({ backend: make() });
     await cache.setMany<unknown>([
@@ -239,7 +230,7 @@ describe('getMany / setMany', () => {
   });
 
   test('setMany validates every entry before writing anything', async () => {
-    const backend = new TestBackend();
+    const backend = new ReferenceBackend();
     const cache = createCache({ backend });
     const error = await rejection(
       cache.setMany([
@@ -252,7 +243,7 @@ describe('getMany / setMany', () => {
   });
 
   test('getMany uses one backend call on a Batch backend', async () => {
-    const backend = new TestBackend();
+    const backend = new ReferenceBackend();
     const cache = createCache({ backend });
     await cache.setMany([
       { key: 'a', value: 1 },
@@ -266,7 +257,7 @@ describe('getMany / setMany', () => {
 
 describe('clear', () => {
   test('the root cache uses the backend clear', async () => {
-    const backend = new TestBackend();
+    const backend = new ReferenceBackend();
     const cache = createCache({ backend });
     await cache.set('a', 1);
     await cache.clear();
@@ -275,10 +266,10 @@ describe('clear', () => {
   });
 
   test('without clear or keys it rejects with CapabilityNotAvailableError', async () => {
-    const cache = createCache({ backend: baseOnly(new TestBackend()) });
+    const cache = createCache({ backend: baseOnly(new ReferenceBackend()) });
     const error = await rejection(cache.clear());
     expect(error.code).toBe('CAPABILITY_NOT_AVAILABLE');
-    const namespaced = createCache({ backend: baseOnly(new TestBackend()), namespace: 'n' });
+    const namespaced = createCache({ backend: baseOnly(new ReferenceBackend()), namespace: 'n' });
     expect((await rejection(namespaced.clear())).code).toBe('CAPABILITY_NOT_AVAILABLE');
   });
 });

@@ -1,4 +1,5 @@
 import { BackendError } from '@cachestack/core';
+import { ReferenceBackend } from '@cachestack/test-support';
 import { describe, expect, test, vi } from 'vitest';
 import {
   type Cache,
@@ -9,10 +10,9 @@ import {
   createCache,
   parameterNames,
 } from '../src/index.js';
-import { TestBackend } from './support/test-backend.js';
 
 function newCache(namespace?: string): Cache {
-  return createCache({ backend: new TestBackend(), namespace });
+  return createCache({ backend: new ReferenceBackend(), namespace });
 }
 
 describe('parameterNames', () => {

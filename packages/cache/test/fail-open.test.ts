@@ -1,7 +1,7 @@
 import { BackendError, BackendErrorType } from '@cachestack/core';
+import { ReferenceBackend } from '@cachestack/test-support';
 import { describe, expect, test, vi } from 'vitest';
 import { createCache } from '../src/index.js';
-import { TestBackend } from './support/test-backend.js';
 
 function down(): BackendError {
   return new BackendError({
@@ -14,7 +14,7 @@ function down(): BackendError {
 
 describe('failOpen: true', () => {
   test('reads resolve as misses and the error is still reported', async () => {
-    const backend = new TestBackend();
+    const backend = new ReferenceBackend();
     const onError = vi.fn();
     const cache = createCache({ backend, failOpen: true, onError });
     await cache.set('k', 1);
@@ -28,7 +28,7 @@ describe('failOpen: true', () => {
   });
 
   test('getOrSet still returns the loaded value when the backend is down', async () => {
-    const backend = new TestBackend();
+    const backend = new ReferenceBackend();
     const cache = createCache({ backend, failOpen: true });
     backend.failWith = down();
     const loader = vi.fn(async () => 'computed');
@@ -39,7 +39,7 @@ describe('failOpen: true', () => {
   });
 
   test('writes, deletes and clear still reject', async () => {
-    const backend = new TestBackend();
+    const backend = new ReferenceBackend();
     const cache = createCache({ backend, failOpen: true });
     backend.failWith = down();
     await expect(cache.set('k', 1)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
@@ -48,7 +48,7 @@ describe('failOpen: true', () => {
   });
 
   test('the cache recovers when the backend does', async () => {
-    const backend = new TestBackend();
+    const backend = new ReferenceBackend();
     const cache = createCache({ backend, failOpen: true });
     backend.failWith = down();
     expect(await cache.get('k')).toBeUndefined();
@@ -60,7 +60,7 @@ describe('failOpen: true', () => {
 
 describe('failOpen: false (default)', () => {
   test('reads and getOrSet reject with the backend error; the loader is not called', async () => {
-    const backend = new TestBackend();
+    const backend = new ReferenceBackend();
     const cache = createCache({ backend });
     backend.failWith = down();
     await expect(cache.get('k')).rejects.toMatchObject({ type: 'TRANSIENT', code: 'UNAVAILABLE' });

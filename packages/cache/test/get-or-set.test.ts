@@ -1,7 +1,7 @@
 import { BackendError } from '@cachestack/core';
+import { baseOnly, deferred, ReferenceBackend, ReferenceStore } from '@cachestack/test-support';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { createCache } from '../src/index.js';
-import { baseOnly, createSharedStore, deferred, TestBackend } from './support/test-backend.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -9,7 +9,7 @@ afterEach(() => {
 
 describe('getOrSet in one process', () => {
   test('a miss calls the loader once and stores the value; a hit does not call it', async () => {
-    const cache = createCache({ backend: new TestBackend() });
+    const cache = createCache({ backend: new ReferenceBackend() });
     const loader = vi.fn(async () => ({ n: 1 }));
     expect(await cache.getOrSet('k', loader, { ttlMs: 60_000 })).toStrictEqual({ n: 1 });
     expect(await cache.getOrSet('k', loader, { ttlMs: 60_000 })).toStrictEqual({ n: 1 });
@@ -19,8 +19,8 @@ describe('getOrSet in one process', () => {
   });
 
   test.each([
-    ['a lockable backend', () => new TestBackend()],
-    ['a base-only backend', () => baseOnly(new TestBackend())],
+    ['a lockable backend', () => new ReferenceBackend()],
+    ['a base-only backend', () => baseOnly(new ReferenceBackend())],
   ])('single-flight on %s: 50 concurrent callers, one loader call', async (_name, make) => {
     const cache = createCache({ backend: make() });
     const gate = deferred<string>();
@@ -36,14 +36,14 @@ describe('getOrSet in one process', () => {
   });
 
   test('different keys load independently', async () => {
-    const cache = createCache({ backend: new TestBackend() });
+    const cache = createCache({ backend: new ReferenceBackend() });
     const loader = vi.fn(async () => 'v');
     await Promise.all([cache.getOrSet('a', loader), cache.getOrSet('b', loader)]);
     expect(loader).toHaveBeenCalledTimes(2);
   });
 
   test('a loader error reaches every waiter and is not cached', async () => {
-    const cache = createCache({ backend: new TestBackend() });
+    const cache = createCache({ backend: new ReferenceBackend() });
     const gate = deferred<string>();
     const failure = new Error('database down');
     const loader = vi.fn(() => gate.promise);
@@ -61,7 +61,7 @@ describe('getOrSet in one process', () => {
   });
 
   test('a loader error is reported once as an error event (not handled)', async () => {
-    const cache = createCache({ backend: new TestBackend() });
+    const cache = createCache({ backend: new ReferenceBackend() });
     const events: [string, boolean][] = [];
     cache.on('error', (event) => events.push([event.operation, event.handled]));
     await expect(cache.getOrSet('k', () => Promise.reject(new Error('no')))).rejects.toThrow('no');
@@ -70,7 +70,7 @@ describe('getOrSet in one process', () => {
   });
 
   test('a loader that resolves undefined is returned but not cached', async () => {
-    const cache = createCache({ backend: new TestBackend() });
+    const cache = createCache({ backend: new ReferenceBackend() });
     const loader = vi.fn(async () => undefined);
     expect(await cache.getOrSet('k', loader)).toBeUndefined();
     expect(await cache.getOrSet('k', loader)).toBeUndefined();
@@ -78,7 +78,7 @@ describe('getOrSet in one process', () => {
   });
 
   test('sync loaders work, and a sync throw rejects', async () => {
-    const cache = createCache({ backend: new TestBackend() });
+    const cache = createCache({ backend: new ReferenceBackend() });
     expect(await cache.getOrSet('k', () => 7)).toBe(7);
     await expect(
       cache.getOrSet('j', () => {
@@ -89,7 +89,7 @@ describe('getOrSet in one process', () => {
 
   test('ttlMs is honoured: after it passes the loader runs again', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
-    const backend = new TestBackend();
+    const backend = new ReferenceBackend();
     const cache = createCache({ backend });
     let n = 0;
     const loader = vi.fn(async () => ++n);
@@ -105,7 +105,7 @@ describe('getOrSet in one process', () => {
   });
 
   test('bad options reject with a classified error', async () => {
-    const cache = createCache({ backend: new TestBackend() });
+    const cache = createCache({ backend: new ReferenceBackend() });
     await expect(cache.getOrSet('k', async () => 1, { ttlMs: 0 })).rejects.toMatchObject({
       code: 'INVALID_TTL',
     });
@@ -118,7 +118,7 @@ describe('getOrSet in one process', () => {
   });
 
   test('a value the serializer rejects fails the call and caches nothing', async () => {
-    const cache = createCache({ backend: new TestBackend() });
+    const cache = createCache({ backend: new ReferenceBackend() });
     const error = await cache.getOrSet('k', async () => Symbol('x')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BackendError);
     expect((error as BackendError).code).toBe('INVALID_VALUE');
@@ -127,9 +127,9 @@ describe('getOrSet in one process', () => {
 
 describe('getOrSet across instances sharing one store (lock)', () => {
   test('two "processes" on one store: one loader call, the other waits and reads', async () => {
-    const store = createSharedStore();
-    const first = createCache({ backend: new TestBackend(store) });
-    const second = createCache({ backend: new TestBackend(store) });
+    const store = new ReferenceStore();
+    const first = createCache({ backend: new ReferenceBackend(store) });
+    const second = createCache({ backend: new ReferenceBackend(store) });
     const gate = deferred<string>();
     const loaderA = vi.fn(() => gate.promise);
     const loaderB = vi.fn(async () => 'from B');
@@ -141,17 +141,17 @@ describe('getOrSet across instances sharing one store (lock)', () => {
     expect(await Promise.all([a, b])).toEqual(['from A', 'from A']);
     expect(loaderB).not.toHaveBeenCalled();
     expect(second.stats().stampedesAvoided).toBe(1);
-    expect(store.locks.size).toBe(0);
+    expect(store.locks().size).toBe(0);
   });
 
   test("lock timeout with the value still missing: 'load' runs the loader, 'throw' rejects", async () => {
-    const store = createSharedStore();
-    const holder = new TestBackend(store);
+    const store = new ReferenceStore();
+    const holder = new ReferenceBackend(store);
     const lockK = await holder.acquireLock('k', { ttlMs: 60_000 });
     const lockJ = await holder.acquireLock('j', { ttlMs: 60_000 });
     expect(lockK).toBeDefined();
     expect(lockJ).toBeDefined();
-    const cache = createCache({ backend: new TestBackend(store) });
+    const cache = createCache({ backend: new ReferenceBackend(store) });
     expect(await cache.getOrSet('k', async () => 'loaded anyway', { lockWaitMs: 30 })).toBe(
       'loaded anyway',
     );
@@ -164,7 +164,7 @@ describe('getOrSet across instances sharing one store (lock)', () => {
   });
 
   test('lock: false skips the backend lock', async () => {
-    const backend = new TestBackend();
+    const backend = new ReferenceBackend();
     const cache = createCache({ backend });
     await cache.getOrSet('k', async () => 1, { lock: false });
     expect(backend.calls.acquireLock).toBeUndefined();
@@ -176,9 +176,9 @@ describe('getOrSet across instances sharing one store (lock)', () => {
     vi.useFakeTimers({
       toFake: ['Date', 'performance', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'],
     });
-    const store = createSharedStore();
-    const cache = createCache({ backend: new TestBackend(store), lockTtlMs: 1_000 });
-    const other = new TestBackend(store);
+    const store = new ReferenceStore();
+    const cache = createCache({ backend: new ReferenceBackend(store), lockTtlMs: 1_000 });
+    const other = new ReferenceBackend(store);
     const stolen: unknown[] = [];
     const pending = cache.getOrSet('k', async () => {
       for (let i = 0; i < 5; i++) {

@@ -1,10 +1,10 @@
+import { ReferenceBackend } from '@cachestack/test-support';
 import { describe, expect, test } from 'vitest';
 import { createCache } from '../src/index.js';
-import { TestBackend } from './support/test-backend.js';
 
 describe('namespaces', () => {
   test('keys are stored as namespace:key and nested namespaces compose', async () => {
-    const backend = new TestBackend();
+    const backend = new ReferenceBackend();
     const app = createCache({ backend, namespace: 'app' });
     const users = app.namespace('users');
     await app.set('x', 1);
@@ -17,7 +17,7 @@ describe('namespaces', () => {
   });
 
   test('namespaces with the same key do not see each other', async () => {
-    const backend = new TestBackend();
+    const backend = new ReferenceBackend();
     const a = createCache({ backend, namespace: 'a' });
     const b = createCache({ backend, namespace: 'b' });
     await a.set('k', 'from a');
@@ -27,7 +27,7 @@ describe('namespaces', () => {
   });
 
   test('clear removes only its own prefix (and its sub-namespaces)', async () => {
-    const backend = new TestBackend();
+    const backend = new ReferenceBackend();
     const root = createCache({ backend });
     const app = root.namespace('app');
     const users = app.namespace('users');
@@ -48,7 +48,7 @@ describe('namespaces', () => {
   });
 
   test('clear of a namespace deletes many keys in chunks', async () => {
-    const backend = new TestBackend();
+    const backend = new ReferenceBackend();
     const ns = createCache({ backend, namespace: 'bulk' });
     await ns.setMany(Array.from({ length: 1_200 }, (_, i) => ({ key: `k${i}`, value: i })));
     await backend.set('bulky', new Uint8Array([1]));
@@ -58,14 +58,14 @@ describe('namespaces', () => {
   });
 
   test('a namespaced key longer than 1024 bytes in total is INVALID_KEY', async () => {
-    const cache = createCache({ backend: new TestBackend(), namespace: 'ns' });
+    const cache = createCache({ backend: new ReferenceBackend(), namespace: 'ns' });
     await expect(cache.set('x'.repeat(1023), 1)).rejects.toMatchObject({ code: 'INVALID_KEY' });
     await cache.set('x'.repeat(1021), 1);
     expect(await cache.get('x'.repeat(1021))).toBe(1);
   });
 
   test('namespaces share stats and events with their parent', async () => {
-    const cache = createCache({ backend: new TestBackend() });
+    const cache = createCache({ backend: new ReferenceBackend() });
     const keys: string[] = [];
     cache.on('set', (event) => keys.push(`${event.key}@${event.storeKey}`));
     await cache.namespace('n').set('k', 1);
@@ -74,7 +74,7 @@ describe('namespaces', () => {
   });
 
   test('invalid namespace names are rejected', () => {
-    const cache = createCache({ backend: new TestBackend() });
+    const cache = createCache({ backend: new ReferenceBackend() });
     expect(() => cache.namespace('')).toThrow(TypeError);
     expect(() => cache.namespace(5 as never)).toThrow(/namespace/);
   });

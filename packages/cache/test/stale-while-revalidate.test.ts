@@ -1,9 +1,9 @@
 import { BackendError, BackendErrorType } from '@cachestack/core';
+import { deferred, ReferenceBackend } from '@cachestack/test-support';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { type Cache, createCache } from '../src/index.js';
-import { deferred, TestBackend } from './support/test-backend.js';
 
-let backend: TestBackend;
+let backend: ReferenceBackend;
 let cache: Cache;
 const events: string[] = [];
 
@@ -11,7 +11,7 @@ beforeEach(() => {
   vi.useFakeTimers({
     toFake: ['Date', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'],
   });
-  backend = new TestBackend();
+  backend = new ReferenceBackend();
   cache = createCache({ backend });
   events.length = 0;
   cache.on('stale', (event) => events.push(`stale:${event.reason}`));

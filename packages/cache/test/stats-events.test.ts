@@ -1,10 +1,10 @@
+import { ReferenceBackend } from '@cachestack/test-support';
 import { describe, expect, test, vi } from 'vitest';
 import { createCache } from '../src/index.js';
-import { TestBackend } from './support/test-backend.js';
 
 describe('stats', () => {
   test('count hits, misses, sets, deletes and loader calls', async () => {
-    const cache = createCache({ backend: new TestBackend() });
+    const cache = createCache({ backend: new ReferenceBackend() });
     await cache.set('a', 1);
     await cache.get('a');
     await cache.get('b');
@@ -27,7 +27,7 @@ describe('stats', () => {
   });
 
   test('stats() returns a snapshot, not a live object', async () => {
-    const cache = createCache({ backend: new TestBackend() });
+    const cache = createCache({ backend: new ReferenceBackend() });
     const before = cache.stats();
     await cache.get('x');
     expect(before.misses).toBe(0);
@@ -35,7 +35,7 @@ describe('stats', () => {
   });
 
   test('backend errors are counted', async () => {
-    const backend = new TestBackend();
+    const backend = new ReferenceBackend();
     const cache = createCache({ backend });
     await backend.close();
     await expect(cache.get('k')).rejects.toMatchObject({ code: 'CLOSED' });
@@ -46,7 +46,7 @@ describe('stats', () => {
 
 describe('events', () => {
   test('hit, miss, set and delete carry the key and the store key', async () => {
-    const cache = createCache({ backend: new TestBackend(), namespace: 'ns' });
+    const cache = createCache({ backend: new ReferenceBackend(), namespace: 'ns' });
     const seen: string[] = [];
     cache.on('hit', (e) => seen.push(`hit ${e.key} ${e.storeKey}`));
     cache.on('miss', (e) => seen.push(`miss ${e.key}`));
@@ -60,7 +60,7 @@ describe('events', () => {
   });
 
   test('error events carry the classified error and whether it was handled', async () => {
-    const backend = new TestBackend();
+    const backend = new ReferenceBackend();
     const onError = vi.fn();
     const cache = createCache({ backend, onError });
     await backend.close();
@@ -75,7 +75,7 @@ describe('events', () => {
   });
 
   test('on returns an unsubscribe function; off removes a listener', async () => {
-    const cache = createCache({ backend: new TestBackend() });
+    const cache = createCache({ backend: new ReferenceBackend() });
     const first = vi.fn();
     const second = vi.fn();
     const stop = cache.on('miss', first);
@@ -89,7 +89,7 @@ describe('events', () => {
   });
 
   test('a throwing listener does not break the operation', async () => {
-    const cache = createCache({ backend: new TestBackend() });
+    const cache = createCache({ backend: new ReferenceBackend() });
     const warning = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     cache.on('set', () => {
       throw new Error('listener bug');
@@ -104,7 +104,7 @@ describe('events', () => {
   });
 
   test('a listener must be a function', () => {
-    const cache = createCache({ backend: new TestBackend() });
+    const cache = createCache({ backend: new ReferenceBackend() });
     expect(() => cache.on('hit', 'nope' as never)).toThrow(TypeError);
   });
 });

@@ -1,53 +1,26 @@
 import { describeBackendConformance } from '@cachestack/conformance';
 import {
-  createSharedStore,
-  type SharedStore,
-  type StoreConditions,
-  TEST_MAX_VALUE_BYTES,
-  TestBackend,
-} from './support/test-backend.js';
+  REFERENCE_MAX_VALUE_BYTES,
+  ReferenceBackend,
+  ReferenceStore,
+  referenceFaultHooks,
+} from '@cachestack/test-support';
 
-// The cache's tests rely on this test-only backend being a correct backend:
-// hold it to the same contract as the real adapters.
-const stores = new Map<string, SharedStore>();
-const conditions: StoreConditions = { unavailable: false, delayMs: 0 };
+// The cache's tests rely on the shared test-only backend being a correct
+// backend in the configuration they use (the default Date.now() clock, which
+// fake timers control): hold it to the same contract as the real adapters.
+const store = new ReferenceStore();
 
-function storeFor(namespace: string): SharedStore {
-  let store = stores.get(namespace);
-  if (store === undefined) {
-    store = createSharedStore(conditions);
-    stores.set(namespace, store);
-  }
-  return store;
-}
-
-describeBackendConformance('test-only backend (test/support)', {
-  create: ({ namespace }) => new TestBackend(storeFor(namespace)),
+describeBackendConformance('test-only backend (@cachestack/test-support, Date.now clock)', {
+  create: ({ namespace }) => new ReferenceBackend(store, namespace),
   capabilities: ['ttl', 'lock', 'timeout', 'batch', 'clear', 'keys'],
   sharedStore: true,
-  maxValueBytes: TEST_MAX_VALUE_BYTES,
-  faults: {
-    makeUnavailable: async () => {
-      conditions.unavailable = true;
-    },
-    makeAvailable: async () => {
-      conditions.unavailable = false;
-    },
-    createWithBadCredentials: async ({ namespace }) => {
-      const store = createSharedStore(conditions, 'secret');
-      stores.set(`${namespace}-auth`, store);
-      return new TestBackend(store, 'wrong');
-    },
-    slowDown: async (delayMs) => {
-      conditions.delayMs = delayMs;
-    },
-    restoreSpeed: async () => {
-      conditions.delayMs = 0;
-    },
-  },
+  maxValueBytes: REFERENCE_MAX_VALUE_BYTES,
+  faults: referenceFaultHooks(store),
   cleanup: async () => {
-    stores.clear();
-    conditions.unavailable = false;
-    conditions.delayMs = 0;
+    store.namespaces.clear();
+    store.lockTables.clear();
+    store.unavailable = false;
+    store.delayMs = 0;
   },
 });

@@ -6,6 +6,7 @@ import {
   type HealthStatus,
   type TimeoutOperation,
 } from '@cachestack/core';
+import { ReferenceBackend, type ReferenceStore } from '@cachestack/test-support';
 import type { ConformanceOptions } from '../src/index.js';
 import {
   ErrorsWithoutOperation,
@@ -21,7 +22,6 @@ import {
   ReleaseIgnoresToken,
   ShortLockTokens,
 } from './broken-lock-backends.js';
-import { ReferenceBackend, type ReferenceStore } from './reference-backend.js';
 
 const NO_VALUE_LIMIT = Number.POSITIVE_INFINITY;
 

@@ -1,5 +1,5 @@
 import { BackendError, type HealthStatus, isBackendError } from '@cachestack/core';
-import { ReferenceBackend } from './reference-backend.js';
+import { ReferenceBackend } from '@cachestack/test-support';
 
 // More variants for broken-backends.ts: each breaks exactly one rule.
 

@@ -1,5 +1,5 @@
 import { type Lock, normalizeRequiredTtl } from '@cachestack/core';
-import { ReferenceBackend } from './reference-backend.js';
+import { ReferenceBackend } from '@cachestack/test-support';
 
 // Lock variants of broken-backends.ts: each breaks exactly one lock rule.
 

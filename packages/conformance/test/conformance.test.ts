@@ -1,5 +1,5 @@
+import { ReferenceBackend, type ReferenceStore } from '@cachestack/test-support';
 import { describeBackendConformance } from '../src/index.js';
-import { ReferenceBackend, type ReferenceStore } from './reference-backend.js';
 import { referenceOptions } from './reference-options.js';
 
 // Backends the kit created and has not closed yet: cleanup runs after the kit

@@ -1,8 +1,8 @@
 import type { BaseBackend } from '@cachestack/core';
+import { ReferenceBackend, ReferenceStore } from '@cachestack/test-support';
 import { describe, expect, it } from 'vitest';
 import { ConformanceHarness, requireClaimedCapability } from '../src/harness.js';
 import { resolveOptions } from '../src/resolve-options.js';
-import { ReferenceBackend, ReferenceStore } from './reference-backend.js';
 
 function harnessWith(events: string[], closeFails = false) {
   const store = new ReferenceStore();

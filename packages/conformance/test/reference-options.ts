@@ -1,9 +1,10 @@
-import type { ConformanceOptions } from '../src/index.js';
 import {
   REFERENCE_MAX_VALUE_BYTES,
   ReferenceBackend,
   ReferenceStore,
-} from './reference-backend.js';
+  referenceFaultHooks,
+} from '@cachestack/test-support';
+import type { ConformanceOptions } from '../src/index.js';
 
 /** Conformance options for a reference-backed store with every capability and fault hook. */
 export function referenceOptions(
@@ -11,28 +12,14 @@ export function referenceOptions(
     new ReferenceBackend(store, namespace),
   overrides: Partial<ConformanceOptions> = {},
 ): ConformanceOptions {
-  const store = new ReferenceStore();
+  // A monotonic clock: the kit's own timing checks run on performance.now().
+  const store = new ReferenceStore({ clock: () => performance.now() });
   const options: ConformanceOptions = {
     create: ({ namespace }) => make(store, namespace),
     capabilities: ['ttl', 'lock', 'timeout', 'batch', 'clear', 'keys'],
     sharedStore: true,
     maxValueBytes: REFERENCE_MAX_VALUE_BYTES,
-    faults: {
-      makeUnavailable: async () => {
-        store.unavailable = true;
-      },
-      makeAvailable: async () => {
-        store.unavailable = false;
-      },
-      slowDown: async (delayMs) => {
-        store.delayMs = delayMs;
-      },
-      restoreSpeed: async () => {
-        store.delayMs = 0;
-      },
-      createWithBadCredentials: async ({ namespace }) =>
-        new ReferenceBackend(store, namespace, { badCredentials: true }),
-    },
+    faults: referenceFaultHooks(store),
   };
   return { ...options, ...overrides, faults: { ...options.faults, ...overrides.faults } };
 }

@@ -1,18 +1,9 @@
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BackendError } from '@cachestack/core';
+import { rejection } from '@cachestack/test-support';
 import { describe, expect, it } from 'vitest';
 import { FileBackend, type FileBackendOptions } from '../src/index.js';
 import { listFiles, makeTempDir, namespaceDir } from './helpers.js';
-
-async function rejection(promise: Promise<unknown>): Promise<BackendError> {
-  const error = await promise.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(BackendError);
-  return error as BackendError;
-}
 
 describe('options', () => {
   it.each([

@@ -1,16 +1,9 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { killHard, spawnUntilLine } from '@cachestack/test-support';
 import { describe, expect, it } from 'vitest';
 import { FileBackend } from '../src/index.js';
-import {
-  fixture,
-  isValidValue,
-  killHard,
-  listFiles,
-  makeTempDir,
-  makeValue,
-  spawnUntilLine,
-} from './helpers.js';
+import { fixture, isValidValue, listFiles, makeTempDir, makeValue } from './helpers.js';
 
 const BASE_BYTES = 256 * 1024;
 

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { runNode } from '@cachestack/test-support';
 import { describe, expect, it } from 'vitest';
-import { makeTempDir, runNode } from './helpers.js';
+import { makeTempDir } from './helpers.js';
 
 const esmEntry = new URL('../dist/index.js', import.meta.url);
 const cjsEntry = new URL('../dist/index.cjs', import.meta.url);

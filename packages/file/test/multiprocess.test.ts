@@ -1,14 +1,7 @@
+import { killHard, runNode, spawnUntilLine } from '@cachestack/test-support';
 import { describe, expect, it } from 'vitest';
 import { FileBackend } from '../src/index.js';
-import {
-  fixture,
-  isValidValue,
-  killHard,
-  makeTempDir,
-  makeValue,
-  runNode,
-  spawnUntilLine,
-} from './helpers.js';
+import { fixture, isValidValue, makeTempDir, makeValue } from './helpers.js';
 
 function parse(run: Awaited<ReturnType<typeof runNode>>): Record<string, number> {
   if (run.code !== 0) throw new Error(`child failed (${run.code} ${run.signal}): ${run.stderr}`);

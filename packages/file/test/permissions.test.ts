@@ -2,9 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BackendError } from '@cachestack/core';
+import { rejection, runNode } from '@cachestack/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileBackend, toFileBackendError } from '../src/index.js';
-import { fixture, listFiles, makeTempDir, namespaceDir, runNode, shardDir } from './helpers.js';
+import { fixture, listFiles, makeTempDir, namespaceDir, shardDir } from './helpers.js';
 
 const mounted: string[] = [];
 
@@ -23,15 +24,6 @@ function mount(args: string[], point: string | undefined): void {
     );
   }
   if (point !== undefined) mounted.push(point);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<BackendError> {
-  const error = await promise.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(BackendError);
-  return error as BackendError;
 }
 
 describe('file modes', () => {

@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BackendError, isBackendError } from '@cachestack/core';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
+import { MemoryBackend, type MemoryBackendOptions } from '../src/index.js';
 
 /** Bytes of a string, for readable tests. */
 export const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -38,4 +39,20 @@ export async function expectBackendError(
 export async function makeTempDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'cachestack-memory-'));
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Registers an `afterEach` that closes every backend made during the test,
+ * and returns the function that makes them (call it at module level).
+ */
+export function closedAfterEach(): (options?: MemoryBackendOptions) => MemoryBackend {
+  const open: MemoryBackend[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((backend) => backend.close()));
+  });
+  return (options = {}) => {
+    const backend = new MemoryBackend(options);
+    open.push(backend);
+    return backend;
+  };
 }

@@ -3,19 +3,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { isBackendError } from '@cachestack/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryBackend } from '../src/index.js';
-import { bytes, expectBackendError, makeTempDir } from './helpers.js';
+import { bytes, closedAfterEach, expectBackendError, makeTempDir } from './helpers.js';
 
-const open: MemoryBackend[] = [];
-function create(): MemoryBackend {
-  const backend = new MemoryBackend();
-  open.push(backend);
-  return backend;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((backend) => backend.close()));
-});
+const create = closedAfterEach();
 
 describe('lifecycle', () => {
   it('close is idempotent and every later operation rejects with PERMANENT CLOSED', async () => {

@@ -1,16 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ENTRY_OVERHEAD_BYTES, entrySizeBytes, MemoryBackend } from '../src/index.js';
-import { bytes, expectBackendError, text } from './helpers.js';
+import { bytes, closedAfterEach, expectBackendError, text } from './helpers.js';
 
-const open: MemoryBackend[] = [];
-function create(options: ConstructorParameters<typeof MemoryBackend>[0]): MemoryBackend {
-  const backend = new MemoryBackend(options);
-  open.push(backend);
-  return backend;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((backend) => backend.close()));
-});
+const create = closedAfterEach();
 
 describe('entry limit (maxEntries)', () => {
   it('evicts the least recently used entry; get counts as a use', async () => {

@@ -1,17 +1,8 @@
 import { LOCAL_READ, LOCAL_READ_UNAVAILABLE } from '@cachestack/core';
-import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryBackend } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { closedAfterEach } from './helpers.js';
 
-const open: MemoryBackend[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((backend) => backend.close()));
-});
-
-function backend(): MemoryBackend {
-  const created = new MemoryBackend();
-  open.push(created);
-  return created;
-}
+const backend = closedAfterEach();
 
 describe('local read (synchronous get for tiered L1 hits)', () => {
   it('answers what get answers, as a private copy', async () => {

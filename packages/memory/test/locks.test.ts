@@ -1,16 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryBackend } from '../src/index.js';
-import { bytes, expectBackendError, sleep, text } from './helpers.js';
+import { bytes, closedAfterEach, expectBackendError, sleep, text } from './helpers.js';
 
-const open: MemoryBackend[] = [];
-function create(): MemoryBackend {
-  const backend = new MemoryBackend();
-  open.push(backend);
-  return backend;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((backend) => backend.close()));
-});
+const create = closedAfterEach();
 
 describe('locks', () => {
   it('excludes a second holder until released; tokens are random, fencing tokens grow', async () => {

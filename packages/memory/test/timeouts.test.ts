@@ -1,17 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryBackend } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
 import { simulateLatency } from '../src/memory-backend.js';
-import { bytes, expectBackendError, text } from './helpers.js';
+import { bytes, closedAfterEach, expectBackendError, text } from './helpers.js';
 
-const open: MemoryBackend[] = [];
-function create(options: ConstructorParameters<typeof MemoryBackend>[0] = {}): MemoryBackend {
-  const backend = new MemoryBackend(options);
-  open.push(backend);
-  return backend;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((backend) => backend.close()));
-});
+const create = closedAfterEach();
 
 describe('timeouts', () => {
   it('runs fast operations inside a withTimeout scope normally', async () => {

@@ -1,16 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MemoryBackend } from '../src/index.js';
-import { bytes, expectBackendError, sleep, text } from './helpers.js';
+import { bytes, closedAfterEach, expectBackendError, sleep, text } from './helpers.js';
 
-const open: MemoryBackend[] = [];
-function create(options: ConstructorParameters<typeof MemoryBackend>[0] = {}): MemoryBackend {
-  const backend = new MemoryBackend(options);
-  open.push(backend);
-  return backend;
-}
-afterEach(async () => {
+const create = closedAfterEach();
+afterEach(() => {
   vi.restoreAllMocks();
-  await Promise.all(open.splice(0).map((backend) => backend.close()));
 });
 
 const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -1,16 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryBackend } from '../src/index.js';
-import { bytes, expectBackendError, text } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { bytes, closedAfterEach, expectBackendError, text } from './helpers.js';
 
-const open: MemoryBackend[] = [];
-function create(): MemoryBackend {
-  const backend = new MemoryBackend();
-  open.push(backend);
-  return backend;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((backend) => backend.close()));
-});
+const create = closedAfterEach();
 
 describe('values and keys', () => {
   it('copies values on the way in and out; returns Buffers', async () => {

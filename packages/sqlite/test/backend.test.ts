@@ -1,7 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SqliteBackend } from '../src/index.js';
-import { makeTempDir, type TempDir } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { backendsPerTest } from './helpers.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -12,21 +11,8 @@ async function collect(iterable: AsyncIterable<string>): Promise<string[]> {
 }
 
 describe('SqliteBackend specifics', () => {
-  let dir: TempDir;
-  let backends: SqliteBackend[];
-  const open = (options: Partial<ConstructorParameters<typeof SqliteBackend>[0]> = {}) => {
-    const backend = new SqliteBackend({ path: dir.file('cache.db'), ...options });
-    backends.push(backend);
-    return backend;
-  };
-  beforeEach(() => {
-    dir = makeTempDir();
-    backends = [];
-  });
-  afterEach(async () => {
-    for (const backend of backends) await backend.close();
-    dir.remove();
-  });
+  const tests = backendsPerTest();
+  const { open } = tests;
 
   it('opens files in WAL mode with synchronous NORMAL by default, as configured otherwise', () => {
     const backend = open();
@@ -39,7 +25,7 @@ describe('SqliteBackend specifics', () => {
   });
 
   it('leaves the pragmas of a Database passed in as they were', () => {
-    const database = new BetterSqlite3(dir.file('mine.db'));
+    const database = new BetterSqlite3(tests.dir.file('mine.db'));
     database.pragma('synchronous = FULL');
     const backend = open({ path: undefined, database });
     expect(database.pragma('journal_mode', { simple: true })).toBe('delete');

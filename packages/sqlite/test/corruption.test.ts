@@ -1,8 +1,8 @@
 import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { BackendError } from '@cachestack/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SqliteBackend } from '../src/index.js';
-import { makeTempDir, type TempDir, valueFor } from './helpers.js';
+import { tempDirPerTest, valueFor } from './helpers.js';
 
 function openError(options: ConstructorParameters<typeof SqliteBackend>[0]): BackendError {
   try {
@@ -22,11 +22,7 @@ async function populated(path: string): Promise<void> {
 }
 
 describe('corrupt files', () => {
-  let dir: TempDir;
-  beforeEach(() => {
-    dir = makeTempDir();
-  });
-  afterEach(() => dir.remove());
+  const dir = tempDirPerTest();
 
   it('a garbage file → PERMANENT CORRUPT at open, and the file is left alone', () => {
     const path = dir.file('garbage.db');

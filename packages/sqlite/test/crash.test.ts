@@ -1,39 +1,24 @@
-import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { killHard, spawnUntilLine } from '@cachestack/test-support';
 import BetterSqlite3 from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SqliteBackend } from '../src/index.js';
-import { fixture, makeTempDir, type TempDir, valueFor } from './helpers.js';
+import { fixture, tempDirPerTest, valueFor } from './helpers.js';
 
 /** Starts the crash writer, waits for it to say "ready", then kills it with SIGKILL. */
-function killWriterMidWrites(path: string, synchronous: string): Promise<NodeJS.Signals | null> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fixture('crash-writer.mjs'), path, synchronous], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.stdout.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('ready')) {
-        // Let it write a little more, then kill it in the middle of a write.
-        setTimeout(() => child.kill('SIGKILL'), 50);
-      }
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      if (signal === null) reject(new Error(`writer exited by itself (code ${code}): ${stderr}`));
-      else resolve(signal);
-    });
-  });
+async function killWriterMidWrites(
+  path: string,
+  synchronous: string,
+): Promise<NodeJS.Signals | null> {
+  const child = await spawnUntilLine(fixture('crash-writer.mjs'), [path, synchronous], 'ready');
+  // Let it write a little more, then kill it in the middle of a write.
+  await sleep(50);
+  await killHard(child);
+  return child.signalCode;
 }
 
 describe('kill -9 during writes', () => {
-  let dir: TempDir;
-  beforeEach(() => {
-    dir = makeTempDir();
-  });
-  afterEach(() => dir.remove());
+  const dir = tempDirPerTest();
 
   for (const synchronous of ['NORMAL', 'OFF']) {
     it(`the database opens, other keys are intact, batches are all-or-nothing (synchronous ${synchronous})`, async () => {

@@ -1,18 +1,10 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { BackendError } from '@cachestack/core';
+import { rejection } from '@cachestack/test-support';
 import BetterSqlite3 from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SqliteBackend } from '../src/index.js';
-import { makeTempDir, runFixture, type TempDir } from './helpers.js';
-
-async function rejection(promise: Promise<unknown>): Promise<BackendError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(BackendError);
-  return error as BackendError;
-}
+import { runFixture, tempDirPerTest } from './helpers.js';
 
 function thrown(fn: () => unknown): BackendError {
   try {
@@ -25,11 +17,7 @@ function thrown(fn: () => unknown): BackendError {
 }
 
 describe('error classification', () => {
-  let dir: TempDir;
-  beforeEach(() => {
-    dir = makeTempDir();
-  });
-  afterEach(() => dir.remove());
+  const dir = tempDirPerTest();
 
   it('a read-only database file → PERMANENT ACCESS_DENIED with a clear message', async () => {
     const path = dir.file('readonly.db');

@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SqliteBackend } from '../src/index.js';
-import { makeTempDir, type TempDir } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import type { SqliteBackend } from '../src/index.js';
+import { backendsPerTest } from './helpers.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const bytes = (n: number, fill = 1) => Buffer.alloc(n, fill);
@@ -30,21 +30,7 @@ function counters(db: BetterSqlite3.Database, namespace: string): [number, numbe
 }
 
 describe('limits and eviction', () => {
-  let dir: TempDir;
-  let backends: SqliteBackend[];
-  const open = (options: Omit<ConstructorParameters<typeof SqliteBackend>[0], 'path'>) => {
-    const backend = new SqliteBackend({ path: dir.file('cache.db'), ...options });
-    backends.push(backend);
-    return backend;
-  };
-  beforeEach(() => {
-    dir = makeTempDir();
-    backends = [];
-  });
-  afterEach(async () => {
-    for (const backend of backends) await backend.close();
-    dir.remove();
-  });
+  const { open } = backendsPerTest();
 
   it('maxEntries keeps the newest entries and evicts the oldest first', async () => {
     const backend = open({ maxEntries: 10 });

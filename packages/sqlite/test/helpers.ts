@@ -1,8 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type NodeRun, type RunAs, runNode } from '@cachestack/test-support';
+import { afterEach, beforeEach } from 'vitest';
+import { SqliteBackend, type SqliteBackendOptions } from '../src/index.js';
 
 /** A temporary directory that {@link TempDir.remove} deletes. */
 export interface TempDir {
@@ -21,52 +23,71 @@ export function makeTempDir(): TempDir {
   };
 }
 
+/**
+ * Registers hooks (in the calling `describe`) that give each test a fresh temp
+ * dir and remove it after the test (after `beforeRemove`); returns that dir.
+ */
+export function tempDirPerTest(beforeRemove: () => Promise<void> | void = () => {}): TempDir {
+  let current: TempDir | undefined;
+  beforeEach(() => {
+    current = makeTempDir();
+  });
+  afterEach(async () => {
+    await beforeRemove();
+    current?.remove();
+  });
+  const dir = (): TempDir => {
+    if (current === undefined) throw new Error('tempDirPerTest: used outside a test');
+    return current;
+  };
+  return {
+    get path() {
+      return dir().path;
+    },
+    file: (name) => dir().file(name),
+    remove: () => dir().remove(),
+  };
+}
+
+/** The current test's temp dir and backends on `cache.db` in it, from {@link backendsPerTest}. */
+export interface BackendsPerTest {
+  /** The current test's temp dir. */
+  readonly dir: TempDir;
+  /** Opens a backend on `cache.db` in the test's dir (`options` override), closed after the test. */
+  open(options?: Partial<SqliteBackendOptions>): SqliteBackend;
+}
+
+/**
+ * Registers hooks (in the calling `describe`) that give each test a fresh temp
+ * dir, then close every backend it opened and remove the dir.
+ */
+export function backendsPerTest(): BackendsPerTest {
+  const backends: SqliteBackend[] = [];
+  const dir = tempDirPerTest(async () => {
+    for (const backend of backends.splice(0)) await backend.close();
+  });
+  return {
+    dir,
+    open: (options = {}) => {
+      const backend = new SqliteBackend({ path: dir.file('cache.db'), ...options });
+      backends.push(backend);
+      return backend;
+    },
+  };
+}
+
 /** Absolute path of a fixture script in test/fixtures. */
 export function fixture(name: string): string {
   return fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
-}
-
-/** What a finished child process left behind. */
-export interface ChildResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
 }
 
 /** Runs `node <fixture> ...args` and resolves when it exits. */
 export function runFixture(
   name: string,
   args: readonly string[],
-  options: { uid?: number; gid?: number } = {},
-): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fixture(name), ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      ...options,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+  options: RunAs = {},
+): Promise<NodeRun> {
+  return runNode(fixture(name), args, options);
 }
 
-/** The bytes every fixture writes for `key`: deterministic, 1–4 KiB, key-specific. */
-export function valueFor(key: string): Buffer {
-  let hash = 2166136261;
-  for (const char of key) hash = Math.imul(hash ^ (char.codePointAt(0) ?? 0), 16777619) >>> 0;
-  const length = 1024 + (hash % 3072);
-  const bytes = Buffer.alloc(length);
-  for (let i = 0; i < length; i++) {
-    hash = Math.imul(hash ^ i, 16777619) >>> 0;
-    bytes[i] = hash & 0xff;
-  }
-  return bytes;
-}
+export { valueFor } from './fixtures/values.mjs';

@@ -1,14 +1,10 @@
 import { spawn } from 'node:child_process';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SqliteBackend } from '../src/index.js';
-import { fixture, makeTempDir, runFixture, type TempDir, valueFor } from './helpers.js';
+import { fixture, runFixture, tempDirPerTest, valueFor } from './helpers.js';
 
 describe('several processes on one file', () => {
-  let dir: TempDir;
-  beforeEach(() => {
-    dir = makeTempDir();
-  });
-  afterEach(() => dir.remove());
+  const dir = tempDirPerTest();
 
   it('concurrent writers and readers: no errors, no wrong reads, every value intact and visible', async () => {
     const path = dir.file('shared.db');

@@ -1,3 +1,6 @@
+export { baseOnly } from './base-only.js';
+export { killHard, type NodeRun, type RunAs, runNode, spawnUntilLine } from './child-process.js';
+export { type Deferred, deferred } from './deferred.js';
 export {
   command,
   freePort,
@@ -6,3 +9,15 @@ export {
   type RedisServerOptions,
   requireBinary,
 } from './redis-server.js';
+export {
+  REFERENCE_MAX_VALUE_BYTES,
+  ReferenceBackend,
+  type ReferenceBackendOptions,
+} from './reference-backend.js';
+export { referenceFaultHooks } from './reference-fault-hooks.js';
+export {
+  type ReferenceEntry,
+  ReferenceStore,
+  type ReferenceStoreOptions,
+} from './reference-store.js';
+export { rejection } from './rejection.js';

@@ -1,5 +1,6 @@
 import type { BackendWith, Lock } from '@cachestack/core';
-import { describeValue, sleep, violation } from '../assertions.js';
+import { check, describeValue, sleep, violation } from '../assertions.js';
+import type { ConformanceCase } from '../conformance-case.js';
 import type { ConformanceHarness } from '../harness.js';
 
 /** Lock TTL for cases that wait for a lock to expire, in ms. */
@@ -44,4 +45,53 @@ export function tokenBits(token: string): number {
 export async function waitForLockExpiry(startedAt: number, h: ConformanceHarness): Promise<void> {
   const remaining = startedAt + SHORT_LOCK_MS + h.slackMs + 30 - performance.now();
   if (remaining > 0) await sleep(remaining);
+}
+
+/** Fails with `rule` unless a lock's `release()` or `extend()` resolves `expected`. */
+export async function mustResolve(
+  result: Promise<boolean>,
+  expected: boolean,
+  rule: string,
+): Promise<void> {
+  check((await result) === expected, rule, `it resolved ${String(!expected)}`);
+}
+
+/** Acquires `key` for {@link LONG_LOCK_MS} (or fails with `rule`), then releases it. */
+export async function mustAcquireAndRelease(
+  backend: Locking,
+  key: string,
+  rule: string,
+): Promise<void> {
+  const lock = await mustAcquire(backend, key, LONG_LOCK_MS, rule);
+  await lock.release();
+}
+
+/** What the body of a {@link heldLockCase} starts with. */
+export interface HeldLock {
+  /** A fresh backend with the lock capability. */
+  backend: Locking;
+  /** The lock on `job` it holds. */
+  lock: Lock;
+  /** `performance.now()` just before the lock was acquired. */
+  acquiredAt: number;
+}
+
+/**
+ * A lock case that creates a backend and acquires the free lock `job` for
+ * `ttlMs` ("a free lock must be acquired"), then runs `body` with them.
+ */
+export function heldLockCase(
+  name: string,
+  ttlMs: number,
+  body: (held: HeldLock, h: ConformanceHarness) => Promise<void>,
+): ConformanceCase {
+  return {
+    name,
+    run: async (h) => {
+      const backend = await h.createWith('lock');
+      const acquiredAt = performance.now();
+      const lock = await mustAcquire(backend, 'job', ttlMs, 'a free lock must be acquired');
+      await body({ backend, lock, acquiredAt }, h);
+    },
+  };
 }

@@ -1,25 +1,22 @@
 import { check, expectBytes, sleep, utf8, violation } from '../assertions.js';
 import type { ConformanceCase } from '../conformance-case.js';
 import {
+  heldLockCase,
   LONG_LOCK_MS,
   type Locking,
   mustAcquire,
+  mustAcquireAndRelease,
   mustNotAcquire,
+  mustResolve,
   SHORT_LOCK_MS,
 } from './lock-helpers.js';
 
 /** Lock cases about waiting, data-key separation, mutual exclusion under load and shared stores. */
 export const lockWaitingCases: ConformanceCase[] = [
-  {
-    name: 'waitMs is honoured: a waiter gets the lock once the holder releases mid-wait',
-    run: async (h) => {
-      const backend = await h.createWith('lock');
-      const holder = await mustAcquire(
-        backend,
-        'job',
-        LONG_LOCK_MS,
-        'a free lock must be acquired',
-      );
+  heldLockCase(
+    'waitMs is honoured: a waiter gets the lock once the holder releases mid-wait',
+    LONG_LOCK_MS,
+    async ({ backend, lock: holder }) => {
       const started = performance.now();
       const waiting = backend.acquireLock('job', { ttlMs: LONG_LOCK_MS, waitMs: 5_000 });
       await sleep(150);
@@ -38,12 +35,11 @@ export const lockWaitingCases: ConformanceCase[] = [
       );
       await lock.release();
     },
-  },
-  {
-    name: 'waitMs is honoured: a waiter gets the lock once the holder expires mid-wait',
-    run: async (h) => {
-      const backend = await h.createWith('lock');
-      await mustAcquire(backend, 'job', SHORT_LOCK_MS, 'a free lock must be acquired');
+  ),
+  heldLockCase(
+    'waitMs is honoured: a waiter gets the lock once the holder expires mid-wait',
+    SHORT_LOCK_MS,
+    async ({ backend }) => {
       const lock = await backend.acquireLock('job', { ttlMs: LONG_LOCK_MS, waitMs: 5_000 });
       if (lock === undefined)
         violation(
@@ -52,17 +48,11 @@ export const lockWaitingCases: ConformanceCase[] = [
         );
       await lock.release();
     },
-  },
-  {
-    name: 'waitMs is honoured: a waiter gives up not before waitMs and not much after',
-    run: async (h) => {
-      const backend = await h.createWith('lock');
-      const holder = await mustAcquire(
-        backend,
-        'job',
-        LONG_LOCK_MS,
-        'a free lock must be acquired',
-      );
+  ),
+  heldLockCase(
+    'waitMs is honoured: a waiter gives up not before waitMs and not much after',
+    LONG_LOCK_MS,
+    async ({ backend, lock: holder }, h) => {
       const waitMs = 300;
       const started = performance.now();
       const lock = await backend.acquireLock('job', { ttlMs: LONG_LOCK_MS, waitMs });
@@ -81,12 +71,11 @@ export const lockWaitingCases: ConformanceCase[] = [
       );
       await holder.release();
     },
-  },
-  {
-    name: 'lock keys are invisible to get, exists and delete, and a data key does not block a lock',
-    run: async (h) => {
-      const backend = await h.createWith('lock');
-      const lock = await mustAcquire(backend, 'job', LONG_LOCK_MS, 'a free lock must be acquired');
+  ),
+  heldLockCase(
+    'lock keys are invisible to get, exists and delete, and a data key does not block a lock',
+    LONG_LOCK_MS,
+    async ({ backend, lock }) => {
       check(
         (await backend.get('job')) === undefined,
         'a lock must be invisible to get',
@@ -116,25 +105,22 @@ export const lockWaitingCases: ConformanceCase[] = [
         'releasing a lock must not touch the data key of the same name',
       );
       await backend.set('data-first', utf8('d'));
-      const other = await mustAcquire(
+      await mustAcquireAndRelease(
         backend,
         'data-first',
-        LONG_LOCK_MS,
         'a data key must not block a lock of the same name',
       );
-      await other.release();
       expectBytes(
         await backend.get('data-first'),
         utf8('d'),
         'acquiring and releasing a lock must keep the data key',
       );
     },
-  },
-  {
-    name: 'a fencingToken, when exposed, grows with every acquisition',
-    run: async (h) => {
-      const backend = await h.createWith('lock');
-      const first = await mustAcquire(backend, 'job', LONG_LOCK_MS, 'a free lock must be acquired');
+  ),
+  heldLockCase(
+    'a fencingToken, when exposed, grows with every acquisition',
+    LONG_LOCK_MS,
+    async ({ backend, lock: first }) => {
       await first.release();
       const second = await mustAcquire(
         backend,
@@ -150,7 +136,7 @@ export const lockWaitingCases: ConformanceCase[] = [
         `${first.fencingToken} then ${String(second.fencingToken)}`,
       );
     },
-  },
+  ),
   {
     name: '4 workers x 10 locked read-modify-write increments give exactly 40',
     run: async (h) => {
@@ -209,11 +195,7 @@ export const lockWaitingCases: ConformanceCase[] = [
         LONG_LOCK_MS,
         'after A releases, B must get the lock',
       );
-      check(
-        (await lock.release()) === false,
-        "A's old handle must not release B's lock",
-        'it resolved true',
-      );
+      await mustResolve(lock.release(), false, "A's old handle must not release B's lock");
       await mustNotAcquire(a, 'job', "B's lock must block A");
       await next.release();
     },

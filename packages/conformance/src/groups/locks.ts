@@ -1,9 +1,12 @@
 import { check, describeValue } from '../assertions.js';
 import type { ConformanceGroup } from '../conformance-case.js';
 import {
+  heldLockCase,
   LONG_LOCK_MS,
   mustAcquire,
+  mustAcquireAndRelease,
   mustNotAcquire,
+  mustResolve,
   SHORT_LOCK_MS,
   tokenBits,
   waitForLockExpiry,
@@ -22,16 +25,10 @@ export const locksGroup: ConformanceGroup = {
         await h.createWith('lock');
       },
     },
-    {
-      name: 'a free key is acquired; a second acquire with waitMs 0 gets nothing; after release it succeeds',
-      run: async (h) => {
-        const backend = await h.createWith('lock');
-        const lock = await mustAcquire(
-          backend,
-          'job',
-          LONG_LOCK_MS,
-          'a free lock must be acquired',
-        );
+    heldLockCase(
+      'a free key is acquired; a second acquire with waitMs 0 gets nothing; after release it succeeds',
+      LONG_LOCK_MS,
+      async ({ backend, lock }) => {
         check(
           lock.key === 'job',
           'lock.key must be the key that was locked',
@@ -43,30 +40,14 @@ export const locksGroup: ConformanceGroup = {
           'one is missing',
         );
         await mustNotAcquire(backend, 'job', 'a held lock must not be acquired again');
-        check(
-          (await lock.release()) === true,
-          'release by the holder must resolve true',
-          'it resolved false',
-        );
-        const next = await mustAcquire(
-          backend,
-          'job',
-          LONG_LOCK_MS,
-          'a released lock must be acquirable again',
-        );
-        await next.release();
+        await mustResolve(lock.release(), true, 'release by the holder must resolve true');
+        await mustAcquireAndRelease(backend, 'job', 'a released lock must be acquirable again');
       },
-    },
-    {
-      name: 'acquireLock without waitMs makes one try and resolves undefined promptly',
-      run: async (h) => {
-        const backend = await h.createWith('lock');
-        const lock = await mustAcquire(
-          backend,
-          'job',
-          LONG_LOCK_MS,
-          'a free lock must be acquired',
-        );
+    ),
+    heldLockCase(
+      'acquireLock without waitMs makes one try and resolves undefined promptly',
+      LONG_LOCK_MS,
+      async ({ backend, lock }, h) => {
         const started = performance.now();
         const second = await backend.acquireLock('job', { ttlMs: 1000 });
         const elapsed = performance.now() - started;
@@ -78,7 +59,7 @@ export const locksGroup: ConformanceGroup = {
         );
         await lock.release();
       },
-    },
+    ),
     {
       name: 'locks on different keys are independent',
       run: async (h) => {
@@ -126,166 +107,91 @@ export const locksGroup: ConformanceGroup = {
         }
       },
     },
-    {
-      name: 'a lock expires by itself after ttlMs',
-      run: async (h) => {
-        const backend = await h.createWith('lock');
-        const started = performance.now();
-        await mustAcquire(backend, 'job', SHORT_LOCK_MS, 'a free lock must be acquired');
-        await waitForLockExpiry(started, h);
-        const next = await mustAcquire(
+    heldLockCase(
+      'a lock expires by itself after ttlMs',
+      SHORT_LOCK_MS,
+      async ({ backend, acquiredAt }, h) => {
+        await waitForLockExpiry(acquiredAt, h);
+        await mustAcquireAndRelease(
           backend,
           'job',
-          LONG_LOCK_MS,
           'a lock must expire by itself after ttlMs (a crashed holder frees it)',
         );
-        await next.release();
       },
-    },
-    {
-      name: 'a stale handle cannot release or extend the lock of the new owner',
-      run: async (h) => {
-        const backend = await h.createWith('lock');
-        const started = performance.now();
-        const stale = await mustAcquire(
-          backend,
-          'job',
-          SHORT_LOCK_MS,
-          'a free lock must be acquired',
-        );
-        await waitForLockExpiry(started, h);
+    ),
+    heldLockCase(
+      'a stale handle cannot release or extend the lock of the new owner',
+      SHORT_LOCK_MS,
+      async ({ backend, lock: stale, acquiredAt }, h) => {
+        await waitForLockExpiry(acquiredAt, h);
         const owner = await mustAcquire(
           backend,
           'job',
           LONG_LOCK_MS,
           'an expired lock must be acquirable',
         );
-        check(
-          (await stale.extend(LONG_LOCK_MS)) === false,
+        await mustResolve(
+          stale.extend(LONG_LOCK_MS),
+          false,
           'extend by a stale handle must resolve false',
-          'it resolved true',
         );
-        check(
-          (await stale.release()) === false,
+        await mustResolve(
+          stale.release(),
+          false,
           'release by a stale handle must resolve false (token compare-and-delete)',
-          'it resolved true',
         );
         await mustNotAcquire(backend, 'job', 'a stale release must not free the new owner');
-        check(
-          (await owner.release()) === true,
-          'the new owner must still be able to release',
-          'it resolved false',
-        );
+        await mustResolve(owner.release(), true, 'the new owner must still be able to release');
       },
-    },
-    {
-      name: 'releasing twice: the second release resolves false',
-      run: async (h) => {
-        const backend = await h.createWith('lock');
-        const lock = await mustAcquire(
-          backend,
-          'job',
-          LONG_LOCK_MS,
-          'a free lock must be acquired',
-        );
-        check(
-          (await lock.release()) === true,
-          'the first release must resolve true',
-          'it resolved false',
-        );
-        check(
-          (await lock.release()) === false,
-          'a second release must resolve false',
-          'it resolved true',
-        );
+    ),
+    heldLockCase(
+      'releasing twice: the second release resolves false',
+      LONG_LOCK_MS,
+      async ({ lock }) => {
+        await mustResolve(lock.release(), true, 'the first release must resolve true');
+        await mustResolve(lock.release(), false, 'a second release must resolve false');
       },
-    },
-    {
-      name: 'extend while owned resolves true and keeps the lock past its first ttl',
-      run: async (h) => {
-        const backend = await h.createWith('lock');
-        const started = performance.now();
-        const lock = await mustAcquire(
-          backend,
-          'job',
-          SHORT_LOCK_MS,
-          'a free lock must be acquired',
-        );
-        check(
-          (await lock.extend(LONG_LOCK_MS)) === true,
+    ),
+    heldLockCase(
+      'extend while owned resolves true and keeps the lock past its first ttl',
+      SHORT_LOCK_MS,
+      async ({ backend, lock, acquiredAt }, h) => {
+        await mustResolve(
+          lock.extend(LONG_LOCK_MS),
+          true,
           'extend by the holder must resolve true',
-          'it resolved false',
         );
-        await waitForLockExpiry(started, h);
+        await waitForLockExpiry(acquiredAt, h);
         await mustNotAcquire(backend, 'job', 'an extended lock must outlive its first ttl');
-        check(
-          (await lock.release()) === true,
-          'release of an extended lock must resolve true',
-          'it resolved false',
-        );
+        await mustResolve(lock.release(), true, 'release of an extended lock must resolve true');
       },
-    },
-    {
-      name: 'extend after expiry resolves false even though the key is free, and does not take it',
-      run: async (h) => {
-        const backend = await h.createWith('lock');
-        const started = performance.now();
-        const lock = await mustAcquire(
-          backend,
-          'job',
-          SHORT_LOCK_MS,
-          'a free lock must be acquired',
-        );
-        await waitForLockExpiry(started, h);
-        check(
-          (await lock.extend(LONG_LOCK_MS)) === false,
+    ),
+    heldLockCase(
+      'extend after expiry resolves false even though the key is free, and does not take it',
+      SHORT_LOCK_MS,
+      async ({ backend, lock, acquiredAt }, h) => {
+        await waitForLockExpiry(acquiredAt, h);
+        await mustResolve(
+          lock.extend(LONG_LOCK_MS),
+          false,
           'extend of an expired lock must resolve false',
-          'it resolved true',
         );
-        const next = await mustAcquire(
-          backend,
-          'job',
-          LONG_LOCK_MS,
-          'a failed extend must not re-take the lock',
-        );
-        await next.release();
+        await mustAcquireAndRelease(backend, 'job', 'a failed extend must not re-take the lock');
       },
-    },
-    {
-      name: 'extend after release resolves false',
-      run: async (h) => {
-        const backend = await h.createWith('lock');
-        const lock = await mustAcquire(
-          backend,
-          'job',
-          LONG_LOCK_MS,
-          'a free lock must be acquired',
-        );
-        await lock.release();
-        check(
-          (await lock.extend(LONG_LOCK_MS)) === false,
-          'extend after release must resolve false',
-          'it resolved true',
-        );
-        const next = await mustAcquire(
-          backend,
-          'job',
-          LONG_LOCK_MS,
-          'extend after release must not re-take the lock',
-        );
-        await next.release();
-      },
-    },
-    {
-      name: '[Symbol.asyncDispose] releases the lock even when the body throws',
-      run: async (h) => {
-        const backend = await h.createWith('lock');
-        const lock = await mustAcquire(
-          backend,
-          'job',
-          LONG_LOCK_MS,
-          'a free lock must be acquired',
-        );
+    ),
+    heldLockCase('extend after release resolves false', LONG_LOCK_MS, async ({ backend, lock }) => {
+      await lock.release();
+      await mustResolve(
+        lock.extend(LONG_LOCK_MS),
+        false,
+        'extend after release must resolve false',
+      );
+      await mustAcquireAndRelease(backend, 'job', 'extend after release must not re-take the lock');
+    }),
+    heldLockCase(
+      '[Symbol.asyncDispose] releases the lock even when the body throws',
+      LONG_LOCK_MS,
+      async ({ backend, lock }) => {
         check(
           typeof lock[Symbol.asyncDispose] === 'function',
           'a Lock must implement [Symbol.asyncDispose] (await using)',
@@ -305,14 +211,10 @@ export const locksGroup: ConformanceGroup = {
           LONG_LOCK_MS,
           'leaving the scope must release the lock even if the body throws',
         );
-        check(
-          (await lock.release()) === false,
-          'release after dispose must resolve false',
-          'it resolved true',
-        );
+        await mustResolve(lock.release(), false, 'release after dispose must resolve false');
         await next.release();
       },
-    },
+    ),
     ...lockWaitingCases,
   ],
 };

@@ -1,4 +1,5 @@
 import {
+  type AcquireLockOptions,
   assertValidKey,
   assertValidKeys,
   assertValidValue,
@@ -10,7 +11,7 @@ import {
   closedError,
   copyBytes,
   type HealthStatus,
-  InProcessLockTable,
+  type InProcessLockTable,
   type KeyIterable,
   type Lock,
   type Lockable,
@@ -24,61 +25,28 @@ import {
   type TimeoutOperation,
   type TTLInspectable,
 } from '@cachestack/core';
-
-/** One stored entry: a private copy of the bytes and its expiry (performance.now() ms). */
-export interface ReferenceEntry {
-  value: Uint8Array;
-  expiresAt: number | undefined;
-}
-
-/**
- * The store behind one or more reference backends: entries and locks per
- * namespace, plus switches the fault hooks flip.
- */
-export class ReferenceStore {
-  readonly namespaces = new Map<string, Map<string, ReferenceEntry>>();
-  readonly lockTables = new Map<string, InProcessLockTable>();
-  /** Extra latency added to every operation, in ms. */
-  delayMs = 0;
-  /** When true, every operation fails TRANSIENT. */
-  unavailable = false;
-
-  entries(namespace: string): Map<string, ReferenceEntry> {
-    let entries = this.namespaces.get(namespace);
-    if (entries === undefined) {
-      entries = new Map();
-      this.namespaces.set(namespace, entries);
-    }
-    return entries;
-  }
-
-  locks(namespace: string): InProcessLockTable {
-    let table = this.lockTables.get(namespace);
-    if (table === undefined) {
-      table = new InProcessLockTable();
-      this.lockTables.set(namespace, table);
-    }
-    return table;
-  }
-}
+import { type ReferenceEntry, ReferenceStore } from './reference-store.js';
 
 /** Options of {@link ReferenceBackend}. */
 export interface ReferenceBackendOptions {
-  /** Reject every operation with AUTHENTICATION (for createWithBadCredentials). */
+  /** Reject every operation with AUTHENTICATION (for `createWithBadCredentials`). */
   badCredentials?: boolean;
-  /** Largest value in bytes. @default 8 MiB */
+  /** Largest value in bytes. @default {@link REFERENCE_MAX_VALUE_BYTES} */
   maxValueBytes?: number;
 }
 
-/** The reference backend's default largest value, in bytes. */
+/** The reference backend's default largest value, in bytes (8 MiB). */
 export const REFERENCE_MAX_VALUE_BYTES = 8 * 1024 * 1024;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * A small, correct in-memory backend with every capability. Test-only: it
- * proves the kit passes a correct backend, and broken-backends.ts derives
- * one-rule-violating variants from it (hence `protected` internals).
+ * A small, correct in-memory backend with every capability, for tests only.
+ * The conformance kit proves itself on it and derives one-rule-violating
+ * variants from it (hence `protected` internals); the cache facade's tests run
+ * on it, counting operations with {@link ReferenceBackend.calls} and failing
+ * them with {@link ReferenceBackend.failWith}. Faults that hit every backend on
+ * a store (down, slow) are switches of its {@link ReferenceStore}.
  */
 export class ReferenceBackend
   implements
@@ -91,14 +59,26 @@ export class ReferenceBackend
     KeyIterable
 {
   readonly backendType: string = 'reference';
+  /** How many times each operation was called (named as in `TimeoutOperation`). */
+  readonly calls: Record<string, number> = {};
+  /** When set, every operation rejects with this error. */
+  failWith: BackendError | undefined;
   protected readonly store: ReferenceStore;
   protected readonly namespace: string;
   protected closed = false;
+  protected readonly maxValueBytes: number;
   readonly #timeouts = new OperationTimeouts();
   readonly #badCredentials: boolean;
-  protected readonly maxValueBytes: number;
 
-  constructor(store: ReferenceStore, namespace: string, options: ReferenceBackendOptions = {}) {
+  /**
+   * @param store - the store it shares with other instances (a fresh one by default)
+   * @param namespace - its namespace in the store (entries and locks)
+   */
+  constructor(
+    store: ReferenceStore = new ReferenceStore(),
+    namespace = '',
+    options: ReferenceBackendOptions = {},
+  ) {
     this.store = store;
     this.namespace = namespace;
     this.#badCredentials = options.badCredentials ?? false;
@@ -114,7 +94,7 @@ export class ReferenceBackend
   }
 
   protected now(): number {
-    return performance.now();
+    return this.store.clock();
   }
 
   protected expiresAt(ttlMs: number | undefined): number | undefined {
@@ -136,12 +116,13 @@ export class ReferenceBackend
     assertValidKey(key, operation);
   }
 
-  /** Runs one store operation: closed check, faults, latency and the timeout scope. */
+  /** Runs one store operation: count, closed check, faults, latency and the timeout scope. */
   protected run<T>(
     operation: TimeoutOperation,
     key: string | undefined,
     fn: () => T | Promise<T>,
   ): Promise<T> {
+    this.calls[operation] = (this.calls[operation] ?? 0) + 1;
     if (this.closed) return Promise.reject(closedError(operation, this.backendType, key));
     return this.#timeouts.guard(operation, key, async () => {
       if (this.#badCredentials) {
@@ -163,6 +144,7 @@ export class ReferenceBackend
           key,
         });
       }
+      if (this.failWith !== undefined) throw this.failWith;
       return fn();
     });
   }
@@ -216,10 +198,7 @@ export class ReferenceBackend
     });
   }
 
-  async acquireLock(
-    key: string,
-    options: { ttlMs: number; waitMs?: number },
-  ): Promise<Lock | undefined> {
+  async acquireLock(key: string, options: AcquireLockOptions): Promise<Lock | undefined> {
     this.validateKey(key, 'acquireLock');
     if (typeof options !== 'object' || options === null) {
       throw new BackendError({
@@ -315,6 +294,19 @@ export class ReferenceBackend
         for (const key of keys) if (prefix === undefined || key.startsWith(prefix)) yield key;
       },
     };
+  }
+
+  /**
+   * Writes raw bytes straight into the store, bypassing validation, faults and
+   * counting (to plant corrupt entries).
+   */
+  plant(key: string, bytes: Uint8Array, ttlMs?: number): void {
+    this.entries.set(key, { value: copyBytes(bytes), expiresAt: this.expiresAt(ttlMs) });
+  }
+
+  /** The keys stored in this namespace, expired ones included. */
+  rawKeys(): string[] {
+    return [...this.entries.keys()];
   }
 
   healthCheck(): Promise<HealthStatus> {
