@@ -7,7 +7,11 @@ let skipped = 0;
 const rows = [];
 const hasTests = (folder) =>
   JSON.parse(readFileSync(`${folder}/package.json`, 'utf8')).scripts?.test !== undefined;
-const folders = [...readdirSync('packages').map((name) => `packages/${name}`), 'benchmarks'];
+const folders = [
+  ...readdirSync('packages').map((name) => `packages/${name}`),
+  'examples',
+  'benchmarks',
+];
 for (const folder of folders.filter(hasTests).sort()) {
   const name = folder.replace(/^packages\//, '');
   const file = `${folder}/test-results.json`;
