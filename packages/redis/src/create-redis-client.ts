@@ -24,14 +24,15 @@ export function reconnectBackoff(maxDelayMs: number): (attempt: number) => numbe
  * commands at the first failed connection attempt instead of retrying them
  * (`maxRetriesPerRequest: 0`), so calls fail fast with TRANSIENT while Redis
  * is down; reconnect forever with backoff, so the same instance recovers;
- * reconnect on `READONLY` (a failed-over master).
+ * reconnect on `READONLY` (a failed-over master). No ioredis auto-pipelining
+ * on a single server: the backend corks the socket for the rest of the tick
+ * instead (see `TickWriteCorker`), which batches same-tick commands into one
+ * write without auto-pipelining's extra event-loop turn per call.
  */
 export function ownedConnectionDefaults(reconnectMaxDelayMs: number): RedisOptions {
   return {
     lazyConnect: true,
     enableOfflineQueue: true,
-    // Commands issued in the same tick (concurrent sets, lock calls) go out in one write.
-    enableAutoPipelining: true,
     maxRetriesPerRequest: 0,
     connectTimeout: 2000,
     retryStrategy: reconnectBackoff(reconnectMaxDelayMs),
@@ -67,6 +68,7 @@ export function createRedisConnection(
     const client = new Cluster(options.cluster.nodes, {
       lazyConnect: true,
       enableOfflineQueue: false,
+      // Same-tick commands go out in one write per node.
       enableAutoPipelining: true,
       clusterRetryStrategy: reconnectBackoff(reconnectMaxDelayMs),
       ...clusterOptions,

@@ -5,12 +5,13 @@ import {
   type TimeoutOperation,
   toBackendError,
 } from '@cachestack/core';
-import type { Cluster } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { classifyRedisError } from './classify-redis-error.js';
 import type { ConnectionState } from './connection-state.js';
 import type { RedisClient, RedisTopology } from './create-redis-client.js';
 import { InFlightOperations } from './in-flight-operations.js';
 import type { Step } from './namespace-scan.js';
+import { TickWriteCorker } from './tick-write-corker.js';
 
 /**
  * Runs the backend's Redis round trips: admits operations (PERMANENT
@@ -25,6 +26,7 @@ export class OperationRunner {
   readonly #state: ConnectionState;
   readonly #backendType: string;
   readonly #inFlight = new InFlightOperations();
+  readonly #corker: TickWriteCorker | undefined;
   #closed = false;
   #clusterConnecting: Promise<void> | undefined;
 
@@ -40,6 +42,9 @@ export class OperationRunner {
     this.#timeouts = options.timeouts;
     this.#state = options.state;
     this.#backendType = options.backendType;
+    // A Cluster spreads commands over several sockets: ioredis auto-pipelining batches those.
+    this.#corker =
+      options.topology === 'cluster' ? undefined : new TickWriteCorker(options.client as Redis);
   }
 
   /** True once {@link OperationRunner.close} was called. */
@@ -93,6 +98,7 @@ export class OperationRunner {
     const down = this.#state.check(operation, key);
     if (down !== undefined) return Promise.reject(down);
     this.#inFlight.enter();
+    this.#corker?.cork();
     let pending: Promise<T>;
     try {
       pending = this.#timeouts.guard(operation, key, start);
@@ -132,6 +138,7 @@ export class OperationRunner {
         return start();
       };
     }
+    this.#corker?.cork();
     try {
       return await this.#timeouts.guard(operation, key, run);
     } catch (error) {
