@@ -1,7 +1,8 @@
-import { BackendError, BackendErrorCode, BackendErrorType, copyBytes } from '@cachestack/core';
+import { BackendError, BackendErrorCode, BackendErrorType } from '@cachestack/core';
 import { LRUCache } from 'lru-cache';
 import { entrySizeBytes } from './memory-backend-options.js';
 import type { SnapshotEntry } from './snapshot-format.js';
+import { type StoredValue, StoredValueFactory } from './stored-value.js';
 
 /** The limits an {@link EntryStore} enforces; `Infinity` means none. */
 export interface EntryStoreLimits {
@@ -19,16 +20,18 @@ export interface EntryStoreLimits {
  * value. Inputs are validated by the caller; this class trusts them.
  */
 export class EntryStore {
-  readonly #lru: LRUCache<string, Uint8Array>;
+  readonly #lru: LRUCache<string, StoredValue>;
   readonly #limits: EntryStoreLimits;
+  readonly #values: StoredValueFactory;
   readonly #hasByteLimit: boolean;
   #changes = 0;
 
   /** Creates an empty store enforcing `limits`. */
-  constructor(limits: EntryStoreLimits) {
+  constructor(limits: EntryStoreLimits, values = new StoredValueFactory()) {
     this.#limits = limits;
+    this.#values = values;
     this.#hasByteLimit = Number.isFinite(limits.maxBytes);
-    this.#lru = new LRUCache<string, Uint8Array>({
+    this.#lru = new LRUCache<string, StoredValue>({
       max: Number.isFinite(limits.maxEntries) ? limits.maxEntries : 0,
       // Sizes are always tracked (for healthCheck); without a byte limit the cap is unreachable.
       maxSize: this.#hasByteLimit ? limits.maxBytes : Number.MAX_SAFE_INTEGER,
@@ -77,17 +80,18 @@ export class EntryStore {
   /** A fresh copy of the live value, or `undefined`. Counts as a use. */
   read(key: string): Buffer | undefined {
     const stored = this.#lru.get(key);
-    return stored === undefined ? undefined : copyBytes(stored);
+    return stored === undefined ? undefined : stored.copy();
   }
 
   /**
-   * Stores a private copy of `value` (in memory of its own, so no shared
-   * `Buffer` pool slab is kept alive). Counts as a use.
+   * Stores a private copy of `value` (a string or an array of its own, see
+   * {@link StoredValue}; never a slice of a shared `Buffer` pool slab, which
+   * would keep the whole slab alive). Counts as a use.
    * @param ttlMs - whole ms, or `0` for no expiry.
    * @param size - from {@link EntryStore.sizeOf}.
    */
   write(key: string, value: Uint8Array, ttlMs: number, size: number): void {
-    this.#lru.set(key, new Uint8Array(value), { ttl: ttlMs, size });
+    this.#lru.set(key, this.#values.copyOf(value, this.#lru.calculatedSize), { ttl: ttlMs, size });
     this.#changes++;
   }
 
@@ -141,25 +145,24 @@ export class EntryStore {
 
   /**
    * The live entries, least recently used first, with wall-clock expiries.
-   * Values are shared, not copied: stored arrays are never mutated.
+   * Stored arrays are shared, not copied (they are never mutated).
    * @param now - wall-clock time in epoch ms.
    */
   collect(now: number): SnapshotEntry[] {
     const entries: SnapshotEntry[] = [];
-    // lru-cache types its entries loosely; they are [string, Uint8Array] pairs here.
-    for (const [key, value] of this.#lru.rentries() as Iterable<[string, Uint8Array]>) {
+    // lru-cache types its entries loosely; they are [string, StoredValue] pairs here.
+    for (const [key, stored] of this.#lru.rentries() as Iterable<[string, StoredValue]>) {
       const remaining = this.#lru.getRemainingTTL(key);
       if (remaining <= 0) continue;
       const expiresAt = remaining === Number.POSITIVE_INFINITY ? 0 : now + remaining;
-      entries.push({ key, value, expiresAt });
+      entries.push({ key, value: stored.bytes(), expiresAt });
     }
     return entries;
   }
 
   /**
    * Adds snapshot entries in order (least recently used first), skipping
-   * those expired at `now` or too large for the current limits. Takes
-   * ownership of the values.
+   * those expired at `now` or too large for the current limits.
    * @param now - wall-clock time in epoch ms.
    */
   restore(entries: readonly SnapshotEntry[], now: number): void {
@@ -169,7 +172,10 @@ export class EntryStore {
       const size = entrySizeBytes(entry.key, entry.value.byteLength);
       if (this.#hasByteLimit && size > this.#limits.maxBytes) continue;
       const ttl = entry.expiresAt === 0 ? 0 : Math.ceil(entry.expiresAt - now);
-      this.#lru.set(entry.key, entry.value, { ttl, size });
+      this.#lru.set(entry.key, this.#values.copyOf(entry.value, this.#lru.calculatedSize), {
+        ttl,
+        size,
+      });
     }
   }
 }

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { EntryStore } from '../src/entry-store.js';
+import { INLINE_MAX_BYTES, StoredValueFactory } from '../src/stored-value.js';
+import { closedAfterEach } from './helpers.js';
+
+const create = closedAfterEach();
+const limits = { maxEntries: 100, maxBytes: Number.POSITIVE_INFINITY, maxValueBytes: 1 << 20 };
+
+/** `length` bytes cycling through every byte value, starting at `start`. */
+function everyByte(length: number, start = 0): Uint8Array {
+  return Uint8Array.from({ length }, (_, i) => (i + start) & 0xff);
+}
+
+describe('stored values (strings until the first read, then arrays of their own)', () => {
+  for (const length of [0, 1, 256, INLINE_MAX_BYTES, INLINE_MAX_BYTES + 1, 70_000]) {
+    it(`every byte value round-trips at ${length} bytes, on every read`, async () => {
+      const cache = create();
+      const value = everyByte(length, 200);
+      await cache.set('k', value);
+      const first = await cache.get('k');
+      const second = await cache.get('k');
+      expect(first).toEqual(Buffer.from(value));
+      expect(second).toEqual(Buffer.from(value));
+      expect(first).not.toBe(second);
+    });
+  }
+
+  it('stores only the viewed bytes of a Uint8Array (not a Buffer) with an offset', async () => {
+    const cache = create();
+    const backing = everyByte(1000);
+    const view = new Uint8Array(backing.buffer, 300, 50);
+    await cache.set('k', view);
+    backing.fill(0);
+    expect(await cache.get('k')).toEqual(Buffer.from(everyByte(50, 300)));
+  });
+
+  it('a value overwritten before any read reads as the newest one', async () => {
+    const cache = create();
+    await cache.set('k', everyByte(10, 1));
+    await cache.set('k', everyByte(10, 2));
+    expect(await cache.get('k')).toEqual(Buffer.from(everyByte(10, 2)));
+  });
+
+  it('reads hand out copies: mutating one leaves storage and later reads intact', async () => {
+    const cache = create();
+    await cache.set('k', everyByte(64));
+    const first = await cache.get('k');
+    first?.fill(0);
+    expect(await cache.get('k')).toEqual(Buffer.from(everyByte(64)));
+  });
+
+  for (const budget of [0, Number.POSITIVE_INFINITY]) {
+    it(`an entry store with an inline budget of ${budget} bytes keeps bytes and sizes exact`, () => {
+      const store = new EntryStore(limits, new StoredValueFactory(budget));
+      const value = everyByte(300, 128);
+      store.write('k', value, 0, 1000);
+      value.fill(0);
+      expect(store.read('k')).toEqual(Buffer.from(everyByte(300, 128)));
+      const [saved] = store.collect(Date.now());
+      expect(Buffer.from(saved?.value ?? [])).toEqual(Buffer.from(everyByte(300, 128)));
+      expect(store.bytes).toBe(1000);
+    });
+  }
+
+  it('the default inline budget is a quarter of the V8 heap limit (strings count against it)', () => {
+    const factory = new StoredValueFactory();
+    expect(factory.inlineBudgetBytes).toBeGreaterThan(16 * 1024 * 1024);
+    const stored = factory.copyOf(everyByte(8), factory.inlineBudgetBytes);
+    expect(Buffer.from(stored.bytes())).toEqual(Buffer.from(everyByte(8)));
+  });
+});
