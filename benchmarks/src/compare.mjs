@@ -1,5 +1,5 @@
 // Ratios of each of our adapters to its floor and to its best peer.
-import { FAMILIES, OPERATIONS, VALUE_SIZES } from './harness.mjs';
+import { FAMILIES, OPERATIONS, quantile, VALUE_SIZES } from './harness.mjs';
 
 /**
  * Targets from issue 8, as the largest acceptable time ratio to the floor,
@@ -16,13 +16,41 @@ export const FLOOR_TARGETS = {
   'tiered-l2': undefined,
 };
 
+/** The id of the floor `system` is compared with for `operation`, if any. */
+export function floorIdOf(system, operation) {
+  return system.floors !== undefined && operation in system.floors
+    ? system.floors[operation]
+    : system.floor;
+}
+
+/** The issue-8 floor target of `system` for `operation`, if any. */
+export function floorTargetOf(system, operation) {
+  return FLOOR_TARGETS[`${system.id}:${operation}`] ?? FLOOR_TARGETS[system.id];
+}
+
 /** The speed-up over the best peer that issue 8 asks for. */
 export const PEER_TARGET = 2;
 
 /**
+ * The interquartile range [p25, p75] of `numerator ÷ denominator` ops/s taken
+ * round by round (both batches of a ratio come from the same round, so they
+ * saw the same machine state), or undefined when the two results were not
+ * measured in the same interleaved rounds.
+ */
+export function pairedSpread(numerator, denominator) {
+  if (numerator.measurement === undefined || numerator.measurement !== denominator.measurement) {
+    return undefined;
+  }
+  const ratios = numerator.perRound.map((ops, round) => ops / denominator.perRound[round]);
+  return [quantile(ratios, 0.25), quantile(ratios, 0.75)];
+}
+
+/**
  * One row per result, with `floorRatio` (floor ops/s ÷ ours: the time ratio,
- * lower is better), `peerSpeedup` (ours ÷ best peer ops/s, higher is better)
- * and the names of the floor and best peer, for rows of our adapters.
+ * lower is better), `peerSpeedup` (ours ÷ best peer ops/s, higher is better),
+ * both from each side's best batch, their round-by-round spreads
+ * (`floorSpread`, `peerSpread`) and the names of the floor and best peer, for
+ * rows of our adapters.
  */
 export function compare(systems, results) {
   const byId = new Map(systems.map((system) => [system.id, system]));
@@ -44,16 +72,13 @@ export function compare(systems, results) {
     const system = byId.get(result.id);
     const row = { ...result, label: system.label, kind: system.kind };
     if (system.kind !== 'ours') return row;
-    const floorId =
-      system.floors !== undefined && result.operation in system.floors
-        ? system.floors[result.operation]
-        : system.floor;
+    const floorId = floorIdOf(system, result.operation);
     const floor = floorId === undefined ? undefined : find(floorId, result.size, result.operation);
     if (floor !== undefined) {
       row.floorLabel = byId.get(floor.id).label;
       row.floorRatio = floor.opsPerSec / result.opsPerSec;
-      row.floorTarget =
-        FLOOR_TARGETS[`${system.id}:${result.operation}`] ?? FLOOR_TARGETS[system.id];
+      row.floorSpread = pairedSpread(floor, result);
+      row.floorTarget = floorTargetOf(system, result.operation);
     }
     const peers = (system.peers ?? [])
       .map((id) => find(id, result.size, result.operation))
@@ -62,6 +87,7 @@ export function compare(systems, results) {
       const best = peers.reduce((a, b) => (b.opsPerSec > a.opsPerSec ? b : a));
       row.peerLabel = byId.get(best.id).label;
       row.peerSpeedup = result.opsPerSec / best.opsPerSec;
+      row.peerSpread = pairedSpread(result, best);
     } else if (system.missingPeer !== undefined) {
       row.peerLabel = system.missingPeer;
     }

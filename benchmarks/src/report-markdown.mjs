@@ -1,6 +1,16 @@
 // Renders the results as docs/benchmarks.md.
-import { PEER_TARGET } from './compare.mjs';
-import { FAMILIES, KEY_COUNT, OPERATIONS, VALUE_SIZES } from './harness.mjs';
+import { PEER_TARGET, pairedSpread } from './compare.mjs';
+import {
+  FAMILIES,
+  KEY_COUNT,
+  LATENCY_BATCH_MS,
+  LATENCY_ROUNDS,
+  OPERATIONS,
+  sizeLabel,
+  THROUGHPUT_QUANTILE,
+  VALUE_SIZES,
+} from './harness.mjs';
+import { renderRemains } from './report-remains.mjs';
 
 const FAMILY_TITLES = {
   memory: 'In-process memory (and the getOrSet facade)',
@@ -8,11 +18,6 @@ const FAMILY_TITLES = {
   file: 'Files',
   redis: 'Redis (and tiered memory+Redis)',
 };
-
-/** `100 B` / `10 KiB`. */
-export function sizeLabel(size) {
-  return size >= 1024 ? `${size / 1024} KiB` : `${size} B`;
-}
 
 const int = (n) => Math.round(n).toLocaleString('en-US');
 const micros = (n) => (Number.isFinite(n) ? (n < 10 ? n.toFixed(2) : n.toFixed(1)) : '—');
@@ -55,6 +60,13 @@ function familyTable(rows, family) {
   return lines.join('\n');
 }
 
+/** `1.05× (1.01–1.09)`: a ratio and, when known, its round-by-round interquartile range. */
+function ratioCell(ratio, spread) {
+  if (ratio === undefined || !Number.isFinite(ratio)) return '—';
+  if (spread === undefined) return `${ratio.toFixed(2)}×`;
+  return `${ratio.toFixed(2)}× (${spread[0].toFixed(2)}–${spread[1].toFixed(2)})`;
+}
+
 function keyRatios(rows) {
   const pick = (id, operation, size = 100) =>
     rows.find((r) => r.id === id && r.operation === operation && r.size === size);
@@ -62,21 +74,26 @@ function keyRatios(rows) {
   const add = (what, id, operation, value, target) => {
     const cells = VALUE_SIZES.map((size) => {
       const row = pick(id, operation, size);
-      const v = row === undefined ? undefined : value(row);
-      return v === undefined || !Number.isFinite(v) ? '—' : `${v.toFixed(2)}×`;
+      return row === undefined ? '—' : ratioCell(...value(row));
     });
     lines.push(`| ${what} | ${cells.join(' | ')} | ${target} |`);
   };
-  const time = (row) => row.floorRatio;
-  const throughput = (row) => (row.floorRatio === undefined ? undefined : 1 / row.floorRatio);
-  const speed = (row) => row.peerSpeedup;
+  // Each picks [ratio of the reported ops/s, round-by-round spread [p25, p75]] from a row.
+  const time = (row) => [row.floorRatio, row.floorSpread];
+  const throughput = (row) => [
+    row.floorRatio === undefined ? undefined : 1 / row.floorRatio,
+    row.floorSpread === undefined ? undefined : [1 / row.floorSpread[1], 1 / row.floorSpread[0]],
+  ];
+  const speed = (row) => [row.peerSpeedup, row.peerSpread];
   add('memory get hit, time vs awaited lru-cache', 'memory', 'get hit', time, '≤ 1.3×');
   add('memory set, time vs awaited lru-cache', 'memory', 'set', time, '≤ 1.3×');
   const copyFloor = (operation) => (row) => {
     const floor = rows.find(
       (r) => r.id === 'lru-cache-copy' && r.operation === operation && r.size === row.size,
     );
-    return floor === undefined ? undefined : floor.opsPerSec / row.opsPerSec;
+    return floor === undefined
+      ? [undefined, undefined]
+      : [floor.opsPerSec / row.opsPerSec, pairedSpread(floor, row)];
   };
   add(
     'memory get hit, time vs lru-cache + Buffer copies',
@@ -127,54 +144,6 @@ function keyRatios(rows) {
   return lines.join('\n');
 }
 
-/**
- * The likely cause of each missed target, from reading the adapters' code
- * (not yet confirmed with --cpu-prof): profile before fixing.
- */
-const REMAINS = {
-  memory:
-    'the contract makes MemoryBackend copy bytes on set and on get (a returned Buffer never aliases storage); lru-cache hands back the same reference. Against "lru-cache + Buffer copies" it is close to 1× on get; on set the rest is size accounting and the expiry/LRU bookkeeping.',
-  getorset:
-    'the facade wraps values in an envelope and runs the serializer on every hit; at 10 KiB that copy dominates (peers return the stored object by reference).',
-  sqlite:
-    'a set is one WAL commit on both sides; run-to-run noise on this shared machine is about ±30% for commits.',
-  file: 'a get miss is one failed open() on both sides plus key hashing and validation in the backend; run-to-run noise on this shared machine is about ±30%.',
-  redis:
-    'sequential calls pay a fixed per-call cost on top of the ~40 µs round trip (the timeout scope, get coalescing that defers every get to the next tick, the reply copy); against Keyv the sequential case is round-trip bound, so a 2× lead is not reachable there.',
-  'redis-100':
-    'gets are coalesced into one MGET per tick, but every set is its own SET (auto-pipelined by ioredis, not coalesced), and each call also pays the timeout scope, error classification and a reply copy; @redis/client (under Keyv) batches writes more cheaply. Profile with --cpu-prof before changing the write path.',
-  tiered: 'misses and sets go to both tiers (Redis round trip plus L1 write).',
-};
-
-function remains(rows) {
-  const missed = rows.filter(
-    (row) =>
-      row.kind === 'ours' &&
-      ((row.floorTarget !== undefined && row.floorRatio > row.floorTarget) ||
-        (row.peerSpeedup !== undefined && row.peerSpeedup < PEER_TARGET)),
-  );
-  const byId = new Map();
-  for (const row of missed) {
-    const list = byId.get(row.id) ?? [];
-    const why = [];
-    if (row.floorTarget !== undefined && row.floorRatio > row.floorTarget) {
-      why.push(`${row.floorRatio.toFixed(2)}× floor time`);
-    }
-    if (row.peerSpeedup !== undefined && row.peerSpeedup < PEER_TARGET) {
-      why.push(`${row.peerSpeedup.toFixed(2)}× best peer speed`);
-    }
-    list.push(`${sizeLabel(row.size)} ${row.operation}: ${why.join(', ')}`);
-    byId.set(row.id, list);
-  }
-  if (byId.size === 0) return 'Every target was met in this run.';
-  return [...byId]
-    .map(([id, where]) => {
-      const label = rows.find((row) => row.id === id).label;
-      return `- **${label}** — ${where.join('; ')}. Likely cause: ${REMAINS[id] ?? 'not analysed yet.'}`;
-    })
-    .join('\n');
-}
-
 function footprintTable(footprints) {
   const lines = [
     '| value | store | entries | bytes per entry | overhead per entry (minus value bytes) |',
@@ -204,8 +173,8 @@ export function renderMarkdown({ rows, footprints, meta }) {
     '',
     `- Every implementation holds the same ${int(KEY_COUNT)}-key working set with the same 100-byte or 10 KiB Buffer values, in the same process, against the same redis-server (started on a free loopback port with \`--save '' --appendonly no\`, stopped by pid at the end).`,
     '- Operations: **get hit** (every key present), **get miss** (keys never written), **set** (overwrite, no TTL), **mixed 90/10** (9 gets then 1 set). Every call is awaited; "100 concurrent" rows run 100 callers that each await their own call.',
-    '- **ops/s** is the best of the interleaved rounds (wall clock; the order rotates each round so a noisy neighbour slows every implementation alike, and the least disturbed batch is kept). **median / p99** come from separately timed sample batches (up to 1,000 calls per round, each call timed on its own).',
-    '- **time vs floor** = floor ops/s ÷ ours (lower is better, 1.00× = no overhead); ✅/❌ against the issue-8 target. **speed vs best peer** = ours ÷ the fastest peer doing the same work (higher is better; target ≥ 2×).',
+    `- **ops/s** comes from ${meta.rounds} short interleaved batches per implementation (wall clock, each batch capped at ${meta.budgetMs} ms): every round runs one batch of each implementation measured together, in an order that rotates each round, so a noisy neighbour slows every implementation alike. The reported ops/s is the ${Math.round(THROUGHPUT_QUANTILE * 100)}th-percentile batch (nearest rank: number ${meta.rounds - Math.ceil(THROUGHPUT_QUANTILE * meta.rounds) + 1} from the top of ${meta.rounds}): close to the least disturbed batches, without rewarding one lucky batch that skipped a garbage collection the others paid for. The order puts each of ours right after its floor (or after another of ours on the same floor), so the two batches of a floor ratio run close together and see much the same machine state. **median / p99** come from ${LATENCY_ROUNDS} separately timed sample batches spread over the rounds (up to 1,000 calls and ${LATENCY_BATCH_MS} ms each, each call timed on its own).`,
+    "- **time vs floor** = floor ops/s ÷ ours (lower is better, 1.00× = no overhead); ✅/❌ against the issue-8 target. **speed vs best peer** = ours ÷ the fastest peer doing the same work (higher is better; target ≥ 2×). Both compare those near-best batches. In **Key ratios**, the range in parentheses is the interquartile range of the same ratio taken round by round (the two batches of one round), a measure of this run's noise; it is missing where the two sides were not measured in the same rounds.",
     '- Floors: awaited `lru-cache` (storing and returning the caller\'s Buffer by reference; the extra row "lru-cache + Buffer copies" copies in and out like the contract requires — a MemoryBackend get must return a copy that never aliases storage, which is what dominates at 10 KiB); raw `better-sqlite3` prepared statements on the same schema (WAL, synchronous NORMAL); raw `ioredis` `getBuffer`/`set` sequential and 100-concurrent with `enableAutoPipelining`; `fs.readFile` / `fs.writeFile` + `rename`.',
     '- Peers use their defaults: Keyv (Map store), Keyv + @keyv/redis, cache-manager 7 over Keyv memory, cacheable 2 (memory primary), bentocache 1 (memory L1; memory L1 + Redis L2; its default 30 min TTL and memory-store serialization apply). **@keyv/sqlite is not installed** (its `sqlite3` dependency needs a native download), so SQLite has no peer row.',
     '- Tiered "L1 miss / L2 hit": L1 is cleared before every batch and a batch reads each key at most once, so every get misses L1, reads Redis (value + TTL) and backfills L1. Its floor is one sequential ioredis get. The tiered L1-hit floor is a plain MemoryBackend get (measured in the same interleaved rounds); tiered get miss and set go to Redis, so their floor is one sequential ioredis call; tiered mixed has no single floor. The getOrSet floor is a plain MemoryBackend get.',
@@ -216,7 +185,7 @@ export function renderMarkdown({ rows, footprints, meta }) {
     '',
     '## What remains (targets missed in this run)',
     '',
-    remains(rows),
+    renderRemains(rows),
     '',
     '## Memory per cached entry',
     '',

@@ -1,5 +1,5 @@
 // Renders the results as a horizontal bar chart (ops/s, log scale), no dependency.
-import { sizeLabel } from './report-markdown.mjs';
+import { sizeLabel } from './harness.mjs';
 
 const COLORS = { floor: '#9aa0a6', ours: '#1a73e8', peer: '#f29900' };
 const ROW = 15;

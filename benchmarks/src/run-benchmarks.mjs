@@ -2,9 +2,10 @@
 // floors, our adapters and the peers on the same 10k keys, stops the server
 // and writes benchmarks.md + benchmarks.svg.
 // Env: BENCH_SCALE (batch sizes × this, default 1 ≈ 3–4 min), BENCH_ROUNDS
-// (interleaved rounds, default 3), BENCH_BATCH_MS (wall-clock cap per batch,
-// default 250), BENCH_KEYS (working set, default 10000), BENCH_OUT_DIR
-// (default <repo>/docs).
+// (interleaved rounds, default 20), BENCH_BATCH_MS (wall-clock cap per batch,
+// default 45), BENCH_KEYS (working set, default 10000), BENCH_OUT_DIR
+// (default <repo>/docs), BENCH_JSON (optional path: every result, including
+// each round's batch, as JSON, e.g. to compare two runs).
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { FLOORS } from './floors.mjs';
 import { FAMILIES, measureOperation, OPERATIONS, VALUE_SIZES, workload } from './harness.mjs';
 import { measureFootprints } from './memory-footprint.mjs';
 import { OURS } from './ours.mjs';
+import { orderForPairs } from './pair-order.mjs';
 import { PEERS } from './peers.mjs';
 import { startRedisServer } from './redis-server.mjs';
 import { renderMarkdown } from './report-markdown.mjs';
@@ -30,7 +32,7 @@ function positive(name, fallback) {
 const log = (message) => process.stderr.write(`[bench] ${message}\n`);
 
 /** Runs every benchmark and writes the report into `outDir`. */
-export async function runBenchmarks({ scale, rounds, budgetMs, outDir }) {
+export async function runBenchmarks({ scale, rounds, budgetMs, outDir, jsonPath }) {
   const started = Date.now();
   const loadBefore = loadavg();
   const tmpDir = await mkdtemp(join(tmpdir(), 'cachestack-bench-'));
@@ -51,8 +53,12 @@ export async function runBenchmarks({ scale, rounds, budgetMs, outDir }) {
           const data = workload(size);
           for (const system of members) await system.fill(data.keys, data.value);
           for (const operation of OPERATIONS) {
-            const measured = members.filter(
-              (system) => system.operations === undefined || system.operations.includes(operation),
+            const measured = orderForPairs(
+              members.filter(
+                (system) =>
+                  system.operations === undefined || system.operations.includes(operation),
+              ),
+              operation,
             );
             const stats = await measureOperation(measured, operation, data, {
               scale,
@@ -62,7 +68,9 @@ export async function runBenchmarks({ scale, rounds, budgetMs, outDir }) {
             for (const [system, stat] of stats) {
               results.push({ id: system.id, family: system.family, size, operation, ...stat });
             }
-            log(`${group} ${size} B ${operation}: ${measured.length} systems`);
+            log(
+              `${group} ${size} B ${operation}: ${measured.length} systems (${((Date.now() - started) / 1000).toFixed(0)} s)`,
+            );
           }
         }
       } finally {
@@ -96,6 +104,9 @@ export async function runBenchmarks({ scale, rounds, budgetMs, outDir }) {
     renderMarkdown({ systems, rows, footprints, meta }),
   );
   await writeFile(join(outDir, 'benchmarks.svg'), renderSvg({ systems, rows, meta }));
+  if (jsonPath !== undefined) {
+    await writeFile(jsonPath, `${JSON.stringify({ meta, rows, footprints }, null, 1)}\n`);
+  }
   log(`wrote ${join(outDir, 'benchmarks.md')} and benchmarks.svg in ${meta.seconds.toFixed(0)} s`);
   return { systems, rows, footprints, meta };
 }
@@ -103,8 +114,9 @@ export async function runBenchmarks({ scale, rounds, budgetMs, outDir }) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   await runBenchmarks({
     scale: positive('BENCH_SCALE', 1),
-    rounds: Math.round(positive('BENCH_ROUNDS', 3)),
-    budgetMs: positive('BENCH_BATCH_MS', 250),
+    rounds: Math.round(positive('BENCH_ROUNDS', 20)),
+    budgetMs: positive('BENCH_BATCH_MS', 45),
     outDir: process.env.BENCH_OUT_DIR || fileURLToPath(new URL('../../docs/', import.meta.url)),
+    jsonPath: process.env.BENCH_JSON || undefined,
   });
 }

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPERATIONS, VALUE_SIZES } from '../src/harness.mjs';
-import { rowPrefix, sizeLabel } from '../src/report-markdown.mjs';
+import { OPERATIONS, sizeLabel, VALUE_SIZES } from '../src/harness.mjs';
+import { rowPrefix } from '../src/report-markdown.mjs';
 
 const run = promisify(execFile);
 const script = fileURLToPath(new URL('../src/run-benchmarks.mjs', import.meta.url));
@@ -51,7 +51,7 @@ describe('benchmark harness (smoke, tiny counts)', () => {
       env: {
         ...process.env,
         BENCH_SCALE: '0.001',
-        BENCH_ROUNDS: '1',
+        BENCH_ROUNDS: '2',
         BENCH_KEYS: '200',
         BENCH_OUT_DIR: outDir,
       },
@@ -87,7 +87,9 @@ describe('benchmark harness (smoke, tiny counts)', () => {
 
   it('reports ratios, the memory footprint and the machine load', () => {
     expect(markdown).toContain('## Key ratios');
-    expect(markdown).toMatch(/\| memory get hit, time vs awaited lru-cache \| \d+\.\d\d× \|/);
+    expect(markdown).toMatch(
+      /\| memory get hit, time vs awaited lru-cache \| \d+\.\d\d× \(\d+\.\d\d–\d+\.\d\d\) \|/,
+    );
     expect(markdown).toMatch(
       /\| 100 B \| @cachestack\/memory MemoryBackend \| [\d,]+ \| [\d,]+ \|/,
     );

@@ -1,0 +1,89 @@
+// The "What remains" section: every missed issue-8 target, with a likely
+// cause that only states what the code does and what this run measured.
+import { PEER_TARGET, pairedSpread } from './compare.mjs';
+import { sizeLabel } from './harness.mjs';
+
+const times = (n) => `${n.toFixed(2)}×`;
+const range = ([low, high]) => `${times(low)}–${times(high)}`;
+
+/** `ratio vs lru-cache + Buffer copies` for each missed memory row, from this run. */
+function copyFloorRatios(rows, missed) {
+  const parts = [];
+  for (const row of missed) {
+    const floor = rows.find(
+      (r) => r.id === 'lru-cache-copy' && r.operation === row.operation && r.size === row.size,
+    );
+    if (floor === undefined) continue;
+    const spread = pairedSpread(floor, row);
+    const spreadText = spread === undefined ? '' : ` (rounds ${range(spread)})`;
+    parts.push(
+      `${times(floor.opsPerSec / row.opsPerSec)}${spreadText} on ${sizeLabel(row.size)} ${row.operation}`,
+    );
+  }
+  return parts.join(', ');
+}
+
+/**
+ * The likely cause of each missed target, by adapter id: what the adapter
+ * does per call that its floor or peer does not (from reading the code, not
+ * from a profile — profile with --cpu-prof before changing anything).
+ */
+const CAUSES = {
+  memory: (rows, missed) => {
+    const ratios = copyFloorRatios(rows, missed);
+    return `the contract makes MemoryBackend copy on set and on get (a returned array never aliases storage, and later changes to the caller's array never reach it); the awaited lru-cache floor, and any peer that keeps the caller's Buffer by reference, skip those copies. The fair floor for the same work is "lru-cache + Buffer copies"${ratios === '' ? '' : `: against it this run measured ${ratios}`}. What a ratio above 1× leaves is MemoryBackend's own per-call work (validation, expiry and size accounting, LRU order).`;
+  },
+  getorset: () =>
+    'every hit reads the backend (which returns a copy), decodes the entry envelope and runs the serializer; peers hand back the stored object by reference, which at 10 KiB skips the copy that dominates.',
+  sqlite: () =>
+    'both sides run the same prepared statements (a set is one WAL commit); the backend adds key validation and expiry handling per call.',
+  file: () =>
+    'both sides do the same file system calls (a get miss is one failed open()); the backend adds key validation, hashing the key to a file name and the entry header.',
+  redis: () =>
+    'each call is one loopback round trip on both sides; RedisBackend adds a fixed per-call cost on top (key validation, the per-operation time limit, error classification, and on set a copy of the value). Commands leave at the end of the tick (the socket is corked until the next process.nextTick, with no extra event-loop turn). Against Keyv the sequential case is round-trip bound, so a 2× lead is not reachable there.',
+  'redis-100': () =>
+    'gets made in the same tick go out as one MGET, and all commands made in the same tick leave in one socket write (corked until the next process.nextTick); sets stay one SET each. Each call still pays key validation, the per-operation time limit and error classification (and on set a copy of the value), which is where it can trail the floor or Keyv (@redis/client).',
+  tiered: () =>
+    "an L1 hit is a MemoryBackend get plus the tier walk; a get miss reads L1 and then Redis, and a set writes both tiers (a Redis round trip plus the L1 write), so misses and sets also pay RedisBackend's per-call cost.",
+};
+
+const missesFloor = (row) => row.floorTarget !== undefined && row.floorRatio > row.floorTarget;
+const missesPeer = (row) => row.peerSpeedup !== undefined && row.peerSpeedup < PEER_TARGET;
+
+/** A note when a missed target lies within this run's round-by-round spread of that ratio. */
+function noiseNote(row) {
+  const notes = [];
+  if (missesFloor(row) && row.floorSpread !== undefined && row.floorSpread[0] <= row.floorTarget) {
+    notes.push(`floor time ${range(row.floorSpread)}`);
+  }
+  if (missesPeer(row) && row.peerSpread !== undefined && row.peerSpread[1] >= PEER_TARGET) {
+    notes.push(`peer speed ${range(row.peerSpread)}`);
+  }
+  return notes.length === 0
+    ? ''
+    : ` (the target lies within this run's round-by-round range: ${notes.join(', ')})`;
+}
+
+/** The Markdown list of missed targets, one item per adapter. */
+export function renderRemains(rows) {
+  const byId = new Map();
+  for (const row of rows) {
+    if (row.kind !== 'ours' || !(missesFloor(row) || missesPeer(row))) continue;
+    const list = byId.get(row.id) ?? [];
+    list.push(row);
+    byId.set(row.id, list);
+  }
+  if (byId.size === 0) return 'Every target was met in this run.';
+  return [...byId]
+    .map(([id, missed]) => {
+      const where = missed.map((row) => {
+        const why = [];
+        if (missesFloor(row)) why.push(`${times(row.floorRatio)} floor time`);
+        if (missesPeer(row)) why.push(`${times(row.peerSpeedup)} best peer speed`);
+        return `${sizeLabel(row.size)} ${row.operation}: ${why.join(', ')}${noiseNote(row)}`;
+      });
+      const cause = CAUSES[id]?.(rows, missed) ?? 'not analysed yet.';
+      return `- **${missed[0].label}** — ${where.join('; ')}. Likely cause: ${cause}`;
+    })
+    .join('\n');
+}
