@@ -1,12 +1,37 @@
+import { timeoutError } from '@cachestack/core';
+
 /** Fetches the values of several Redis keys, in order (`null` for a miss). */
 export type FetchMany = (redisKeys: string[]) => Promise<(Buffer | null)[]>;
 /** Fetches the value of one Redis key (`null` for a miss). */
 export type FetchOne = (redisKey: string) => Promise<Buffer | null>;
 
-interface PendingKey {
-  promise: Promise<Buffer | null>;
-  resolve: (value: Buffer | null) => void;
+/** What a {@link GetCoalescer} needs besides the fetches. */
+export interface GetCoalescerHooks {
+  /** Fetches several keys in one round trip (`MGET`, or one per slot in a Cluster). */
+  fetchMany: FetchMany;
+  /** Fetches one key (`GET`). */
+  fetchOne: FetchOne;
+  /** Turns a fetch failure into the error one caller of `key` receives. */
+  classify: (error: unknown, key: string) => unknown;
+  /** Called once per caller when its get settles (value, miss, failure or timeout). */
+  settled: () => void;
+}
+
+/** One caller waiting for a key. */
+interface Waiter {
+  key: string;
+  /** `performance.now()` ms after which the caller gets a TIMEOUT, or `Infinity`. */
+  deadline: number;
+  timeoutMs: number;
+  done: boolean;
+  resolve: (value: Buffer | undefined) => void;
   reject: (error: unknown) => void;
+}
+
+/** The callers of one fetch, one group per key, and the batch's timeout timer. */
+interface Batch {
+  groups: Waiter[][];
+  timer: NodeJS.Timeout | undefined;
 }
 
 /** Most keys sent in one `MGET`. */
@@ -16,42 +41,52 @@ export const MAX_COALESCED_KEYS = 1000;
  * Coalesces reads issued in the same tick into one round trip: every key
  * asked for before the next `process.nextTick` is fetched with one
  * {@link FetchMany} call (or {@link FetchOne} for a single key). Identical
- * keys are fetched once; each later caller of the same key gets its own copy
- * of the bytes. A failure rejects every caller of the batch (each caller
- * classifies it for its own key); a caller that stops waiting (timeout) does
- * not affect the others.
+ * keys are fetched once. Each caller gets bytes of its own: the first caller
+ * of a key gets the reply's bytes (copied only when they are a slice of a
+ * larger socket chunk), later callers a copy.
+ *
+ * The coalescer settles each caller's promise itself — value, classified
+ * failure, or a TIMEOUT once the caller's own limit passes (one timer per
+ * batch, not per caller) — so a coalesced get costs one promise. A caller
+ * that times out does not affect the others.
  */
 export class GetCoalescer {
-  readonly #fetchMany: FetchMany;
-  readonly #fetchOne: FetchOne;
-  #pending = new Map<string, PendingKey>();
+  readonly #hooks: GetCoalescerHooks;
+  #pending = new Map<string, Waiter[]>();
   #scheduled = false;
   readonly #flush = (): void => {
     this.#scheduled = false;
     this.flush();
   };
 
-  constructor(fetchMany: FetchMany, fetchOne: FetchOne) {
-    this.#fetchMany = fetchMany;
-    this.#fetchOne = fetchOne;
+  constructor(hooks: GetCoalescerHooks) {
+    this.#hooks = hooks;
   }
 
-  /** The value of `redisKey`, fetched with the other keys asked for in this tick. */
-  get(redisKey: string): Promise<Buffer | null> {
-    const pending = this.#pending.get(redisKey);
-    if (pending !== undefined) return pending.promise.then(copyOrNull);
-    let resolve!: (value: Buffer | null) => void;
-    let reject!: (error: unknown) => void;
-    const promise = new Promise<Buffer | null>((res, rej) => {
-      resolve = res;
-      reject = rej;
+  /**
+   * The value of `redisKey` (the caller's `key`), fetched with the other keys
+   * asked for in this tick; rejects with a TIMEOUT error after `timeoutMs`
+   * ms when given.
+   */
+  get(redisKey: string, key: string, timeoutMs: number | undefined): Promise<Buffer | undefined> {
+    return new Promise<Buffer | undefined>((resolve, reject) => {
+      const waiter: Waiter = {
+        key,
+        deadline:
+          timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + timeoutMs,
+        timeoutMs: timeoutMs ?? 0,
+        done: false,
+        resolve,
+        reject,
+      };
+      const waiters = this.#pending.get(redisKey);
+      if (waiters === undefined) this.#pending.set(redisKey, [waiter]);
+      else waiters.push(waiter);
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        process.nextTick(this.#flush);
+      }
     });
-    this.#pending.set(redisKey, { promise, resolve, reject });
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      process.nextTick(this.#flush);
-    }
-    return promise;
   }
 
   /** Sends every key asked for so far, now. */
@@ -60,25 +95,103 @@ export class GetCoalescer {
     const batch = this.#pending;
     this.#pending = new Map();
     if (batch.size === 1) {
-      for (const [key, pending] of batch) {
-        settle(() => this.#fetchOne(key)).then(pending.resolve, pending.reject);
+      for (const [redisKey, waiters] of batch) {
+        this.#deliver(
+          settle(() => this.#hooks.fetchOne(redisKey)),
+          [waiters],
+          (value) => [value],
+        );
       }
       return;
     }
-    const keys = [...batch.keys()];
-    const waiters = [...batch.values()];
-    for (let start = 0; start < keys.length; start += MAX_COALESCED_KEYS) {
-      const end = Math.min(keys.length, start + MAX_COALESCED_KEYS);
-      settle(() => this.#fetchMany(keys.slice(start, end))).then(
-        (values) => {
-          for (let i = start; i < end; i++) waiters[i]?.resolve(values[i - start] ?? null);
-        },
-        (error: unknown) => {
-          for (let i = start; i < end; i++) waiters[i]?.reject(error);
-        },
+    const redisKeys = [...batch.keys()];
+    const groups = [...batch.values()];
+    for (let start = 0; start < redisKeys.length; start += MAX_COALESCED_KEYS) {
+      const end = Math.min(redisKeys.length, start + MAX_COALESCED_KEYS);
+      this.#deliver(
+        settle(() => this.#hooks.fetchMany(redisKeys.slice(start, end))),
+        groups.slice(start, end),
+        (values) => values,
       );
     }
   }
+
+  /** Settles every waiter of `groups` (one group per key) from one fetch. */
+  #deliver<R>(
+    fetch: Promise<R>,
+    groups: Waiter[][],
+    values: (reply: R) => readonly (Buffer | null | undefined)[],
+  ): void {
+    const batch: Batch = { groups, timer: undefined };
+    this.#armTimer(batch);
+    fetch.then(
+      (reply) => {
+        if (batch.timer !== undefined) clearTimeout(batch.timer);
+        const replies = values(reply);
+        for (let i = 0; i < groups.length; i++) {
+          const value = replies[i] ?? null;
+          let first = true;
+          for (const waiter of groups[i] as Waiter[]) {
+            if (waiter.done) continue;
+            this.#finish(waiter);
+            if (value === null) waiter.resolve(undefined);
+            else waiter.resolve(first ? ownBytes(value) : Buffer.from(value));
+            first = false;
+          }
+        }
+      },
+      (error: unknown) => {
+        if (batch.timer !== undefined) clearTimeout(batch.timer);
+        for (const waiters of groups) {
+          for (const waiter of waiters) {
+            if (waiter.done) continue;
+            this.#finish(waiter);
+            waiter.reject(this.#hooks.classify(error, waiter.key));
+          }
+        }
+      },
+    );
+  }
+
+  /** One timer for the batch: at each expiry it fails the callers whose limit passed, then re-arms. */
+  #armTimer(batch: Batch): void {
+    const { groups } = batch;
+    batch.timer = undefined;
+    let next = Number.POSITIVE_INFINITY;
+    for (const waiters of groups) {
+      for (const waiter of waiters) {
+        if (!waiter.done && waiter.deadline < next) next = waiter.deadline;
+      }
+    }
+    if (next === Number.POSITIVE_INFINITY) return;
+    batch.timer = setTimeout(
+      () => {
+        const now = performance.now();
+        for (const waiters of groups) {
+          for (const waiter of waiters) {
+            if (waiter.done || waiter.deadline > now) continue;
+            this.#finish(waiter);
+            waiter.reject(timeoutError('get', waiter.timeoutMs, waiter.key));
+          }
+        }
+        this.#armTimer(batch);
+      },
+      Math.max(0, Math.ceil(next - performance.now())),
+    );
+    batch.timer.unref();
+  }
+
+  #finish(waiter: Waiter): void {
+    waiter.done = true;
+    this.#hooks.settled();
+  }
+}
+
+/** A reply's bytes as the caller's own: copied only when they are a slice of a larger socket chunk. */
+export function ownBytes(value: Buffer): Buffer {
+  return value.byteOffset === 0 && value.byteLength === value.buffer.byteLength
+    ? value
+    : Buffer.from(value);
 }
 
 /** `fetch()`, with a synchronous throw turned into a rejection (so no caller is left waiting). */
@@ -88,8 +201,4 @@ function settle<T>(fetch: () => Promise<T>): Promise<T> {
   } catch (error) {
     return Promise.reject(error);
   }
-}
-
-function copyOrNull(value: Buffer | null): Buffer | null {
-  return value === null ? null : Buffer.from(value);
 }

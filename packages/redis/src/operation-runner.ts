@@ -1,4 +1,5 @@
 import {
+  type BackendError,
   BackendErrorType,
   closedError,
   type OperationTimeouts,
@@ -87,18 +88,39 @@ export class OperationRunner {
   }
 
   /**
-   * Same as {@link run}, without `async` frames: the hot path of `get`.
-   * Falls back to {@link run} while a lazy Cluster connects.
+   * Admits an operation that settles by itself (a coalesced get): `CLOSED`
+   * after close, fails fast while the connection is down, counts it as in
+   * flight (the caller calls {@link leave} when it settles) and corks the
+   * socket for this tick. Returns the error to reject with, if any.
+   * Callers check {@link needsSlowPath} first.
    */
-  runFast<T>(operation: TimeoutOperation, key: string, start: () => Promise<T>): Promise<T> {
-    if (this.#clusterConnecting !== undefined || this.#client.status === 'wait') {
-      return this.run(operation, key, start);
-    }
-    if (this.#closed) return Promise.reject(closedError(operation, this.#backendType, key));
+  admitFast(operation: TimeoutOperation, key: string): BackendError | undefined {
+    if (this.#closed) return closedError(operation, this.#backendType, key);
     const down = this.#state.check(operation, key);
-    if (down !== undefined) return Promise.reject(down);
+    if (down !== undefined) return down;
     this.#inFlight.enter();
     this.#corker?.cork();
+    return undefined;
+  }
+
+  /** True while a lazy connection has not started (or a lazy Cluster connects): use {@link run}. */
+  get needsSlowPath(): boolean {
+    return this.#clusterConnecting !== undefined || this.#client.status === 'wait';
+  }
+
+  /** The time limit (ms) that applies to `operation` here and now, if any. */
+  limitFor(operation: TimeoutOperation): number | undefined {
+    return this.#timeouts.limitFor(operation);
+  }
+
+  /**
+   * Same as {@link run}, without `async` frames: the hot path of an
+   * uncoalesced `get`. Falls back to {@link run} while a lazy Cluster connects.
+   */
+  runFast<T>(operation: TimeoutOperation, key: string, start: () => Promise<T>): Promise<T> {
+    if (this.needsSlowPath) return this.run(operation, key, start);
+    const refused = this.admitFast(operation, key);
+    if (refused !== undefined) return Promise.reject(refused);
     let pending: Promise<T>;
     try {
       pending = this.#timeouts.guard(operation, key, start);
@@ -112,11 +134,10 @@ export class OperationRunner {
       },
       (error: unknown) => {
         this.#inFlight.leave();
-        throw this.#classify(error, operation, key);
+        throw this.classify(error, operation, key);
       },
     );
   }
-
   /**
    * One round trip of an admitted operation: fails fast while disconnected,
    * applies the time limit and classifies every failure.
@@ -142,11 +163,12 @@ export class OperationRunner {
     try {
       return await this.#timeouts.guard(operation, key, run);
     } catch (error) {
-      throw this.#classify(error, operation, key);
+      throw this.classify(error, operation, key);
     }
   }
 
-  #classify(error: unknown, operation: TimeoutOperation, key: string | undefined) {
+  /** Any failure of `operation` as a `BackendError` (a TRANSIENT one may turn out to be failed authentication). */
+  classify(error: unknown, operation: TimeoutOperation, key: string | undefined): BackendError {
     const classified = toBackendError(error, operation, key, classifyRedisError);
     if (classified.type !== BackendErrorType.TRANSIENT) return classified;
     return this.#state.authenticationFailure(operation, key) ?? classified;

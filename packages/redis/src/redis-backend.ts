@@ -34,7 +34,7 @@ import {
   type RedisClient,
   type RedisTopology,
 } from './create-redis-client.js';
-import { GetCoalescer } from './get-coalescer.js';
+import { GetCoalescer, ownBytes } from './get-coalescer.js';
 import { healthProbe } from './health-probe.js';
 import { KeyLayout } from './key-layout.js';
 import { defineLockCommands, type LockCommands } from './lock-commands.js';
@@ -50,13 +50,6 @@ import { acquireRedisLock } from './redis-lock.js';
 const BACKEND_TYPE = 'redis';
 /** How long `close()` waits for an owned connection to finish pending replies (`QUIT`), in ms. */
 const QUIT_TIMEOUT_MS = 2000;
-
-/** A returned value never shares memory with another caller's or a socket chunk. */
-function ownBytes(value: Buffer): Buffer {
-  return value.byteOffset === 0 && value.byteLength === value.buffer.byteLength
-    ? value
-    : Buffer.from(value);
-}
 
 function toBytes(value: Buffer | null): Uint8Array | undefined {
   return value === null ? undefined : ownBytes(value);
@@ -128,10 +121,12 @@ export class RedisBackend
       state: this.#state,
       backendType: BACKEND_TYPE,
     });
-    this.#coalescer = new GetCoalescer(
-      (keys) => fetchValues(this.#client, this.#topology, keys),
-      (key) => this.#client.getBuffer(key),
-    );
+    this.#coalescer = new GetCoalescer({
+      fetchMany: (keys) => fetchValues(this.#client, this.#topology, keys),
+      fetchOne: (key) => this.#client.getBuffer(key),
+      classify: (error, key) => this.#ops.classify(error, 'get', key),
+      settled: () => this.#ops.leave(),
+    });
     this.#locks = defineLockCommands(this.#client);
   }
 
@@ -168,13 +163,13 @@ export class RedisBackend
       return Promise.reject(error);
     }
     const redisKey = this.#layout.dataKey(key);
-    return this.#ops
-      .runFast('get', key, () =>
-        this.#options.coalesceGets
-          ? this.#coalescer.get(redisKey)
-          : this.#client.getBuffer(redisKey),
-      )
-      .then(toBytes);
+    const ops = this.#ops;
+    if (!this.#options.coalesceGets || ops.needsSlowPath) {
+      return ops.runFast('get', key, () => this.#client.getBuffer(redisKey)).then(toBytes);
+    }
+    const refused = ops.admitFast('get', key);
+    if (refused !== undefined) return Promise.reject(refused);
+    return this.#coalescer.get(redisKey, key, ops.limitFor('get'));
   }
 
   /** Stores a copy of `value` (`SET`, with `PX ttlMs` when given; without, any old expiry is removed). */

@@ -128,6 +128,34 @@ describe('RedisBackend faults', () => {
     });
   }
 
+  it('coalesced gets with different limits time out one by one; the unlimited one gets its value', async () => {
+    const cache = backend();
+    await cache.setMany([
+      { key: 'a', value: Buffer.from('A') },
+      { key: 'b', value: Buffer.from('B') },
+      { key: 'c', value: Buffer.from('C') },
+    ]);
+    const sleeper = command(server.port, ['DEBUG', 'SLEEP', '1.5']);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const started = performance.now();
+    // One tick, one MGET, three callers: limits of 100 ms, 250 ms and none.
+    const short = cache.withTimeout('get', 100, () => cache.get('a'));
+    const long = cache.withTimeout('get', 250, () => cache.get('b'));
+    const unlimited = cache.get('c');
+    const shortError = await failure(short);
+    const shortAt = performance.now() - started;
+    const longError = await failure(long);
+    const longAt = performance.now() - started;
+    expect([shortError.type, shortError.key]).toEqual(['TIMEOUT', 'a']);
+    expect([longError.type, longError.key]).toEqual(['TIMEOUT', 'b']);
+    expect(shortAt).toBeGreaterThanOrEqual(95);
+    expect(longAt).toBeGreaterThanOrEqual(245);
+    expect(longAt).toBeLessThan(1200); // the re-armed timer, not the reply (after the 1.5 s sleep)
+    expect(Buffer.from((await unlimited)!).toString()).toBe('C');
+    expect(performance.now() - started).toBeGreaterThan(1200);
+    await sleeper;
+  });
+
   it('maps WRONGTYPE to PERMANENT and keeps working', async () => {
     const cache = backend();
     await command(server.port, ['LPUSH', `cs:${cache.namespace}:d:list`, 'x']);
