@@ -173,17 +173,27 @@ export class RedisBackend
   }
 
   /** Stores a copy of `value` (`SET`, with `PX ttlMs` when given; without, any old expiry is removed). */
-  async set(key: string, value: Uint8Array, ttlMs?: number): Promise<void> {
-    assertValidKey(key, 'set');
-    assertValidValue(value, 'set', key, this.#options.maxValueBytes);
-    const ttl = normalizeTtl(ttlMs, 'set', key);
-    const redisKey = this.#layout.dataKey(key);
-    const bytes = copyBytes(value);
-    await this.#ops.run('set', key, () =>
-      ttl === undefined
-        ? this.#client.set(redisKey, bytes)
-        : this.#client.set(redisKey, bytes, 'PX', ttl),
-    );
+  set(key: string, value: Uint8Array, ttlMs?: number): Promise<void> {
+    // A hot path like get: no async frames.
+    let redisKey: string;
+    let bytes: Buffer;
+    let ttl: number | undefined;
+    try {
+      assertValidKey(key, 'set');
+      assertValidValue(value, 'set', key, this.#options.maxValueBytes);
+      ttl = normalizeTtl(ttlMs, 'set', key);
+      redisKey = this.#layout.dataKey(key);
+      bytes = copyBytes(value);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#ops
+      .runFast('set', key, () =>
+        ttl === undefined
+          ? this.#client.set(redisKey, bytes)
+          : this.#client.set(redisKey, bytes, 'PX', ttl),
+      )
+      .then(noop);
   }
 
   /** Removes `key` (`DEL`); `true` if it existed. */
