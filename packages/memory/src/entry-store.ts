@@ -2,7 +2,13 @@ import { BackendError, BackendErrorCode, BackendErrorType } from '@cachestack/co
 import { LRUCache } from 'lru-cache';
 import { entrySizeBytes } from './memory-backend-options.js';
 import type { SnapshotEntry } from './snapshot-format.js';
-import { type StoredValue, StoredValueFactory } from './stored-value.js';
+import {
+  bytesOf,
+  copyOut,
+  type StoredValue,
+  StoredValueFactory,
+  storedByteLength,
+} from './stored-value.js';
 
 /** The limits an {@link EntryStore} enforces; `Infinity` means none. */
 export interface EntryStoreLimits {
@@ -80,7 +86,8 @@ export class EntryStore {
   /** A fresh copy of the live value, or `undefined`. Counts as a use. */
   read(key: string): Buffer | undefined {
     const stored = this.#lru.get(key);
-    return stored === undefined ? undefined : stored.copy();
+    if (stored === undefined) return undefined;
+    return copyOut(typeof stored === 'string' ? this.#promote(key, stored) : stored);
   }
 
   /**
@@ -111,7 +118,7 @@ export class EntryStore {
   refresh(key: string, ttlMs: number): boolean {
     const stored = this.#lru.peek(key);
     if (stored === undefined) return false;
-    this.#lru.set(key, stored, { ttl: ttlMs, size: entrySizeBytes(key, stored.byteLength) });
+    this.#lru.set(key, stored, { ttl: ttlMs, size: entrySizeBytes(key, storedByteLength(stored)) });
     this.#changes++;
     return true;
   }
@@ -155,7 +162,8 @@ export class EntryStore {
       const remaining = this.#lru.getRemainingTTL(key);
       if (remaining <= 0) continue;
       const expiresAt = remaining === Number.POSITIVE_INFINITY ? 0 : now + remaining;
-      entries.push({ key, value: stored.bytes(), expiresAt });
+      const value = typeof stored === 'string' ? bytesOf(stored) : stored;
+      entries.push({ key, value, expiresAt });
     }
     return entries;
   }
@@ -177,5 +185,15 @@ export class EntryStore {
         size,
       });
     }
+  }
+
+  /**
+   * Moves a string-kept value into an `ArrayBuffer` of its own on its first
+   * read, keeping its expiry and size (lru-cache's `noUpdateTTL`).
+   */
+  #promote(key: string, stored: string): Uint8Array {
+    const bytes = bytesOf(stored);
+    this.#lru.set(key, bytes, { noUpdateTTL: true, size: entrySizeBytes(key, bytes.byteLength) });
+    return bytes;
   }
 }

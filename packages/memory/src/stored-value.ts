@@ -4,54 +4,43 @@ import { getHeapStatistics } from 'node:v8';
 export const INLINE_MAX_BYTES = 4096;
 
 /**
- * One value as the memory backend keeps it, never handed out (readers get a
- * fresh copy from {@link StoredValue.copy}).
+ * A value as the memory backend keeps it, never handed out (readers get a
+ * fresh copy):
+ * - a Latin-1 string (one character per byte, so every byte value
+ *   round-trips): how a small value is written. V8 allocates it on its heap
+ *   in tens of nanoseconds, where a new `ArrayBuffer` costs about a
+ *   microsecond;
+ * - a `Uint8Array` with an `ArrayBuffer` of its own (never a slice of Node's
+ *   shared pool, which would keep a whole slab alive): how larger values are
+ *   written, and what the first read turns a string into (see
+ *   {@link bytesOf}), so that every later read is a plain `memcpy`.
  *
- * Writes are cheap, reads stay cheap: a small value is written as a Latin-1
- * string (one character per byte, so every byte value round-trips), which
- * V8 allocates on its heap in tens of nanoseconds, where a new `ArrayBuffer`
- * costs about a microsecond. The first read moves the bytes into an
- * `ArrayBuffer` of their own (never a slice of Node's shared pool, which
- * would keep a whole slab alive), from which every read copies with a plain
- * `memcpy`. A value overwritten before anyone reads it never pays for an
- * `ArrayBuffer` at all.
+ * A value overwritten before anyone reads it never pays for an `ArrayBuffer`.
  */
-export class StoredValue {
-  #bytes: string | Uint8Array;
+export type StoredValue = string | Uint8Array;
 
-  /** Wraps bytes this store owns: a Latin-1 string or an array nobody else holds. */
-  constructor(bytes: string | Uint8Array) {
-    this.#bytes = bytes;
-  }
+/** The number of bytes `stored` holds. */
+export function storedByteLength(stored: StoredValue): number {
+  return typeof stored === 'string' ? stored.length : stored.byteLength;
+}
 
-  /** The value's length in bytes. */
-  get byteLength(): number {
-    const bytes = this.#bytes;
-    return typeof bytes === 'string' ? bytes.length : bytes.byteLength;
-  }
+/** The bytes of a string-kept value, in an `ArrayBuffer` of their own. */
+export function bytesOf(stored: string): Uint8Array {
+  const bytes = Buffer.allocUnsafeSlow(stored.length);
+  bytes.write(stored, 0, stored.length, 'latin1');
+  return bytes;
+}
 
-  /** A fresh `Buffer` with the value's bytes (small ones from Node's shared pool). */
-  copy(): Buffer {
-    const bytes = this.bytes();
-    const copy = Buffer.allocUnsafe(bytes.byteLength);
-    copy.set(bytes);
-    return copy;
-  }
-
-  /** The stored bytes themselves, not a copy: callers must not mutate or hand them out. */
-  bytes(): Uint8Array {
-    const bytes = this.#bytes;
-    if (typeof bytes !== 'string') return bytes;
-    const array = Buffer.allocUnsafeSlow(bytes.length);
-    array.write(bytes, 0, bytes.length, 'latin1');
-    this.#bytes = array;
-    return array;
-  }
+/** A fresh `Buffer` with the bytes of `bytes` (small ones from Node's shared pool). */
+export function copyOut(bytes: Uint8Array): Buffer {
+  const copy = Buffer.allocUnsafe(bytes.byteLength);
+  copy.set(bytes);
+  return copy;
 }
 
 /**
  * Makes the private stored copy of a written value. Strings count against
- * the V8 heap limit, so small values are only kept as strings while the
+ * the V8 heap limit, so small values are only written as strings while the
  * whole store is small next to that limit.
  */
 export class StoredValueFactory {
@@ -70,8 +59,8 @@ export class StoredValueFactory {
         value instanceof Buffer
           ? value
           : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-      return new StoredValue(view.toString('latin1'));
+      return view.toString('latin1');
     }
-    return new StoredValue(new Uint8Array(value));
+    return new Uint8Array(value);
   }
 }

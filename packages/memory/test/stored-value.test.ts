@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EntryStore } from '../src/entry-store.js';
-import { INLINE_MAX_BYTES, StoredValueFactory } from '../src/stored-value.js';
+import { entrySizeBytes } from '../src/memory-backend-options.js';
+import { bytesOf, INLINE_MAX_BYTES, StoredValueFactory } from '../src/stored-value.js';
 import { closedAfterEach } from './helpers.js';
 
 const create = closedAfterEach();
@@ -53,19 +54,43 @@ describe('stored values (strings until the first read, then arrays of their own)
     it(`an entry store with an inline budget of ${budget} bytes keeps bytes and sizes exact`, () => {
       const store = new EntryStore(limits, new StoredValueFactory(budget));
       const value = everyByte(300, 128);
-      store.write('k', value, 0, 1000);
+      store.write('k', value, 0, entrySizeBytes('k', 300));
       value.fill(0);
       expect(store.read('k')).toEqual(Buffer.from(everyByte(300, 128)));
       const [saved] = store.collect(Date.now());
       expect(Buffer.from(saved?.value ?? [])).toEqual(Buffer.from(everyByte(300, 128)));
-      expect(store.bytes).toBe(1000);
+      expect(store.bytes).toBe(entrySizeBytes('k', 300));
     });
   }
 
   it('the default inline budget is a quarter of the V8 heap limit (strings count against it)', () => {
     const factory = new StoredValueFactory();
     expect(factory.inlineBudgetBytes).toBeGreaterThan(16 * 1024 * 1024);
-    const stored = factory.copyOf(everyByte(8), factory.inlineBudgetBytes);
-    expect(Buffer.from(stored.bytes())).toEqual(Buffer.from(everyByte(8)));
+    expect(typeof factory.copyOf(everyByte(8), factory.inlineBudgetBytes - 1)).toBe('string');
+    expect(factory.copyOf(everyByte(8), factory.inlineBudgetBytes)).toBeInstanceOf(Uint8Array);
+  });
+
+  it('writes small values as Latin-1 strings, large ones (and any over the budget) as arrays', () => {
+    const factory = new StoredValueFactory(1000);
+    const small = factory.copyOf(everyByte(INLINE_MAX_BYTES, 128), 0);
+    expect(typeof small).toBe('string');
+    expect(Buffer.from(bytesOf(small as string))).toEqual(
+      Buffer.from(everyByte(INLINE_MAX_BYTES, 128)),
+    );
+    expect(factory.copyOf(everyByte(INLINE_MAX_BYTES + 1), 0)).toBeInstanceOf(Uint8Array);
+    expect(factory.copyOf(everyByte(10), 1000)).toBeInstanceOf(Uint8Array);
+  });
+
+  it("the first read keeps the entry's expiry and size", async () => {
+    const store = new EntryStore(limits, new StoredValueFactory());
+    store.write('k', everyByte(100), 150, entrySizeBytes('k', 100));
+    const before = store.remainingTtl('k') ?? 0;
+    expect(store.read('k')).toEqual(Buffer.from(everyByte(100)));
+    const after = store.remainingTtl('k') ?? 0;
+    expect(after).toBeLessThanOrEqual(before);
+    expect(after).toBeGreaterThan(0);
+    expect(store.bytes).toBe(entrySizeBytes('k', 100));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(store.read('k')).toBeUndefined();
   });
 });
