@@ -7,8 +7,15 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const SELF = fileURLToPath(import.meta.url);
 
+/** MemoryBackend measured after one `get` of every key (a read moves a small value from a string into an ArrayBuffer). */
+const MEMORY_AFTER_READS = '@cachestack/memory MemoryBackend, after one get per key';
+
 /** The stores whose footprint is measured. */
-export const FOOTPRINT_STORES = ['@cachestack/memory MemoryBackend', 'lru-cache'];
+export const FOOTPRINT_STORES = [
+  '@cachestack/memory MemoryBackend',
+  MEMORY_AFTER_READS,
+  'lru-cache',
+];
 
 function used() {
   globalThis.gc();
@@ -31,6 +38,7 @@ async function measureInChild(store, count, size) {
     const { MemoryBackend } = await import('@cachestack/memory');
     holder = new MemoryBackend({ maxEntries: count, purgeIntervalMs: 0 });
     for (const key of keys) await holder.set(key, value);
+    if (store === MEMORY_AFTER_READS) for (const key of keys) await holder.get(key);
   }
   const after = used();
   if (holder.size !== undefined && holder.size !== count) throw new Error('entries were evicted');

@@ -189,7 +189,7 @@ export function renderMarkdown({ rows, footprints, meta }) {
     '',
     '## Memory per cached entry',
     '',
-    'Heap + ArrayBuffer bytes after full GCs (`node --expose-gc`, one child process per store), divided by the entry count. lru-cache holds a `Buffer.from` copy of the value per key (MemoryBackend copies on set too); key strings are allocated before the baseline.',
+    'Heap + ArrayBuffer bytes after full GCs (`node --expose-gc`, one child process per store), divided by the entry count. lru-cache holds a `Buffer.from` copy of the value per key (MemoryBackend copies on set too); key strings are allocated before the baseline. MemoryBackend keeps a written value of up to 4 KiB as a Latin-1 string until its first read moves it into an ArrayBuffer of its own, so it is measured both right after the writes and after one `get` of every key.',
     '',
     footprintTable(footprints),
     '',
