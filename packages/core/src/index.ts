@@ -64,6 +64,7 @@ export {
   systemErrorCode,
   toBackendError,
 } from './system-errors.js';
+export { resolveTimeoutsOption } from './timeouts-option.js';
 export {
   assertValidKey,
   assertValidKeys,

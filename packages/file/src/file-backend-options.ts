@@ -1,9 +1,4 @@
-import {
-  BackendError,
-  BackendErrorCode,
-  BackendErrorType,
-  type TimeoutDefaults,
-} from '@cachestack/core';
+import { resolveTimeoutsOption, type TimeoutDefaults } from '@cachestack/core';
 
 /**
  * How hard a write works to survive a power loss.
@@ -96,14 +91,14 @@ export interface ResolvedFileBackendOptions {
   timeouts: TimeoutDefaults;
 }
 
-function optionError(name: string, expected: string, got: unknown): BackendError {
-  const shown = typeof got === 'string' ? JSON.stringify(got) : String(got);
-  return new BackendError({
-    type: BackendErrorType.PERMANENT,
-    code: BackendErrorCode.INVALID_ARGUMENT,
-    message: `option "${name}" must be ${expected}, got ${shown}`,
-    operation: 'constructor',
-  });
+function optionError(name: string, expected: string, got: unknown): TypeError {
+  let shown: string;
+  try {
+    shown = typeof got === 'string' ? JSON.stringify(got) : String(got);
+  } catch {
+    shown = typeof got;
+  }
+  return new TypeError(`FileBackend: option "${name}" must be ${expected}, got ${shown}`);
 }
 
 function numberOption(
@@ -126,14 +121,15 @@ const isWholeOrInfinite = (value: number): boolean =>
 
 /**
  * Validates {@link FileBackendOptions} and applies defaults. Throws a
- * PERMANENT `INVALID_ARGUMENT` {@link BackendError} naming the bad option.
+ * `TypeError` naming the bad option (`timeouts` is checked by core's
+ * `resolveTimeoutsOption`).
  */
 export function resolveOptions(input: FileBackendOptions): ResolvedFileBackendOptions {
   if (typeof input !== 'object' || input === null) {
     throw optionError('options', 'an object with a "directory"', input);
   }
   const options = input as unknown as Record<string, unknown>;
-  const { directory, namespace = 'default', durability = 'none', timeouts = {} } = input;
+  const { directory, namespace = 'default', durability = 'none' } = input;
   if (typeof directory !== 'string' || directory.length === 0 || directory.includes('\0')) {
     throw optionError('directory', 'a non-empty path without NUL characters', directory);
   }
@@ -143,14 +139,11 @@ export function resolveOptions(input: FileBackendOptions): ResolvedFileBackendOp
   if (durability !== 'none' && durability !== 'fsync') {
     throw optionError('durability', "'none' or 'fsync'", durability);
   }
-  if (typeof timeouts !== 'object' || timeouts === null) {
-    throw optionError('timeouts', 'an object of per-operation limits in ms', timeouts);
-  }
   return {
     directory,
     namespace,
     durability,
-    timeouts,
+    timeouts: resolveTimeoutsOption(input.timeouts, 'FileBackend'),
     maxBytes: numberOption(
       options,
       'maxBytes',

@@ -14,7 +14,6 @@ import {
   closedError,
   createLockHandle,
   type HealthStatus,
-  isBackendError,
   type KeyIterable,
   type Lock,
   type Lockable,
@@ -44,21 +43,6 @@ const BACKEND_TYPE = 'file';
 
 /** Entries read or written at once by the batch methods. */
 const BATCH_CONCURRENCY = 16;
-
-function createTimeouts(options: ResolvedFileBackendOptions): OperationTimeouts {
-  try {
-    return new OperationTimeouts(options.timeouts);
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new BackendError({
-      type: BackendErrorType.PERMANENT,
-      code: isBackendError(error) ? error.code : BackendErrorCode.INVALID_ARGUMENT,
-      message: `option "timeouts" is invalid: ${detail}`,
-      operation: 'constructor',
-      cause: error,
-    });
-  }
-}
 
 function expiryFor(ttlMs: number | undefined): number {
   return ttlMs === undefined ? 0 : Date.now() + ttlMs;
@@ -104,11 +88,11 @@ export class FileBackend
 
   /**
    * Validates the options; touches the disk only on first use.
-   * @throws BackendError PERMANENT `INVALID_ARGUMENT` naming a bad option.
+   * @throws TypeError `FileBackend: option "<name>" must be …` naming a bad option.
    */
   constructor(options: FileBackendOptions) {
     this.#options = resolveOptions(options);
-    this.#timeouts = createTimeouts(this.#options);
+    this.#timeouts = new OperationTimeouts(this.#options.timeouts);
     this.directory = resolve(this.#options.directory);
     this.#store = new EntryStore(this.directory, this.#options);
     if (this.#options.sweepIntervalMs > 0) {

@@ -16,23 +16,27 @@ describe('options', () => {
     [{ directory: '/tmp/x', maxValueBytes: 2 ** 31 }, 'maxValueBytes'],
     [{ directory: '/tmp/x', sweepIntervalMs: -1 }, 'sweepIntervalMs'],
     [{ directory: '/tmp/x', staleTempFileMs: Number.NaN }, 'staleTempFileMs'],
-  ])('%j is rejected naming %s', (options, name) => {
-    expect(() => new FileBackend(options as FileBackendOptions)).toThrow(
-      expect.objectContaining({
-        type: 'PERMANENT',
-        code: 'INVALID_ARGUMENT',
-        message: expect.stringContaining(`"${name}"`),
-      }),
+  ])('%j is rejected with a TypeError naming %s', (options, name) => {
+    const create = () => new FileBackend(options as FileBackendOptions);
+    expect(create).toThrow(TypeError);
+    expect(create).toThrow(`FileBackend: option "${name}" must be `);
+  });
+
+  it('rejects options that are not an object with a TypeError', () => {
+    expect(() => new FileBackend(null as never)).toThrow(
+      new TypeError('FileBackend: option "options" must be an object with a "directory", got null'),
     );
   });
 
-  it('an invalid default timeout is rejected at construction', () => {
-    expect(() => new FileBackend({ directory: '/tmp/x', timeouts: { get: 0 } })).toThrow(
-      expect.objectContaining({
-        code: 'INVALID_TIMEOUT',
-        message: expect.stringContaining('"timeouts"'),
-      }),
-    );
+  it.each([
+    [{ get: 0 }, 'option "timeouts.get" must be a finite number of ms > 0, got 0'],
+    [{ '*': Number.NaN }, 'option "timeouts.*" must be a finite number of ms > 0, got NaN'],
+    [{ gett: 5 }, 'option "timeouts.gett" is not an operation; expected one of get, set, '],
+    [5, 'option "timeouts" must be an object of ms per operation name or \'*\', got 5'],
+  ])('the bad timeouts option %j is rejected with the shared message', (timeouts, message) => {
+    const create = () => new FileBackend({ directory: '/tmp/x', timeouts: timeouts as never });
+    expect(create).toThrow(TypeError);
+    expect(create).toThrow(`FileBackend: ${message}`);
   });
 
   it('does not touch the disk until first use', async () => {

@@ -1,4 +1,4 @@
-import type { BackendError, TimeoutDefaults } from '@cachestack/core';
+import { type BackendError, resolveTimeoutsOption, type TimeoutDefaults } from '@cachestack/core';
 
 /**
  * Fixed bookkeeping cost, in bytes, counted for every entry against
@@ -197,10 +197,7 @@ export function resolveMemoryOptions(options: unknown): ResolvedMemoryOptions {
   ) {
     throw optionError('purgeIntervalMs', 'a number of ms from 0 to 2^31-1', purgeIntervalMs);
   }
-  const timeouts = given.timeouts ?? {};
-  if (typeof timeouts !== 'object' || timeouts === null) {
-    throw optionError('timeouts', 'an object of ms per operation', timeouts);
-  }
+  const timeouts = resolveTimeoutsOption(given.timeouts, 'MemoryBackend');
   return {
     maxEntries,
     maxBytes,

@@ -2,6 +2,7 @@ import {
   type InProcessLockTable,
   type LockGrant,
   OperationTimeouts,
+  resolveTimeoutsOption,
   type TimeoutDefaults,
   type TimeoutOperation,
   timeoutError,
@@ -24,15 +25,11 @@ export class OperationRunner {
 
   /**
    * @param defaults - default limits in ms per operation kind.
-   * @throws TypeError naming the `timeouts` option when a limit is invalid.
+   * @throws TypeError `MemoryBackend: option "timeouts.<op>" …` from core's
+   *   `resolveTimeoutsOption` when a limit or an operation name is invalid.
    */
   constructor(defaults: TimeoutDefaults) {
-    try {
-      this.timeouts = new OperationTimeouts(defaults);
-    } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
-      throw new TypeError(`MemoryBackend: option "timeouts" is invalid: ${detail}`);
-    }
+    this.timeouts = new OperationTimeouts(resolveTimeoutsOption(defaults, 'MemoryBackend'));
   }
 
   /**

@@ -139,12 +139,23 @@ describe('options', () => {
     [{ maxBytes: Number.NaN }, 'maxBytes'],
     [{ maxValueBytes: -1 }, 'maxValueBytes'],
     [{ purgeIntervalMs: -5 }, 'purgeIntervalMs'],
-    [{ timeouts: { get: 0 } }, 'timeouts'],
-    [{ timeouts: { nope: 5 } }, 'timeouts'],
+    [{ timeouts: { get: 0 } }, 'timeouts.get'],
+    [{ timeouts: { nope: 5 } }, 'timeouts.nope'],
     [{ snapshot: { path: '' } }, 'snapshot.path'],
   ])('rejects %o with a TypeError naming %s', (options, name) => {
     expect(() => new MemoryBackend(options as never)).toThrow(TypeError);
     expect(() => new MemoryBackend(options as never)).toThrow(`"${name}"`);
+  });
+
+  it.each([
+    [{ get: 0 }, 'option "timeouts.get" must be a finite number of ms > 0, got 0'],
+    [{ '*': Number.NaN }, 'option "timeouts.*" must be a finite number of ms > 0, got NaN'],
+    [{ gett: 5 }, 'option "timeouts.gett" is not an operation; expected one of get, set, '],
+    [5, 'option "timeouts" must be an object of ms per operation name or \'*\', got 5'],
+  ])('the bad timeouts option %j is rejected with the shared message', (timeouts, message) => {
+    const create = () => new MemoryBackend({ timeouts: timeouts as never });
+    expect(create).toThrow(TypeError);
+    expect(create).toThrow(`MemoryBackend: ${message}`);
   });
 
   it('the constructor refuses a snapshot and points to open()', () => {

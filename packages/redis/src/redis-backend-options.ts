@@ -1,4 +1,4 @@
-import { TIMEOUT_OPERATIONS, type TimeoutDefaults } from '@cachestack/core';
+import { resolveTimeoutsOption, type TimeoutDefaults } from '@cachestack/core';
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 
 /** Largest value Redis accepts by default (`proto-max-bulk-len`), in bytes: 512 MiB. */
@@ -154,14 +154,7 @@ export function resolveOptions(options: RedisBackendOptions): ResolvedRedisBacke
   if (options.coalesceGets !== undefined && typeof options.coalesceGets !== 'boolean') {
     fail('coalesceGets', 'a boolean', options.coalesceGets);
   }
-  const timeouts = options.timeouts ?? {};
-  if (typeof timeouts !== 'object' || timeouts === null) fail('timeouts', 'an object', timeouts);
-  for (const [operation, ms] of Object.entries(timeouts)) {
-    if (!TIMEOUT_OPERATIONS.has(operation)) {
-      fail(`timeouts.${operation}`, `one of ${[...TIMEOUT_OPERATIONS].join(', ')}`, operation);
-    }
-    positiveNumber(`timeouts.${operation}`, ms, 0);
-  }
+  const timeouts = resolveTimeoutsOption(options.timeouts, 'RedisBackend');
   return {
     namespace,
     commandTimeoutMs: positiveNumber('commandTimeoutMs', options.commandTimeoutMs, 5000),

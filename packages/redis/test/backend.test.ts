@@ -191,12 +191,17 @@ describe('options', () => {
     );
     expect(() => new RedisBackend({ redis: { keyPrefix: 'x:' } })).toThrow(/keyPrefix/);
     expect(() => new RedisBackend({ url: server.url, scanCount: 1.5 })).toThrow(/`scanCount`/);
-    expect(() => new RedisBackend({ url: server.url, timeouts: { get: -1 } })).toThrow(
-      /`timeouts.get`/,
-    );
-    expect(() => new RedisBackend({ url: server.url, timeouts: { gett: 5 } as never })).toThrow(
-      /`timeouts.gett`/,
-    );
+  });
+
+  it.each([
+    [{ get: -1 }, 'option "timeouts.get" must be a finite number of ms > 0, got -1'],
+    [{ '*': Number.NaN }, 'option "timeouts.*" must be a finite number of ms > 0, got NaN'],
+    [{ gett: 5 }, 'option "timeouts.gett" is not an operation; expected one of get, set, '],
+    [5, 'option "timeouts" must be an object of ms per operation name or \'*\', got 5'],
+  ])('rejects the bad timeouts option %j with the shared message', (timeouts, message) => {
+    const create = () => new RedisBackend({ url: server.url, timeouts: timeouts as never });
+    expect(create).toThrow(TypeError);
+    expect(create).toThrow(`RedisBackend: ${message}`);
   });
 
   it('does not connect before the first operation', async () => {

@@ -1,4 +1,4 @@
-import type { TimeoutDefaults } from '@cachestack/core';
+import { resolveTimeoutsOption, type TimeoutDefaults } from '@cachestack/core';
 import type { Database } from 'better-sqlite3';
 
 /** The `synchronous` pragma values {@link SqliteBackendOptions.synchronous} accepts. */
@@ -176,7 +176,7 @@ function isDatabase(value: unknown): value is Database {
 export function resolveSqliteOptions(input: SqliteBackendOptions): ResolvedSqliteOptions {
   if (typeof input !== 'object' || input === null) fail('options', 'an object', input);
   const options = input as Record<string, unknown>;
-  const { path, database, namespace = 'default', wal = true, timeouts = {} } = input;
+  const { path, database, namespace = 'default', wal = true } = input;
   if (path !== undefined && (typeof path !== 'string' || path.length === 0)) {
     fail('path', 'a non-empty string', path);
   }
@@ -190,7 +190,7 @@ export function resolveSqliteOptions(input: SqliteBackendOptions): ResolvedSqlit
     fail('namespace', 'a non-empty string of at most 256 characters', namespace);
   }
   if (typeof wal !== 'boolean') fail('wal', 'a boolean', wal);
-  if (typeof timeouts !== 'object' || timeouts === null) fail('timeouts', 'an object', timeouts);
+  const timeouts = resolveTimeoutsOption(input.timeouts, 'SqliteBackend');
   const maxBytes = integer(options, 'maxBytes', 1, undefined);
   const maxValueBytes = Math.min(
     integer(options, 'maxValueBytes', 0, DEFAULT_MAX_VALUE_BYTES) as number,

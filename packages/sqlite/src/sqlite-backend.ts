@@ -100,13 +100,8 @@ export class SqliteBackend
    */
   constructor(options: SqliteBackendOptions) {
     const resolved = resolveSqliteOptions(options);
-    try {
-      this.#timeouts = new OperationTimeouts(resolved.timeouts);
-    } catch (error) {
-      throw new TypeError(
-        `SqliteBackend: option "timeouts" is invalid: ${(error as Error).message}`,
-      );
-    }
+    // resolveSqliteOptions has validated every limit.
+    this.#timeouts = new OperationTimeouts(resolved.timeouts);
     this.#options = resolved;
     this.#namespace = resolved.namespace;
     this.#ownsDatabase = resolved.database === undefined;

@@ -210,10 +210,21 @@ describe('error classification', () => {
       /"busyTimeoutMs"/,
     );
     expect(() => new SqliteBackend({ path: ':memory:', timeouts: { get: 0 } })).toThrow(
-      /"timeouts"/,
+      /"timeouts.get"/,
     );
     expect(() => new SqliteBackend({ path: ':memory:', eviction: 'random' as 'lru' })).toThrow(
       TypeError,
     );
+  });
+
+  it.each([
+    [{ get: 0 }, 'option "timeouts.get" must be a finite number of ms > 0, got 0'],
+    [{ '*': Number.NaN }, 'option "timeouts.*" must be a finite number of ms > 0, got NaN'],
+    [{ gett: 5 }, 'option "timeouts.gett" is not an operation; expected one of get, set, '],
+    [5, 'option "timeouts" must be an object of ms per operation name or \'*\', got 5'],
+  ])('the bad timeouts option %j is rejected with the shared message', (timeouts, message) => {
+    const create = () => new SqliteBackend({ path: ':memory:', timeouts: timeouts as never });
+    expect(create).toThrow(TypeError);
+    expect(create).toThrow(`SqliteBackend: ${message}`);
   });
 });

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { BackendError, BaseBackend, InvalidationBus, TimeoutDefaults } from '@cachestack/core';
+import {
+  type BackendError,
+  type BaseBackend,
+  type InvalidationBus,
+  resolveTimeoutsOption,
+  type TimeoutDefaults,
+} from '@cachestack/core';
 import type { CircuitBreakerOptions } from './circuit-breaker.js';
 
 /** One tier with its settings, for {@link TieredBackendOptions.tiers}. */
@@ -202,16 +208,14 @@ export function resolveTieredOptions(options: TieredBackendOptions): ResolvedTie
   if (onDegraded !== undefined && typeof onDegraded !== 'function') {
     throw new TypeError('onDegraded must be a function');
   }
-  if (options.timeouts !== undefined && typeof options.timeouts !== 'object') {
-    throw new TypeError('timeouts must be an object of ms per operation');
-  }
+  const timeouts = resolveTimeoutsOption(options.timeouts, 'TieredBackend');
   return {
     tiers: resolved,
     closeTiers: closeTiers ?? true,
     readPolicy: readPolicy ?? 'degrade',
     onDegraded,
     invalidation: resolveInvalidation(options.invalidation),
-    timeouts: options.timeouts ?? {},
+    timeouts,
     backfillTtlMs: optionalTtl('backfillTtlMs', options.backfillTtlMs),
   };
 }
