@@ -1,4 +1,4 @@
-import { timeoutError } from '@cachestack/core';
+import { type Caller, CallerDeadlines, newCaller } from './caller-deadlines.js';
 
 /** Fetches the values of several Redis keys, in order (`null` for a miss). */
 export type FetchMany = (redisKeys: string[]) => Promise<(Buffer | null)[]>;
@@ -15,23 +15,8 @@ export interface GetCoalescerHooks {
   classify: (error: unknown, key: string) => unknown;
   /** Called once per caller when its get settles (value, miss, failure or timeout). */
   settled: () => void;
-}
-
-/** One caller waiting for a key. */
-interface Waiter {
-  key: string;
-  /** `performance.now()` ms after which the caller gets a TIMEOUT, or `Infinity`. */
-  deadline: number;
-  timeoutMs: number;
-  done: boolean;
-  resolve: (value: Buffer | undefined) => void;
-  reject: (error: unknown) => void;
-}
-
-/** The callers of one fetch, one group per key, and the batch's timeout timer. */
-interface Batch {
-  groups: Waiter[][];
-  timer: NodeJS.Timeout | undefined;
+  /** Runs before each batch is sent (the backend sends its pending sets first). */
+  beforeFetch?: () => void;
 }
 
 /** Most keys sent in one `MGET`. */
@@ -52,7 +37,7 @@ export const MAX_COALESCED_KEYS = 1000;
  */
 export class GetCoalescer {
   readonly #hooks: GetCoalescerHooks;
-  #pending = new Map<string, Waiter[]>();
+  #pending = new Map<string, Caller<Buffer | undefined>[]>();
   #scheduled = false;
   readonly #flush = (): void => {
     this.#scheduled = false;
@@ -70,15 +55,7 @@ export class GetCoalescer {
    */
   get(redisKey: string, key: string, timeoutMs: number | undefined): Promise<Buffer | undefined> {
     return new Promise<Buffer | undefined>((resolve, reject) => {
-      const waiter: Waiter = {
-        key,
-        deadline:
-          timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + timeoutMs,
-        timeoutMs: timeoutMs ?? 0,
-        done: false,
-        resolve,
-        reject,
-      };
+      const waiter = newCaller(key, timeoutMs, resolve, reject);
       const waiters = this.#pending.get(redisKey);
       if (waiters === undefined) this.#pending.set(redisKey, [waiter]);
       else waiters.push(waiter);
@@ -94,6 +71,7 @@ export class GetCoalescer {
     if (this.#pending.size === 0) return;
     const batch = this.#pending;
     this.#pending = new Map();
+    this.#hooks.beforeFetch?.();
     if (batch.size === 1) {
       for (const [redisKey, waiters] of batch) {
         this.#deliver(
@@ -119,19 +97,18 @@ export class GetCoalescer {
   /** Settles every waiter of `groups` (one group per key) from one fetch. */
   #deliver<R>(
     fetch: Promise<R>,
-    groups: Waiter[][],
+    groups: Caller<Buffer | undefined>[][],
     values: (reply: R) => readonly (Buffer | null | undefined)[],
   ): void {
-    const batch: Batch = { groups, timer: undefined };
-    this.#armTimer(batch);
+    const deadlines = new CallerDeadlines(groups.flat(), 'get', this.#hooks.settled);
     fetch.then(
       (reply) => {
-        if (batch.timer !== undefined) clearTimeout(batch.timer);
+        deadlines.stop();
         const replies = values(reply);
         for (let i = 0; i < groups.length; i++) {
           const value = replies[i] ?? null;
           let first = true;
-          for (const waiter of groups[i] as Waiter[]) {
+          for (const waiter of groups[i] as Caller<Buffer | undefined>[]) {
             if (waiter.done) continue;
             this.#finish(waiter);
             if (value === null) waiter.resolve(undefined);
@@ -141,7 +118,7 @@ export class GetCoalescer {
         }
       },
       (error: unknown) => {
-        if (batch.timer !== undefined) clearTimeout(batch.timer);
+        deadlines.stop();
         for (const waiters of groups) {
           for (const waiter of waiters) {
             if (waiter.done) continue;
@@ -153,35 +130,7 @@ export class GetCoalescer {
     );
   }
 
-  /** One timer for the batch: at each expiry it fails the callers whose limit passed, then re-arms. */
-  #armTimer(batch: Batch): void {
-    const { groups } = batch;
-    batch.timer = undefined;
-    let next = Number.POSITIVE_INFINITY;
-    for (const waiters of groups) {
-      for (const waiter of waiters) {
-        if (!waiter.done && waiter.deadline < next) next = waiter.deadline;
-      }
-    }
-    if (next === Number.POSITIVE_INFINITY) return;
-    batch.timer = setTimeout(
-      () => {
-        const now = performance.now();
-        for (const waiters of groups) {
-          for (const waiter of waiters) {
-            if (waiter.done || waiter.deadline > now) continue;
-            this.#finish(waiter);
-            waiter.reject(timeoutError('get', waiter.timeoutMs, waiter.key));
-          }
-        }
-        this.#armTimer(batch);
-      },
-      Math.max(0, Math.ceil(next - performance.now())),
-    );
-    batch.timer.unref();
-  }
-
-  #finish(waiter: Waiter): void {
+  #finish(waiter: Caller<Buffer | undefined>): void {
     waiter.done = true;
     this.#hooks.settled();
   }

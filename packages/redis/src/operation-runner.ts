@@ -28,6 +28,7 @@ export class OperationRunner {
   readonly #backendType: string;
   readonly #inFlight = new InFlightOperations();
   readonly #corker: TickWriteCorker | undefined;
+  readonly #beforeCommand: () => void;
   #closed = false;
   #clusterConnecting: Promise<void> | undefined;
 
@@ -37,12 +38,15 @@ export class OperationRunner {
     timeouts: OperationTimeouts;
     state: ConnectionState;
     backendType: string;
+    /** Runs before any command is sent (the backend sends its pending coalesced sets first). */
+    beforeCommand?: () => void;
   }) {
     this.#client = options.client;
     this.#topology = options.topology;
     this.#timeouts = options.timeouts;
     this.#state = options.state;
     this.#backendType = options.backendType;
+    this.#beforeCommand = options.beforeCommand ?? noop;
     // A Cluster spreads commands over several sockets: ioredis auto-pipelining batches those.
     this.#corker =
       options.topology === 'cluster' ? undefined : new TickWriteCorker(options.client as Redis);
@@ -121,6 +125,7 @@ export class OperationRunner {
     if (this.needsSlowPath) return this.run(operation, key, start);
     const refused = this.admitFast(operation, key);
     if (refused !== undefined) return Promise.reject(refused);
+    this.#beforeCommand();
     let pending: Promise<T>;
     try {
       pending = this.#timeouts.guard(operation, key, start);
@@ -160,6 +165,7 @@ export class OperationRunner {
       };
     }
     this.#corker?.cork();
+    this.#beforeCommand();
     try {
       return await this.#timeouts.guard(operation, key, run);
     } catch (error) {
@@ -191,3 +197,5 @@ export class OperationRunner {
     return this.#clusterConnecting;
   }
 }
+
+function noop(): void {}

@@ -46,6 +46,7 @@ import {
   resolveOptions,
 } from './redis-backend-options.js';
 import { acquireRedisLock } from './redis-lock.js';
+import { SetCoalescer } from './set-coalescer.js';
 
 const BACKEND_TYPE = 'redis';
 /** How long `close()` waits for an owned connection to finish pending replies (`QUIT`), in ms. */
@@ -94,6 +95,7 @@ export class RedisBackend
   readonly #timeouts: OperationTimeouts;
   readonly #state: ConnectionState;
   readonly #coalescer: GetCoalescer;
+  readonly #sets: SetCoalescer | undefined;
   readonly #locks: LockCommands;
   readonly #ops: OperationRunner;
   #closing: Promise<void> | undefined;
@@ -120,13 +122,23 @@ export class RedisBackend
       timeouts: this.#timeouts,
       state: this.#state,
       backendType: BACKEND_TYPE,
+      beforeCommand: () => this.#sets?.flush(),
     });
     this.#coalescer = new GetCoalescer({
       fetchMany: (keys) => fetchValues(this.#client, this.#topology, keys),
       fetchOne: (key) => this.#client.getBuffer(key),
       classify: (error, key) => this.#ops.classify(error, 'get', key),
       settled: () => this.#ops.leave(),
+      beforeFetch: () => this.#sets?.flush(),
     });
+    // A Cluster routes each key to its node: same-tick sets stay separate there.
+    this.#sets =
+      this.#topology === 'cluster'
+        ? undefined
+        : new SetCoalescer(this.#client as Redis, {
+            classify: (error, key) => this.#ops.classify(error, 'set', key),
+            settled: () => this.#ops.leave(),
+          });
     this.#locks = defineLockCommands(this.#client);
   }
 
@@ -172,7 +184,11 @@ export class RedisBackend
     return this.#coalescer.get(redisKey, key, ops.limitFor('get'));
   }
 
-  /** Stores a copy of `value` (`SET`, with `PX ttlMs` when given; without, any old expiry is removed). */
+  /**
+   * Stores a copy of `value` (`SET`, with `PX ttlMs` when given; without, any
+   * old expiry is removed). On a single server, sets issued in the same tick
+   * go out as one `MSET` or one script call, in issue order.
+   */
   set(key: string, value: Uint8Array, ttlMs?: number): Promise<void> {
     // A hot path like get: no async frames.
     let redisKey: string;
@@ -187,13 +203,19 @@ export class RedisBackend
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#ops
-      .runFast('set', key, () =>
-        ttl === undefined
-          ? this.#client.set(redisKey, bytes)
-          : this.#client.set(redisKey, bytes, 'PX', ttl),
-      )
-      .then(noop);
+    const ops = this.#ops;
+    if (this.#sets === undefined || ops.needsSlowPath) {
+      return ops
+        .runFast('set', key, () =>
+          ttl === undefined
+            ? this.#client.set(redisKey, bytes)
+            : this.#client.set(redisKey, bytes, 'PX', ttl),
+        )
+        .then(noop);
+    }
+    const refused = ops.admitFast('set', key);
+    if (refused !== undefined) return Promise.reject(refused);
+    return this.#sets.set(redisKey, bytes, ttl, key, ops.limitFor('set'));
   }
 
   /** Removes `key` (`DEL`); `true` if it existed. */

@@ -1,0 +1,165 @@
+import type { Redis } from 'ioredis';
+import { type Caller, CallerDeadlines, newCaller } from './caller-deadlines.js';
+
+/**
+ * Sets each KEYS[i] to ARGV[2i-1], with `PX ARGV[2i]` when that is > 0 and
+ * no expiry otherwise, in order; returns the number of keys.
+ */
+export const SET_MANY_SCRIPT = `for i = 1, #KEYS do
+  local ttl = tonumber(ARGV[2 * i])
+  if ttl > 0 then
+    redis.call('SET', KEYS[i], ARGV[2 * i - 1], 'PX', ttl)
+  else
+    redis.call('SET', KEYS[i], ARGV[2 * i - 1])
+  end
+end
+return #KEYS`;
+
+/** The set script as an ioredis custom command (EVALSHA, with EVAL on `NOSCRIPT`). */
+interface SetManyCommand {
+  cachestackSetMany(
+    numberOfKeys: number,
+    ...keysThenValuesAndTtls: (string | Buffer)[]
+  ): Promise<number>;
+}
+
+/** Defines {@link SET_MANY_SCRIPT} on `client` once (the key count is passed per call). */
+export function defineSetManyCommand(client: Redis): Redis & SetManyCommand {
+  const commands = client as Redis & Partial<SetManyCommand>;
+  if (typeof commands.cachestackSetMany !== 'function') {
+    client.defineCommand('cachestackSetMany', { lua: SET_MANY_SCRIPT });
+  }
+  return client as Redis & SetManyCommand;
+}
+
+/** What a {@link SetCoalescer} needs besides the client. */
+export interface SetCoalescerHooks {
+  /** Turns a failure into the error one caller of `key` receives. */
+  classify: (error: unknown, key: string) => unknown;
+  /** Called once per caller when its set settles (stored, failure or timeout). */
+  settled: () => void;
+}
+
+interface PendingSet {
+  redisKey: string;
+  bytes: Buffer;
+  /** Whole ms, or 0 for no expiry. */
+  ttlMs: number;
+  caller: Caller<void>;
+}
+
+/** Most entries sent in one `MSET` or script call. */
+export const MAX_COALESCED_SETS = 1000;
+
+/**
+ * Coalesces the sets issued in the same tick on a single server into one
+ * command, in issue order: `MSET` when none has a TTL, otherwise one script
+ * call that runs `SET … [PX]` per entry (a key set twice keeps the later
+ * value). A lone set is a plain `SET`. Each caller's promise is settled by
+ * the coalescer itself, with its own time limit.
+ *
+ * Order with other commands is kept by the backend: before it sends any
+ * other command (including a batch of coalesced gets) it calls
+ * {@link SetCoalescer.flush}, so a set issued earlier always leaves earlier.
+ */
+export class SetCoalescer {
+  readonly #client: Redis & SetManyCommand;
+  readonly #hooks: SetCoalescerHooks;
+  #pending: PendingSet[] = [];
+  #scheduled = false;
+  readonly #flush = (): void => {
+    this.#scheduled = false;
+    this.flush();
+  };
+
+  constructor(client: Redis, hooks: SetCoalescerHooks) {
+    this.#client = defineSetManyCommand(client);
+    this.#hooks = hooks;
+  }
+
+  /**
+   * Stores `bytes` (which the caller hands over) under `redisKey` with the
+   * other sets of this tick; rejects with a TIMEOUT after `timeoutMs` ms.
+   * @param ttlMs - whole ms, or `undefined` for no expiry.
+   */
+  set(
+    redisKey: string,
+    bytes: Buffer,
+    ttlMs: number | undefined,
+    key: string,
+    timeoutMs: number | undefined,
+  ): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const caller = newCaller<void>(key, timeoutMs, resolve, reject);
+      this.#pending.push({ redisKey, bytes, ttlMs: ttlMs ?? 0, caller });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        process.nextTick(this.#flush);
+      }
+    });
+  }
+
+  /** Sends every set issued so far, now. */
+  flush(): void {
+    if (this.#pending.length === 0) return;
+    const pending = this.#pending;
+    this.#pending = [];
+    for (let start = 0; start < pending.length; start += MAX_COALESCED_SETS) {
+      const chunk = pending.slice(start, start + MAX_COALESCED_SETS);
+      this.#deliver(chunk, this.#send(chunk));
+    }
+  }
+
+  #send(chunk: PendingSet[]): Promise<unknown> {
+    try {
+      if (chunk.length === 1) {
+        const [only] = chunk as [PendingSet];
+        return only.ttlMs === 0
+          ? this.#client.set(only.redisKey, only.bytes)
+          : this.#client.set(only.redisKey, only.bytes, 'PX', only.ttlMs);
+      }
+      if (chunk.every((entry) => entry.ttlMs === 0)) {
+        const args: (string | Buffer)[] = [];
+        for (const entry of chunk) args.push(entry.redisKey, entry.bytes);
+        return this.#client.mset(...args);
+      }
+      const keys: string[] = [];
+      const valuesAndTtls: (string | Buffer)[] = [];
+      for (const entry of chunk) {
+        keys.push(entry.redisKey);
+        valuesAndTtls.push(entry.bytes, String(entry.ttlMs));
+      }
+      return this.#client.cachestackSetMany(chunk.length, ...keys, ...valuesAndTtls);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #deliver(chunk: PendingSet[], sent: Promise<unknown>): void {
+    const callers = chunk.map((entry) => entry.caller);
+    const deadlines = new CallerDeadlines(callers, 'set', this.#hooks.settled);
+    sent.then(
+      () => {
+        deadlines.stop();
+        for (const caller of callers) {
+          if (caller.done) continue;
+          this.#finish(caller);
+          caller.resolve();
+        }
+      },
+      (error: unknown) => {
+        deadlines.stop();
+        for (const caller of callers) {
+          if (caller.done) continue;
+          this.#finish(caller);
+          caller.reject(this.#hooks.classify(error, caller.key));
+        }
+      },
+    );
+  }
+
+  #finish(caller: Caller<void>): void {
+    caller.done = true;
+    this.#hooks.settled();
+  }
+}
