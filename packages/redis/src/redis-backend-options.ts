@@ -72,6 +72,14 @@ export interface RedisBackendOptions {
    */
   coalesceGets?: boolean;
   /**
+   * On a single server, send the `set` calls made in the same tick as one
+   * `MSET` (none has a TTL) or one script call (`EVALSHA`, as locks use),
+   * in issue order. Turn off when the Redis user may not run scripts.
+   * Ignored in a Cluster.
+   * @default true
+   */
+  coalesceSets?: boolean;
+  /**
    * `COUNT` hint for the `SCAN` calls of `keys()` and `clear()`, and the
    * largest number of keys per `UNLINK`.
    * @default 1000
@@ -87,6 +95,7 @@ export interface ResolvedRedisBackendOptions {
   maxValueBytes: number;
   reconnectMaxDelayMs: number;
   coalesceGets: boolean;
+  coalesceSets: boolean;
   scanCount: number;
 }
 
@@ -154,6 +163,9 @@ export function resolveOptions(options: RedisBackendOptions): ResolvedRedisBacke
   if (options.coalesceGets !== undefined && typeof options.coalesceGets !== 'boolean') {
     fail('coalesceGets', 'a boolean', options.coalesceGets);
   }
+  if (options.coalesceSets !== undefined && typeof options.coalesceSets !== 'boolean') {
+    fail('coalesceSets', 'a boolean', options.coalesceSets);
+  }
   const timeouts = resolveTimeoutsOption(options.timeouts, 'RedisBackend');
   return {
     namespace,
@@ -167,6 +179,7 @@ export function resolveOptions(options: RedisBackendOptions): ResolvedRedisBacke
     ),
     reconnectMaxDelayMs: positiveNumber('reconnectMaxDelayMs', options.reconnectMaxDelayMs, 1000),
     coalesceGets: options.coalesceGets ?? true,
+    coalesceSets: options.coalesceSets ?? true,
     scanCount: positiveNumber('scanCount', options.scanCount, 1000, true),
   };
 }

@@ -133,7 +133,7 @@ export class RedisBackend
     });
     // A Cluster routes each key to its node: same-tick sets stay separate there.
     this.#sets =
-      this.#topology === 'cluster'
+      this.#topology === 'cluster' || !this.#options.coalesceSets
         ? undefined
         : new SetCoalescer(this.#client as Redis, {
             classify: (error, key) => this.#ops.classify(error, 'set', key),

@@ -52,6 +52,13 @@ interface PendingSet {
 export const MAX_COALESCED_SETS = 1000;
 
 /**
+ * Most value bytes sent in one `MSET` or script call (Redis closes a
+ * connection whose query buffer passes `client-query-buffer-limit`, 1 GiB by
+ * default); a larger value is sent on its own.
+ */
+export const MAX_COALESCED_BYTES = 4 * 1024 * 1024;
+
+/**
  * Coalesces the sets issued in the same tick on a single server into one
  * command, in issue order: `MSET` when none has a TTL, otherwise one script
  * call that runs `SET … [PX]` per entry (a key set twice keeps the later
@@ -104,10 +111,20 @@ export class SetCoalescer {
     if (this.#pending.length === 0) return;
     const pending = this.#pending;
     this.#pending = [];
-    for (let start = 0; start < pending.length; start += MAX_COALESCED_SETS) {
-      const chunk = pending.slice(start, start + MAX_COALESCED_SETS);
-      this.#deliver(chunk, this.#send(chunk));
+    let chunk: PendingSet[] = [];
+    let bytes = 0;
+    for (const entry of pending) {
+      const full =
+        chunk.length === MAX_COALESCED_SETS || bytes + entry.bytes.byteLength > MAX_COALESCED_BYTES;
+      if (chunk.length > 0 && full) {
+        this.#deliver(chunk, this.#send(chunk));
+        chunk = [];
+        bytes = 0;
+      }
+      chunk.push(entry);
+      bytes += entry.bytes.byteLength;
     }
+    this.#deliver(chunk, this.#send(chunk));
   }
 
   #send(chunk: PendingSet[]): Promise<unknown> {

@@ -140,3 +140,41 @@ describe('same-tick commands on a single server', () => {
     expect((await backend.getMany(['ok', 'ok2'])).map(text)).toEqual(['1', '3']);
   });
 });
+
+describe('set coalescing limits', () => {
+  it('values over 4 MiB together go in separate commands, in order', async () => {
+    const { backend } = await readyBackend();
+    const big = (fill: number) => Buffer.alloc(3 * 1024 * 1024, fill);
+    await command(server.port, ['CONFIG', 'RESETSTAT']);
+    await Promise.all([
+      backend.set('b1', big(1)),
+      backend.set('b2', big(2)),
+      backend.set('b1', big(3)),
+    ]);
+    const calls = await commandCalls();
+    expect(calls.set).toBe(3);
+    expect(calls.mset).toBeUndefined();
+    expect(big(3).equals((await backend.get('b1')) ?? new Uint8Array())).toBe(true);
+    expect(big(2).equals((await backend.get('b2')) ?? new Uint8Array())).toBe(true);
+  });
+
+  it('coalesceSets: false sends one SET per call', async () => {
+    const backend = new RedisBackend({
+      url: server.url,
+      namespace: `wb-off-${process.pid}`,
+      coalesceSets: false,
+    });
+    open.push(backend);
+    await backend.set('warm-up', Buffer.from('x'));
+    await command(server.port, ['CONFIG', 'RESETSTAT']);
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => backend.set(`k${i}`, Buffer.from(`${i}`))),
+    );
+    const calls = await commandCalls();
+    expect(calls.set).toBe(20);
+    expect(calls.mset).toBeUndefined();
+    expect(() => new RedisBackend({ url: server.url, coalesceSets: 'yes' as never })).toThrow(
+      /coalesceSets/,
+    );
+  });
+});
