@@ -1,6 +1,6 @@
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { rejection } from '@cachestack/test-support';
+import { BAD_TIMEOUTS_OPTIONS, rejection } from '@cachestack/test-support';
 import { describe, expect, it } from 'vitest';
 import { FileBackend, type FileBackendOptions } from '../src/index.js';
 import { listFiles, makeTempDir, namespaceDir } from './helpers.js';
@@ -28,16 +28,14 @@ describe('options', () => {
     );
   });
 
-  it.each([
-    [{ get: 0 }, 'option "timeouts.get" must be a finite number of ms > 0, got 0'],
-    [{ '*': Number.NaN }, 'option "timeouts.*" must be a finite number of ms > 0, got NaN'],
-    [{ gett: 5 }, 'option "timeouts.gett" is not an operation; expected one of get, set, '],
-    [5, 'option "timeouts" must be an object of ms per operation name or \'*\', got 5'],
-  ])('the bad timeouts option %j is rejected with the shared message', (timeouts, message) => {
-    const create = () => new FileBackend({ directory: '/tmp/x', timeouts: timeouts as never });
-    expect(create).toThrow(TypeError);
-    expect(create).toThrow(`FileBackend: ${message}`);
-  });
+  it.each(BAD_TIMEOUTS_OPTIONS)(
+    'the bad timeouts option %j is rejected with the shared message',
+    (timeouts, message) => {
+      const create = () => new FileBackend({ directory: '/tmp/x', timeouts: timeouts as never });
+      expect(create).toThrow(TypeError);
+      expect(create).toThrow(`FileBackend: ${message}`);
+    },
+  );
 
   it('does not touch the disk until first use', async () => {
     const dir = join(await makeTempDir(), 'lazy');

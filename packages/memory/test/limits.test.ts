@@ -1,3 +1,4 @@
+import { BAD_TIMEOUTS_OPTIONS } from '@cachestack/test-support';
 import { describe, expect, it } from 'vitest';
 import { ENTRY_OVERHEAD_BYTES, entrySizeBytes, MemoryBackend } from '../src/index.js';
 import { bytes, closedAfterEach, expectBackendError, text } from './helpers.js';
@@ -147,16 +148,14 @@ describe('options', () => {
     expect(() => new MemoryBackend(options as never)).toThrow(`"${name}"`);
   });
 
-  it.each([
-    [{ get: 0 }, 'option "timeouts.get" must be a finite number of ms > 0, got 0'],
-    [{ '*': Number.NaN }, 'option "timeouts.*" must be a finite number of ms > 0, got NaN'],
-    [{ gett: 5 }, 'option "timeouts.gett" is not an operation; expected one of get, set, '],
-    [5, 'option "timeouts" must be an object of ms per operation name or \'*\', got 5'],
-  ])('the bad timeouts option %j is rejected with the shared message', (timeouts, message) => {
-    const create = () => new MemoryBackend({ timeouts: timeouts as never });
-    expect(create).toThrow(TypeError);
-    expect(create).toThrow(`MemoryBackend: ${message}`);
-  });
+  it.each(BAD_TIMEOUTS_OPTIONS)(
+    'the bad timeouts option %j is rejected with the shared message',
+    (timeouts, message) => {
+      const create = () => new MemoryBackend({ timeouts: timeouts as never });
+      expect(create).toThrow(TypeError);
+      expect(create).toThrow(`MemoryBackend: ${message}`);
+    },
+  );
 
   it('the constructor refuses a snapshot and points to open()', () => {
     expect(() => new MemoryBackend({ snapshot: { path: '/tmp/x.snapshot' } })).toThrow(

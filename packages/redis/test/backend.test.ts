@@ -1,5 +1,5 @@
 import { BackendError } from '@cachestack/core';
-import { command, RedisServer } from '@cachestack/test-support';
+import { BAD_TIMEOUTS_OPTIONS, command, RedisServer } from '@cachestack/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { escapeNamespace, KeyLayout, keySlot, RedisBackend } from '../src/index.js';
 
@@ -193,16 +193,14 @@ describe('options', () => {
     expect(() => new RedisBackend({ url: server.url, scanCount: 1.5 })).toThrow(/`scanCount`/);
   });
 
-  it.each([
-    [{ get: -1 }, 'option "timeouts.get" must be a finite number of ms > 0, got -1'],
-    [{ '*': Number.NaN }, 'option "timeouts.*" must be a finite number of ms > 0, got NaN'],
-    [{ gett: 5 }, 'option "timeouts.gett" is not an operation; expected one of get, set, '],
-    [5, 'option "timeouts" must be an object of ms per operation name or \'*\', got 5'],
-  ])('rejects the bad timeouts option %j with the shared message', (timeouts, message) => {
-    const create = () => new RedisBackend({ url: server.url, timeouts: timeouts as never });
-    expect(create).toThrow(TypeError);
-    expect(create).toThrow(`RedisBackend: ${message}`);
-  });
+  it.each(BAD_TIMEOUTS_OPTIONS)(
+    'rejects the bad timeouts option %j with the shared message',
+    (timeouts, message) => {
+      const create = () => new RedisBackend({ url: server.url, timeouts: timeouts as never });
+      expect(create).toThrow(TypeError);
+      expect(create).toThrow(`RedisBackend: ${message}`);
+    },
+  );
 
   it('does not connect before the first operation', async () => {
     const cache = backend();

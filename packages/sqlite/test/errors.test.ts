@@ -1,6 +1,6 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { BackendError } from '@cachestack/core';
-import { rejection } from '@cachestack/test-support';
+import { BAD_TIMEOUTS_OPTIONS, rejection } from '@cachestack/test-support';
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { SqliteBackend } from '../src/index.js';
@@ -217,14 +217,12 @@ describe('error classification', () => {
     );
   });
 
-  it.each([
-    [{ get: 0 }, 'option "timeouts.get" must be a finite number of ms > 0, got 0'],
-    [{ '*': Number.NaN }, 'option "timeouts.*" must be a finite number of ms > 0, got NaN'],
-    [{ gett: 5 }, 'option "timeouts.gett" is not an operation; expected one of get, set, '],
-    [5, 'option "timeouts" must be an object of ms per operation name or \'*\', got 5'],
-  ])('the bad timeouts option %j is rejected with the shared message', (timeouts, message) => {
-    const create = () => new SqliteBackend({ path: ':memory:', timeouts: timeouts as never });
-    expect(create).toThrow(TypeError);
-    expect(create).toThrow(`SqliteBackend: ${message}`);
-  });
+  it.each(BAD_TIMEOUTS_OPTIONS)(
+    'the bad timeouts option %j is rejected with the shared message',
+    (timeouts, message) => {
+      const create = () => new SqliteBackend({ path: ':memory:', timeouts: timeouts as never });
+      expect(create).toThrow(TypeError);
+      expect(create).toThrow(`SqliteBackend: ${message}`);
+    },
+  );
 });

@@ -1,3 +1,4 @@
+export { BAD_TIMEOUTS_OPTIONS } from './bad-timeouts-options.js';
 export { baseOnly } from './base-only.js';
 export { killHard, type NodeRun, type RunAs, runNode, spawnUntilLine } from './child-process.js';
 export { type Deferred, deferred } from './deferred.js';

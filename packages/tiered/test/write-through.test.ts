@@ -1,5 +1,6 @@
 import { BackendError, type BaseBackend } from '@cachestack/core';
 import { MemoryBackend } from '@cachestack/memory';
+import { BAD_TIMEOUTS_OPTIONS } from '@cachestack/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TieredBackend, type TieredBackendOptions, type TierFailureEvent } from '../src/index.js';
 import { bytes, instrumentedMemory, text } from './support/helpers.js';
@@ -253,16 +254,14 @@ describe('write-through', () => {
     expect(() => new TieredBackend({ tiers: [tier, tier] })).toThrow(/same backend/);
   });
 
-  it.each([
-    [{ get: 0 }, 'option "timeouts.get" must be a finite number of ms > 0, got 0'],
-    [{ '*': Number.NaN }, 'option "timeouts.*" must be a finite number of ms > 0, got NaN'],
-    [{ gett: 5 }, 'option "timeouts.gett" is not an operation; expected one of get, set, '],
-    [5, 'option "timeouts" must be an object of ms per operation name or \'*\', got 5'],
-  ])('rejects the bad timeouts option %j with the shared message', async (timeouts, message) => {
-    const tier = new MemoryBackend();
-    const create = () => new TieredBackend({ tiers: [tier], timeouts: timeouts as never });
-    expect(create).toThrow(TypeError);
-    expect(create).toThrow(`TieredBackend: ${message}`);
-    await tier.close();
-  });
+  it.each(BAD_TIMEOUTS_OPTIONS)(
+    'rejects the bad timeouts option %j with the shared message',
+    async (timeouts, message) => {
+      const tier = new MemoryBackend();
+      const create = () => new TieredBackend({ tiers: [tier], timeouts: timeouts as never });
+      expect(create).toThrow(TypeError);
+      expect(create).toThrow(`TieredBackend: ${message}`);
+      await tier.close();
+    },
+  );
 });
