@@ -2,7 +2,6 @@ import {
   type InProcessLockTable,
   type LockGrant,
   OperationTimeouts,
-  resolveTimeoutsOption,
   type TimeoutDefaults,
   type TimeoutOperation,
   timeoutError,
@@ -24,12 +23,11 @@ export class OperationRunner {
   delayMs = 0;
 
   /**
-   * @param defaults - default limits in ms per operation kind.
-   * @throws TypeError `MemoryBackend: option "timeouts.<op>" …` from core's
-   *   `resolveTimeoutsOption` when a limit or an operation name is invalid.
+   * @param defaults - default limits in ms per operation kind, already
+   *   validated by `resolveMemoryOptions` (core's `resolveTimeoutsOption`).
    */
   constructor(defaults: TimeoutDefaults) {
-    this.timeouts = new OperationTimeouts(resolveTimeoutsOption(defaults, 'MemoryBackend'));
+    this.timeouts = new OperationTimeouts(defaults);
   }
 
   /**
