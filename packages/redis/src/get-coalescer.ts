@@ -1,4 +1,4 @@
-import { type Caller, CallerDeadlines, newCaller } from './caller-deadlines.js';
+import { type Caller, CallerBatch, newCaller } from './caller-batch.js';
 
 /** Fetches the values of several Redis keys, in order (`null` for a miss). */
 export type FetchMany = (redisKeys: string[]) => Promise<(Buffer | null)[]>;
@@ -100,39 +100,24 @@ export class GetCoalescer {
     groups: Caller<Buffer | undefined>[][],
     values: (reply: R) => readonly (Buffer | null | undefined)[],
   ): void {
-    const deadlines = new CallerDeadlines(groups.flat(), 'get', this.#hooks.settled);
+    const callers = new CallerBatch(groups.flat(), 'get', this.#hooks.settled);
     fetch.then(
       (reply) => {
-        deadlines.stop();
+        callers.stop();
         const replies = values(reply);
         for (let i = 0; i < groups.length; i++) {
           const value = replies[i] ?? null;
           let first = true;
           for (const waiter of groups[i] as Caller<Buffer | undefined>[]) {
-            if (waiter.done) continue;
-            this.#finish(waiter);
+            if (!callers.take(waiter)) continue;
             if (value === null) waiter.resolve(undefined);
             else waiter.resolve(first ? ownBytes(value) : Buffer.from(value));
             first = false;
           }
         }
       },
-      (error: unknown) => {
-        deadlines.stop();
-        for (const waiters of groups) {
-          for (const waiter of waiters) {
-            if (waiter.done) continue;
-            this.#finish(waiter);
-            waiter.reject(this.#hooks.classify(error, waiter.key));
-          }
-        }
-      },
+      (error: unknown) => callers.failAll(error, this.#hooks.classify),
     );
-  }
-
-  #finish(waiter: Caller<Buffer | undefined>): void {
-    waiter.done = true;
-    this.#hooks.settled();
   }
 }
 

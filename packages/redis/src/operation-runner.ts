@@ -94,8 +94,9 @@ export class OperationRunner {
   /**
    * Admits an operation that settles by itself (a coalesced get): `CLOSED`
    * after close, fails fast while the connection is down, counts it as in
-   * flight (the caller calls {@link leave} when it settles) and corks the
-   * socket for this tick. Returns the error to reject with, if any.
+   * flight (the caller calls {@link leave} when it settles). It does not
+   * cork the socket: the coalescer sends at the next tick. Returns the error
+   * to reject with, if any.
    * Callers check {@link needsSlowPath} first.
    */
   admitFast(operation: TimeoutOperation, key: string): BackendError | undefined {
@@ -103,7 +104,6 @@ export class OperationRunner {
     const down = this.#state.check(operation, key);
     if (down !== undefined) return down;
     this.#inFlight.enter();
-    this.#corker?.cork();
     return undefined;
   }
 
@@ -125,6 +125,7 @@ export class OperationRunner {
     if (this.needsSlowPath) return this.run(operation, key, start);
     const refused = this.admitFast(operation, key);
     if (refused !== undefined) return Promise.reject(refused);
+    this.#corker?.cork();
     this.#beforeCommand();
     let pending: Promise<T>;
     try {

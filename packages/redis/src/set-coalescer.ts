@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { type Caller, CallerDeadlines, newCaller } from './caller-deadlines.js';
+import { type Caller, CallerBatch, newCaller } from './caller-batch.js';
 
 /**
  * Sets each KEYS[i] to ARGV[2i-1], with `PX ARGV[2i]` when that is > 0 and
@@ -153,30 +153,17 @@ export class SetCoalescer {
   }
 
   #deliver(chunk: PendingSet[], sent: Promise<unknown>): void {
-    const callers = chunk.map((entry) => entry.caller);
-    const deadlines = new CallerDeadlines(callers, 'set', this.#hooks.settled);
+    const callers = new CallerBatch(
+      chunk.map((entry) => entry.caller),
+      'set',
+      this.#hooks.settled,
+    );
     sent.then(
       () => {
-        deadlines.stop();
-        for (const caller of callers) {
-          if (caller.done) continue;
-          this.#finish(caller);
-          caller.resolve();
-        }
+        callers.stop();
+        for (const { caller } of chunk) if (callers.take(caller)) caller.resolve();
       },
-      (error: unknown) => {
-        deadlines.stop();
-        for (const caller of callers) {
-          if (caller.done) continue;
-          this.#finish(caller);
-          caller.reject(this.#hooks.classify(error, caller.key));
-        }
-      },
+      (error: unknown) => callers.failAll(error, this.#hooks.classify),
     );
-  }
-
-  #finish(caller: Caller<void>): void {
-    caller.done = true;
-    this.#hooks.settled();
   }
 }

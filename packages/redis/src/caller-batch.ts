@@ -32,17 +32,19 @@ export function newCaller<T>(
 }
 
 /**
- * The time limits of the callers of one round trip, with one timer at a
- * time (not one per caller): when it fires, every caller whose limit passed
- * gets a TIMEOUT error for `operation`, and the timer re-arms for the next.
+ * The callers of one coalesced round trip, each settled exactly once: by
+ * the reply ({@link CallerBatch.take} then resolve), by its failure
+ * ({@link CallerBatch.failAll}), or by its own time limit — with one timer
+ * at a time, not one per caller: when it fires, every caller whose limit
+ * passed gets a TIMEOUT error for `operation`, and the timer re-arms.
  */
-export class CallerDeadlines<T> {
+export class CallerBatch<T> {
   readonly #callers: readonly Caller<T>[];
   readonly #operation: string;
   readonly #settled: () => void;
   #timer: NodeJS.Timeout | undefined;
 
-  /** @param settled - called once per caller that this class times out. */
+  /** @param settled - called once per caller when it settles, however it settles. */
   constructor(callers: readonly Caller<T>[], operation: string, settled: () => void) {
     this.#callers = callers;
     this.#operation = operation;
@@ -50,10 +52,29 @@ export class CallerDeadlines<T> {
     this.#arm();
   }
 
-  /** Stops the timer (the round trip answered). */
+  /**
+   * Marks `caller` settled and returns true when it was still waiting (the
+   * caller of this method then resolves it); false when it already timed out.
+   */
+  take(caller: Caller<T>): boolean {
+    if (caller.done) return false;
+    caller.done = true;
+    this.#settled();
+    return true;
+  }
+
+  /** Stops the timer: the round trip answered. */
   stop(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
+  }
+
+  /** Stops the timer and rejects every waiting caller with `classify(error, its key)`. */
+  failAll(error: unknown, classify: (error: unknown, key: string) => unknown): void {
+    this.stop();
+    for (const caller of this.#callers) {
+      if (this.take(caller)) caller.reject(classify(error, caller.key));
+    }
   }
 
   #arm(): void {
@@ -67,10 +88,10 @@ export class CallerDeadlines<T> {
       () => {
         const now = performance.now();
         for (const caller of this.#callers) {
-          if (caller.done || caller.deadline > now) continue;
-          caller.done = true;
-          this.#settled();
-          caller.reject(timeoutError(this.#operation, caller.timeoutMs, caller.key));
+          if (caller.deadline > now) continue;
+          if (this.take(caller)) {
+            caller.reject(timeoutError(this.#operation, caller.timeoutMs, caller.key));
+          }
         }
         this.#arm();
       },
