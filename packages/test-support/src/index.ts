@@ -3,6 +3,17 @@ export { baseOnly } from './base-only.js';
 export { killHard, type NodeRun, type RunAs, runNode, spawnUntilLine } from './child-process.js';
 export { type Deferred, deferred } from './deferred.js';
 export {
+  type CacheTestsOrigin,
+  type CacheTestsRun,
+  cacheTestsDir,
+  type KindScore,
+  type PublishedCacheTestsScore,
+  publishedCacheTestsScores,
+  type RunCacheTestsOptions,
+  runCacheTests,
+  startCacheTestsOrigin,
+} from './http-cache-suite.js';
+export {
   command,
   freePort,
   RedisCluster,
