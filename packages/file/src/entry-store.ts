@@ -9,13 +9,7 @@ import {
   HEADER_BYTES,
   isExpired,
 } from './entry-format.js';
-import {
-  type EntryLocation,
-  EntryPaths,
-  isEntryName,
-  isShardName,
-  tempName,
-} from './entry-paths.js';
+import { EntryPaths, isEntryName, isShardName, tempName } from './entry-paths.js';
 import type { ResolvedFileBackendOptions } from './file-backend-options.js';
 import { MAX_VALUE_BYTES_LIMIT } from './file-backend-options.js';
 import { FileLocks } from './file-locks.js';
@@ -45,6 +39,20 @@ const ENTRY_READ = { maxBytes: MAX_FILE_BYTES, sizeFromHead: entrySizeFromHeader
 const SCAN_CONCURRENCY = 16;
 
 /**
+ * Most attempts of one write, lock attempt or health probe when its
+ * directories keep vanishing (a cleanup job removing the cache directory);
+ * after them the ENOENT is reported (TRANSIENT `UNAVAILABLE`).
+ */
+const DIRECTORY_ATTEMPTS = 5;
+
+/**
+ * Bytes the health probe writes: a small entry's worth, so a file system
+ * with room for an empty file but not for one block shows as unhealthy.
+ */
+const PROBE_BYTES = 64;
+const PROBE_DATA = Buffer.alloc(PROBE_BYTES);
+
+/**
  * The entry files of one namespace: safe reads and atomic writes, corruption
  * handling, the LRU index and the sweep. Knows nothing of validation,
  * timeouts or the closed state (see `FileBackend`).
@@ -68,7 +76,6 @@ export class EntryStore {
   readonly #limited: boolean;
   readonly #index = new LruIndex();
   #indexReady: Promise<void> | undefined;
-  #namespaceVerified = false;
   #sweeping: Promise<void> | undefined;
   #writtenDuringSweep: Map<string, number> | undefined;
 
@@ -76,7 +83,12 @@ export class EntryStore {
     this.#root = root;
     this.#options = options;
     this.paths = new EntryPaths(root, options.namespace);
-    this.locks = new FileLocks(this.paths.locksDirectory);
+    this.locks = new FileLocks(
+      this.paths.locksDirectory,
+      () =>
+        inspectDirectory(this.paths.namespaceDirectory) === 'directory' &&
+        inspectDirectory(this.paths.locksDirectory) === 'directory',
+    );
     this.#limited = Number.isFinite(options.maxBytes) || Number.isFinite(options.maxEntries);
   }
 
@@ -86,28 +98,33 @@ export class EntryStore {
     return { entries: this.#index.size, bytes: this.#index.bytes };
   }
 
-  /** Makes sure the root and namespace directories exist as real directories. */
+  /**
+   * Makes sure the root and namespace directories exist as real directories.
+   * Checked on every write with one synchronous `lstat` (a symlink planted
+   * as the namespace directory after the first write is seen and replaced).
+   */
   async ensureNamespace(): Promise<void> {
-    if (this.#namespaceVerified) return;
+    if (inspectDirectory(this.paths.namespaceDirectory) === 'directory') return;
     await mkdir(this.#root, { recursive: true, mode: DIRECTORY_MODE });
     const rootStats = await stat(this.#root);
     if (!rootStats.isDirectory()) {
       throw Object.assign(new Error(`${this.#root} is not a directory`), { code: 'ENOTDIR' });
     }
     await ensureDirectory(this.paths.namespaceDirectory);
-    this.#namespaceVerified = true;
   }
 
   /**
-   * Re-checks the directories and creates and removes a probe file in the
-   * namespace directory, so a read-only, full or replaced directory shows.
+   * Re-checks the directories and writes (with the configured durability),
+   * renames and removes a probe file of {@link PROBE_BYTES} in the namespace
+   * directory, so a read-only, full or replaced directory shows.
    */
   async probe(): Promise<void> {
-    this.#namespaceVerified = false;
-    await this.ensureNamespace();
-    const probe = join(this.paths.namespaceDirectory, tempName());
-    await writeAtomically(this.paths.namespaceDirectory, probe, Buffer.alloc(0), false);
-    await unlinkQuietly(probe);
+    await this.#withDirectories(async () => {
+      const probe = join(this.paths.namespaceDirectory, tempName());
+      const fsync = this.#options.durability === 'fsync';
+      await writeAtomically(this.paths.namespaceDirectory, probe, PROBE_DATA, fsync);
+      await unlinkQuietly(probe);
+    });
   }
 
   /** Resolves when the sweep in progress, if any, has finished. */
@@ -115,15 +132,22 @@ export class EntryStore {
     await this.#sweeping?.catch(() => undefined);
   }
 
-  /** Makes sure the lock directory exists (and is not a symlink). */
-  async ensureLocksDirectory(): Promise<void> {
-    await this.#withDirectories(() => ensureDirectory(this.paths.locksDirectory));
+  /**
+   * One attempt to take the lock file at `path` (see `FileLocks.tryAcquire`),
+   * first making sure the namespace and lock directories are real
+   * directories; recreated when they vanish meanwhile.
+   */
+  tryAcquireLock(path: string, ttlMs: number): Promise<string | undefined> {
+    return this.#withDirectories(async () => {
+      await ensureDirectory(this.paths.locksDirectory);
+      return this.locks.tryAcquire(path, ttlMs);
+    });
   }
 
   /** Reads and verifies the live entry of `key`; `undefined` when missing, expired or corrupt. */
   async read(key: string): Promise<DecodedEntry | undefined> {
     const location = this.paths.entry(key);
-    if (!(await this.#shardReadable(location))) return undefined;
+    if (!(await this.#intact(location.shardDirectory))) return undefined;
     let decoded: ReturnType<typeof decodeEntry> | undefined;
     const now = Date.now();
     const found = await readWholeFile(location.file, {
@@ -179,7 +203,7 @@ export class EntryStore {
    */
   async remove(key: string): Promise<boolean> {
     const location = this.paths.entry(key);
-    if (!(await this.#shardReadable(location))) return false;
+    if (!(await this.#intact(location.shardDirectory))) return false;
     const claimed = join(location.shardDirectory, tempName());
     try {
       await rename(location.file, claimed);
@@ -192,6 +216,7 @@ export class EntryStore {
       await unlinkQuietly(claimed).catch(() => undefined);
       throw error;
     });
+    if (found.kind === 'missing') return false;
     if (found.kind === 'file') {
       await unlinkQuietly(claimed);
       const decoded = decodeEntry(found.data, key);
@@ -213,11 +238,13 @@ export class EntryStore {
   async listKeys(prefix: string): Promise<string[]> {
     const keys: string[] = [];
     for (const shard of await this.#shards()) {
-      const names = (await listDirectory(shard))
-        .filter((dirent) => isEntryName(dirent.name) && dirent.isFile())
+      const names = (await this.#list(shard))
+        .filter((dirent) => isEntryName(dirent.name) && !dirent.isDirectory())
         .map((dirent) => join(shard, dirent.name));
       const found = await mapLimit(names, SCAN_CONCURRENCY, async (file) => {
+        if (!(await this.#intact(shard))) return undefined;
         const read = await readWholeFile(file, ENTRY_READ);
+        if (read.kind === 'foreign') await this.#discardCorrupt(file, read.ino);
         if (read.kind !== 'file') return undefined;
         const decoded = decodeEntry(read.data);
         if ('corrupt' in decoded || this.paths.entry(decoded.key).file !== file) {
@@ -234,10 +261,12 @@ export class EntryStore {
   /** Removes every entry of the namespace (temp files of writes in flight and locks stay). */
   async clear(): Promise<void> {
     for (const shard of await this.#shards()) {
-      const names = (await listDirectory(shard))
+      const names = (await this.#list(shard))
         .filter((dirent) => isEntryName(dirent.name) && !dirent.isDirectory())
         .map((dirent) => join(shard, dirent.name));
-      await mapLimit(names, SCAN_CONCURRENCY, (file) => unlinkQuietly(file));
+      await mapLimit(names, SCAN_CONCURRENCY, async (file) => {
+        if (await this.#intact(shard)) await unlinkQuietly(file);
+      });
     }
     this.#index.reset();
   }
@@ -265,6 +294,7 @@ export class EntryStore {
         staleTempFileMs: this.#options.staleTempFileMs,
         namespaceEntries: () => this.#namespaceEntries(),
         shards: () => this.#shards(),
+        intact: (directory) => this.#intact(directory),
         discardCorrupt: (file, ino) => this.#discardCorrupt(file, ino),
         forget: (file) => this.#index.remove(file),
       });
@@ -299,32 +329,49 @@ export class EntryStore {
     }
   }
 
-  /** Runs `fn`; when a directory on the way went missing, recreates them and runs it again. */
+  /**
+   * Runs `fn` after making sure the namespace directory exists; when a
+   * directory on the way went missing (ENOENT: removed by a cleanup job, or
+   * replaced by a symlink), recreates them and runs it again, at most
+   * {@link DIRECTORY_ATTEMPTS} times in all. `fn` must be safe to repeat.
+   */
   async #withDirectories<T>(fn: () => Promise<T>): Promise<T> {
-    await this.ensureNamespace();
-    try {
-      return await fn();
-    } catch (error) {
-      if (!isMissing(error)) throw error;
-      this.#namespaceVerified = false;
-      await this.ensureNamespace();
-      return await fn();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.ensureNamespace();
+        return await fn();
+      } catch (error) {
+        if (!isMissing(error) || attempt >= DIRECTORY_ATTEMPTS) throw error;
+      }
     }
   }
 
   /**
-   * True when the shard directory of `location` is a real directory. A
-   * missing one means a miss; a symlink or file planted there is removed
-   * (never followed) and counted as corrupt.
+   * True when the namespace directory and `directory` (the namespace
+   * directory itself or one directly inside it) are real directories, looked
+   * at with synchronous `lstat`s and never followed. A missing one means a
+   * miss; a symlink or file planted in place of either is removed (only the
+   * link) and counted as corrupt.
    */
-  async #shardReadable(location: EntryLocation): Promise<boolean> {
-    const state = inspectDirectory(location.shardDirectory);
+  async #intact(directory: string): Promise<boolean> {
+    const namespace = this.paths.namespaceDirectory;
+    let path = namespace;
+    let state = inspectDirectory(namespace);
+    if (state === 'directory' && directory !== namespace) {
+      path = directory;
+      state = inspectDirectory(directory);
+    }
     if (state === 'directory') return true;
     if (state === 'foreign') {
       this.counters.corruptEntries++;
-      await unlinkQuietly(location.shardDirectory).catch(() => undefined);
+      await unlinkQuietly(path).catch(() => undefined);
     }
     return false;
+  }
+
+  /** The entries of `directory` (see {@link EntryStore.#intact}); none when it is not intact. */
+  async #list(directory: string): Promise<Dirent[]> {
+    return (await this.#intact(directory)) ? listDirectory(directory) : [];
   }
 
   /** Counts and removes a corrupt or foreign entry; failures to remove it are ignored. */
@@ -335,13 +382,8 @@ export class EntryStore {
   }
 
   /** The namespace directory's entries; none when it is missing or not a real directory. */
-  async #namespaceEntries(): Promise<Dirent[]> {
-    const state = inspectDirectory(this.paths.namespaceDirectory);
-    if (state !== 'directory') {
-      this.#namespaceVerified = false;
-      return [];
-    }
-    return listDirectory(this.paths.namespaceDirectory);
+  #namespaceEntries(): Promise<Dirent[]> {
+    return this.#list(this.paths.namespaceDirectory);
   }
 
   async #shards(): Promise<string[]> {

@@ -3,10 +3,8 @@ import {
   type AcquireLockOptions,
   assertValidKey,
   assertValidKeys,
+  assertValidPrefix,
   assertValidValue,
-  BackendError,
-  BackendErrorCode,
-  BackendErrorType,
   type BaseBackend,
   type Batch,
   type BatchEntry,
@@ -178,8 +176,7 @@ export class FileBackend
     return this.#run('acquireLock', key, async () => {
       const token = await retryUntil(async () => {
         if (this.#closed) throw closedError('acquireLock', BACKEND_TYPE, key);
-        await this.#store.ensureLocksDirectory();
-        return this.#store.locks.tryAcquire(path, ttl);
+        return this.#store.tryAcquireLock(path, ttl);
       }, waitMs);
       if (token === undefined) return undefined;
       return createLockHandle({
@@ -238,21 +235,16 @@ export class FileBackend
 
   /**
    * Live keys of this namespace starting with `prefix`. Reads every entry
-   * file of the namespace (to skip expired and corrupt ones).
+   * file of the namespace (to skip expired and corrupt ones). A `prefix`
+   * that is not a well-formed string (e.g. a lone surrogate) rejects, on
+   * iteration, with PERMANENT `INVALID_ARGUMENT` (core `assertValidPrefix`).
    */
   keys(prefix?: string): AsyncIterable<string> {
     return this.#keys(prefix);
   }
 
   async *#keys(prefix: string | undefined): AsyncGenerator<string> {
-    if (prefix !== undefined && typeof prefix !== 'string') {
-      throw new BackendError({
-        type: BackendErrorType.PERMANENT,
-        code: BackendErrorCode.INVALID_ARGUMENT,
-        message: `prefix must be a string, got ${typeof prefix}`,
-        operation: 'keys',
-      });
-    }
+    assertValidPrefix(prefix);
     yield* await this.#run('keys', undefined, () => this.#store.listKeys(prefix ?? ''));
   }
 

@@ -3,6 +3,7 @@ import { link, lstat, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createLockToken, systemErrorCode } from '@cachestack/core';
 import { tempName } from './entry-paths.js';
+import { directoryReplacedError, isMissing } from './fs-errors.js';
 import {
   FILE_MODE,
   readWholeFile,
@@ -63,10 +64,18 @@ function sleep(ms: number): Promise<void> {
  */
 export class FileLocks {
   readonly #directory: string;
+  readonly #intact: () => boolean;
 
-  /** @param directory - the lock directory; the caller makes sure it exists. */
-  constructor(directory: string) {
+  /**
+   * @param directory - the lock directory; the caller makes sure it exists.
+   * @param intact - true when the lock directory (and every directory above
+   *   it that a symlink could replace) is still a real directory. Checked
+   *   before every read and write of a lock file: when false, the call acts
+   *   as if the directory were gone (ENOENT), so nothing is followed.
+   */
+  constructor(directory: string, intact: () => boolean) {
     this.#directory = directory;
+    this.#intact = intact;
   }
 
   /**
@@ -92,54 +101,68 @@ export class FileLocks {
 
   /** Removes the lock if `token` holds it. Resolves whether it was held and live. */
   release(path: string, token: string): Promise<boolean> {
-    return this.#ifDirectoryExists(path, async () => {
-      const current = await this.#read(path);
-      if (current === undefined || current.token !== token) return false;
-      await unlinkQuietly(path);
-      return current.expiresAt > Date.now();
-    });
+    return this.#ifDirectoryExists(() =>
+      this.#withGuard(path, async () => {
+        const current = await this.#read(path);
+        if (current === undefined || current.token !== token) return false;
+        await unlinkQuietly(path);
+        return current.expiresAt > Date.now();
+      }),
+    );
   }
 
   /** Makes the lock expire `ttlMs` ms from now if `token` holds it and it is live. */
   extend(path: string, token: string, ttlMs: number): Promise<boolean> {
-    return this.#ifDirectoryExists(path, async () => {
-      const current = await this.#read(path);
-      if (current === undefined || current.token !== token) return false;
-      if (current.expiresAt <= Date.now()) return false;
-      await writeAtomically(this.#directory, path, encodeRecord(token, Date.now() + ttlMs), false);
-      return true;
-    });
+    return this.#ifDirectoryExists(() =>
+      this.#withGuard(path, async () => {
+        const current = await this.#read(path);
+        if (current === undefined || current.token !== token) return false;
+        if (current.expiresAt <= Date.now()) return false;
+        this.#assertIntact();
+        await writeAtomically(
+          this.#directory,
+          path,
+          encodeRecord(token, Date.now() + ttlMs),
+          false,
+        );
+        return true;
+      }),
+    );
   }
 
   /**
    * Removes the lock at `path` if it has expired (for the sweep), under the
    * guard like a takeover. Resolves whether it was removed.
    */
-  async removeIfExpired(path: string): Promise<boolean> {
-    const seen = await this.#read(path);
-    if (seen === undefined || seen.expiresAt > Date.now()) return false;
-    return this.#withGuard(path, async () => {
-      const again = await this.#read(path);
-      if (again === undefined || again.token !== seen.token || again.expiresAt > Date.now()) {
-        return false;
-      }
-      await unlinkQuietly(path);
-      return true;
+  removeIfExpired(path: string): Promise<boolean> {
+    return this.#ifDirectoryExists(async () => {
+      const seen = await this.#read(path);
+      if (seen === undefined || seen.expiresAt > Date.now()) return false;
+      return this.#withGuard(path, async () => {
+        const again = await this.#read(path);
+        if (again === undefined || again.token !== seen.token || again.expiresAt > Date.now()) {
+          return false;
+        }
+        await unlinkQuietly(path);
+        return true;
+      });
     });
   }
 
   /** Removes a guard file left by a crashed process (older than {@link GUARD_STALE_MS}). */
   async removeStaleGuard(guard: string): Promise<void> {
+    if (!this.#intact()) return;
     try {
       const stats = await lstat(guard);
       if (Date.now() - stats.mtimeMs > GUARD_STALE_MS) await unlinkIfSame(guard, stats.ino);
     } catch (error) {
-      if (systemErrorCode(error) !== 'ENOENT') throw error;
+      if (!isMissing(error)) throw error;
     }
   }
 
   /** The lock record at `path`, or `undefined` when there is none. */
   async #read(path: string): Promise<LockRecord | undefined> {
+    this.#assertIntact();
     const found = await readWholeFile(path, { maxBytes: 4096 });
     if (found.kind === 'missing') return undefined;
     if (found.kind === 'foreign') return { token: '', expiresAt: 0 };
@@ -149,6 +172,7 @@ export class FileLocks {
   /** Atomically creates the lock file with `content`; false if one exists. */
   async #create(path: string, content: Buffer): Promise<boolean> {
     const temp = join(this.#directory, tempName());
+    this.#assertIntact();
     const handle = await open(temp, CREATE_FLAGS, FILE_MODE);
     try {
       try {
@@ -156,6 +180,7 @@ export class FileLocks {
       } finally {
         await handle.close();
       }
+      this.#assertIntact();
       await link(temp, path);
       return true;
     } catch (error) {
@@ -166,19 +191,25 @@ export class FileLocks {
     }
   }
 
-  /** Runs `body` under the guard; `false` when the lock directory is gone (so is the lock). */
-  async #ifDirectoryExists(path: string, body: () => Promise<boolean>): Promise<boolean> {
+  /** Runs `body`; `false` when the lock directory is gone or replaced (so is the lock). */
+  async #ifDirectoryExists(body: () => Promise<boolean>): Promise<boolean> {
     try {
-      return await this.#withGuard(path, body);
+      return await body();
     } catch (error) {
-      if (systemErrorCode(error) === 'ENOENT') return false;
+      if (isMissing(error)) return false;
       throw error;
     }
+  }
+
+  /** Throws ENOENT unless the lock directory is still a real directory. */
+  #assertIntact(): void {
+    if (!this.#intact()) throw directoryReplacedError(this.#directory);
   }
 
   async #withGuard<T>(path: string, body: () => Promise<T>): Promise<T> {
     const guard = `${path}.guard`;
     for (let attempt = 0; ; attempt++) {
+      this.#assertIntact();
       try {
         const handle = await open(guard, CREATE_FLAGS, FILE_MODE);
         await handle.close();
@@ -192,7 +223,16 @@ export class FileLocks {
     try {
       return await body();
     } finally {
-      await unlink(guard).catch(() => undefined);
+      await this.#removeGuard(guard);
+    }
+  }
+
+  /** Removes our guard file, unless its directory was replaced meanwhile; never throws. */
+  async #removeGuard(guard: string): Promise<void> {
+    try {
+      if (this.#intact()) await unlink(guard);
+    } catch {
+      // Gone with its directory, or left for removeStaleGuard.
     }
   }
 }

@@ -1,5 +1,6 @@
 import {
   type BackendError,
+  BackendErrorCode,
   BackendErrorType,
   type ErrorClassification,
   systemErrorCode,
@@ -11,6 +12,11 @@ import {
  * backend classifies them.
  */
 export const FILE_ERROR_CLASSIFICATIONS: Readonly<Record<string, ErrorClassification>> = {
+  ENOENT: {
+    type: BackendErrorType.TRANSIENT,
+    code: BackendErrorCode.UNAVAILABLE,
+    hint: 'the cache directory kept vanishing during the operation (is a cleanup job removing it?)',
+  },
   ENOTDIR: {
     type: BackendErrorType.PERMANENT,
     code: 'NOT_A_DIRECTORY',
@@ -49,6 +55,17 @@ function classify(error: unknown): ErrorClassification | undefined {
  */
 export function toFileBackendError(error: unknown, operation: string, key?: string): BackendError {
   return toBackendError(error, operation, key, classify);
+}
+
+/**
+ * The error thrown when a directory checked a moment ago is gone or was
+ * replaced (by a symlink or a file): an ENOENT, so the caller recreates the
+ * directories and retries like after a cleanup job removed them.
+ */
+export function directoryReplacedError(path: string): Error {
+  return Object.assign(new Error(`${path} is gone or no longer a real directory`), {
+    code: 'ENOENT',
+  });
 }
 
 /** True for "it is not there" (ENOENT): a miss, never an error. */

@@ -2,7 +2,13 @@ import type { Dirent, Stats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HEADER_BYTES, isExpired, peekExpiry } from './entry-format.js';
-import { type EntryPaths, isEntryName, isShardName, TEMP_PREFIX } from './entry-paths.js';
+import {
+  type EntryPaths,
+  isEntryName,
+  isShardName,
+  LOCKS_DIRECTORY,
+  TEMP_PREFIX,
+} from './entry-paths.js';
 import type { FileLocks } from './file-locks.js';
 import { isMissing } from './fs-errors.js';
 import type { ScannedEntry } from './lru-index.js';
@@ -39,6 +45,12 @@ export interface SweepTarget {
   namespaceEntries(): Promise<Dirent[]>;
   /** The real shard directories. */
   shards(): Promise<string[]>;
+  /**
+   * True when the namespace directory and `directory` (one directly inside
+   * it, or itself) are still real directories; a symlink planted in place of
+   * either is removed and counted. Checked before every file is touched.
+   */
+  intact(directory: string): Promise<boolean>;
   /** Counts and removes a corrupt entry. */
   discardCorrupt(file: string, ino: number | undefined): Promise<void>;
   /** Drops a removed entry from the LRU index. */
@@ -55,19 +67,24 @@ export async function sweepNamespace(target: SweepTarget): Promise<ScannedEntry[
   const { paths, counters } = target;
   const scanned: ScannedEntry[] = [];
   for (const dirent of await target.namespaceEntries()) {
-    if (isShardName(dirent.name) && dirent.isSymbolicLink()) {
+    const planted = isShardName(dirent.name) || dirent.name === LOCKS_DIRECTORY;
+    if (planted && dirent.isSymbolicLink() && (await target.intact(paths.namespaceDirectory))) {
       counters.corruptEntries++;
       await unlinkQuietly(join(paths.namespaceDirectory, dirent.name));
     }
   }
   for (const directory of [...(await target.shards()), paths.locksDirectory]) {
+    if (!(await target.intact(directory))) continue;
     const dirents = await listDirectory(directory);
     await mapLimit(dirents, SWEEP_CONCURRENCY, async (dirent) => {
+      if (!(await target.intact(directory))) return;
       const file = join(directory, dirent.name);
       if (dirent.name.startsWith(TEMP_PREFIX)) return sweepTemp(target, file);
       if (directory === paths.locksDirectory) return sweepLock(target, file);
       if (!isEntryName(dirent.name)) return;
-      const entry = await sweepEntry(target, file, dirent.isSymbolicLink());
+      // A symlink, FIFO, socket or device: never opened. A directory is spared.
+      const foreign = !dirent.isFile() && !dirent.isDirectory();
+      const entry = await sweepEntry(target, file, foreign);
       if (entry !== undefined) scanned.push(entry);
     });
   }
@@ -97,9 +114,9 @@ async function sweepLock(target: SweepTarget, file: string): Promise<void> {
 async function sweepEntry(
   target: SweepTarget,
   file: string,
-  isSymlink: boolean,
+  foreign: boolean,
 ): Promise<ScannedEntry | undefined> {
-  if (isSymlink) {
+  if (foreign) {
     await target.discardCorrupt(file, undefined);
     return undefined;
   }

@@ -42,6 +42,22 @@ export type ReadResult =
   /** A symlink, directory, FIFO, device, or a file larger than allowed. */
   | { kind: 'foreign'; ino?: number };
 
+/**
+ * What a positional read of something other than a regular file fails with:
+ * a directory (EISDIR), a FIFO or socket (ESPIPE: no positional reads; EAGAIN),
+ * some devices (EINVAL).
+ */
+const NOT_READABLE = new Set(['EISDIR', 'ESPIPE', 'EAGAIN', 'EINVAL']);
+
+/**
+ * True for what opening a path that is no regular file fails with: a
+ * symlink refused by `O_NOFOLLOW` (ELOOP), a socket (ENXIO).
+ */
+function isNotOpenable(error: unknown): boolean {
+  const code = systemErrorCode(error);
+  return code === 'ELOOP' || code === 'ENXIO';
+}
+
 /** Size of the first read, in bytes: files up to this size take one read and no fstat. */
 export const FIRST_READ_BYTES = 16 * 1024;
 
@@ -63,7 +79,7 @@ export async function readWholeFile(path: string, options: ReadOptions): Promise
     handle = await open(path, READ_FLAGS);
   } catch (error) {
     if (isMissing(error)) return { kind: 'missing' };
-    if (systemErrorCode(error) === 'ELOOP') return { kind: 'foreign' };
+    if (isNotOpenable(error)) return { kind: 'foreign' };
     throw error;
   }
   try {
@@ -85,8 +101,7 @@ async function readOpenFile(handle: FileHandle, options: ReadOptions): Promise<B
     try {
       ({ bytesRead: firstRead } = await handle.read(scratch, 0, FIRST_READ_BYTES, 0));
     } catch (error) {
-      const code = systemErrorCode(error);
-      if (code === 'EISDIR' || code === 'EAGAIN' || code === 'EINVAL') return undefined;
+      if (NOT_READABLE.has(systemErrorCode(error) ?? '')) return undefined;
       throw error;
     }
     if (firstRead < FIRST_READ_BYTES) return Buffer.from(scratch.subarray(0, firstRead));
@@ -124,8 +139,7 @@ export async function readFileStart(
   try {
     handle = await open(path, READ_FLAGS);
   } catch (error) {
-    const code = systemErrorCode(error);
-    if (code === 'ENOENT' || code === 'ELOOP') return undefined;
+    if (isMissing(error) || isNotOpenable(error)) return undefined;
     throw error;
   }
   try {

@@ -222,6 +222,67 @@ describe('lifecycle', () => {
     await backend.close();
   });
 
+  it('rejects a view over a detached ArrayBuffer in set and setMany; a rejected batch changes nothing', async () => {
+    const dir = await makeTempDir();
+    const backend = new FileBackend({ directory: dir, sweepIntervalMs: 0 });
+    await backend.set('a', Buffer.from('old'));
+    const detached = (): Uint8Array => {
+      const buffer = new ArrayBuffer(16);
+      const view = new Uint8Array(buffer, 4, 8);
+      structuredClone(buffer, { transfer: [buffer] });
+      return view;
+    };
+    expect(await rejection(backend.set('a', detached()))).toMatchObject({
+      type: 'PERMANENT',
+      code: 'INVALID_VALUE',
+      key: 'a',
+    });
+    const batch = [
+      { key: 'a', value: Buffer.from('new') },
+      { key: 'b', value: Buffer.from('new') },
+      { key: 'c', value: detached() },
+      { key: 'd', value: Buffer.from('new') },
+    ];
+    expect(await rejection(backend.setMany(batch))).toMatchObject({
+      type: 'PERMANENT',
+      code: 'INVALID_VALUE',
+      key: 'c',
+    });
+    expect(
+      await rejection(backend.setMany([batch[0], { key: 'e', value: 'x' }] as never)),
+    ).toMatchObject({
+      code: 'INVALID_VALUE',
+    });
+    expect(Buffer.from((await backend.get('a')) as Uint8Array).toString()).toBe('old');
+    expect(await backend.getMany(['b', 'c', 'd', 'e'])).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(await listFiles(dir)).toHaveLength(1);
+    await backend.close();
+  });
+
+  it('keys rejects a prefix with a lone surrogate or of another type with INVALID_ARGUMENT', async () => {
+    const backend = new FileBackend({ directory: await makeTempDir(), sweepIntervalMs: 0 });
+    await backend.set('\uD83D\uDE00 key', Buffer.from('v'));
+    const list = async (prefix: unknown): Promise<string[]> => {
+      const keys: string[] = [];
+      for await (const key of backend.keys(prefix as string)) keys.push(key);
+      return keys;
+    };
+    for (const prefix of ['\uD83D', 'a\uDE00', 1, null]) {
+      expect(await rejection(list(prefix))).toMatchObject({
+        type: 'PERMANENT',
+        code: 'INVALID_ARGUMENT',
+        operation: 'keys',
+      });
+    }
+    expect(await list('\uD83D\uDE00')).toEqual(['\uD83D\uDE00 key']);
+    await backend.close();
+  });
+
   it('keeps TTLs longer than 2^31-1 ms and clears a TTL on a set without one', async () => {
     const backend = new FileBackend({ directory: await makeTempDir() });
     await backend.set('k', Buffer.from('v'), 2 ** 31 + 1000);

@@ -1,4 +1,7 @@
-import { copyFile, readFile, truncate, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { copyFile, lstat, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileBackend, HEADER_BYTES } from '../src/index.js';
 import { entryFile, makeTempDir } from './helpers.js';
@@ -109,4 +112,93 @@ describe('corrupt entry files', () => {
     await expect(readFile(entryFile(dir, 'k'))).rejects.toMatchObject({ code: 'ENOENT' });
     await backend.close();
   });
+});
+
+/** Plants a FIFO at `path` with mkfifo(1) (coreutils). */
+function plantFifo(path: string): void {
+  try {
+    execFileSync('mkfifo', ['-m', '600', path], { stdio: 'pipe' });
+  } catch (error) {
+    throw new Error(`this test needs mkfifo(1) (coreutils; apt-get install coreutils): ${error}`);
+  }
+}
+
+/**
+ * Plants a listening Unix socket at `path`; close the server after the test.
+ * It is bound at a short path and renamed into place: a socket path longer
+ * than 107 bytes would be cut short by bind(2).
+ */
+async function plantSocket(path: string): Promise<Server> {
+  const short = join(await makeTempDir(), 's');
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(short, resolve);
+  });
+  await rename(short, path);
+  expect((await lstat(path)).isSocket()).toBe(true);
+  return server;
+}
+
+async function gone(path: string): Promise<boolean> {
+  return lstat(path).then(
+    () => false,
+    () => true,
+  );
+}
+
+describe('non-regular files planted as entries', () => {
+  it('a FIFO is a miss for get, exists, getTtl and delete: removed and counted, never blocking', async () => {
+    const dir = await makeTempDir();
+    const backend = new FileBackend({ directory: dir, sweepIntervalMs: 0 });
+    const operations = [
+      () => backend.get('k'),
+      () => backend.exists('k'),
+      () => backend.getTtl('k'),
+      () => backend.refreshTtl('k', 1000),
+      () => backend.delete('k'),
+    ];
+    const expected = [undefined, false, undefined, false, false];
+    for (const [i, operation] of operations.entries()) {
+      await backend.set('k', VALUE);
+      await rm(entryFile(dir, 'k'));
+      plantFifo(entryFile(dir, 'k'));
+      expect(await operation()).toBe(expected[i]);
+      expect(await gone(entryFile(dir, 'k'))).toBe(true);
+    }
+    expect((await backend.healthCheck()).details.corruptEntries).toBe(operations.length);
+    await backend.close();
+  }, 10_000);
+
+  it('one FIFO or socket entry does not fail getMany, keys or the sweep', async () => {
+    const dir = await makeTempDir();
+    const backend = new FileBackend({ directory: dir, sweepIntervalMs: 0 });
+    for (const key of ['fifo', 'socket', 'good']) await backend.set(key, VALUE);
+    await rm(entryFile(dir, 'fifo'));
+    plantFifo(entryFile(dir, 'fifo'));
+    await rm(entryFile(dir, 'socket'));
+    const server = await plantSocket(entryFile(dir, 'socket'));
+    try {
+      const values = await backend.getMany(['fifo', 'good', 'socket']);
+      expect(values.map((value) => value && Buffer.from(value).toString())).toEqual([
+        undefined,
+        VALUE.toString(),
+        undefined,
+      ]);
+      expect(await gone(entryFile(dir, 'fifo'))).toBe(true);
+      expect(await gone(entryFile(dir, 'socket'))).toBe(true);
+      plantFifo(entryFile(dir, 'fifo'));
+      const keys: string[] = [];
+      for await (const key of backend.keys()) keys.push(key);
+      expect(keys).toEqual(['good']);
+      plantFifo(entryFile(dir, 'socket'));
+      await backend.sweep();
+      expect(await gone(entryFile(dir, 'socket'))).toBe(true);
+      expect(await backend.exists('good')).toBe(true);
+      expect((await backend.healthCheck()).details.corruptEntries).toBe(4);
+    } finally {
+      server.close();
+      await backend.close();
+    }
+  }, 10_000);
 });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BackendError } from '@cachestack/core';
 import { rejection, runNode } from '@cachestack/test-support';
@@ -92,6 +92,34 @@ describe('classified file-system errors', () => {
     await backend.close();
   });
 
+  it('a full disk makes healthCheck unhealthy when a 1-byte set would fail (the probe writes bytes)', async () => {
+    const point = join(await makeTempDir(), 'full');
+    await mkdir(point);
+    mount(['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', point], point);
+    const backend = new FileBackend({ directory: point, sweepIntervalMs: 0 });
+    await backend.set('k', Buffer.from('old'));
+    expect((await backend.healthCheck()).healthy).toBe(true);
+    // Fill every remaining block; an empty file (an inode) still fits.
+    const filler = join(point, 'filler');
+    await expect(writeFile(filler, Buffer.alloc(1024 * 1024, 1))).rejects.toMatchObject({
+      code: 'ENOSPC',
+    });
+    await writeFile(join(point, 'empty'), '');
+    expect(await rejection(backend.set('tiny', Buffer.from('x')))).toMatchObject({
+      type: 'PERMANENT',
+      code: 'NO_SPACE',
+    });
+    const health = await backend.healthCheck();
+    expect(health.healthy).toBe(false);
+    expect(health.error).toContain('NO_SPACE');
+    expect(Buffer.from((await backend.get('k')) as Uint8Array).toString()).toBe('old');
+    expect((await listFiles(point)).filter((file) => file.includes('.tmp-'))).toEqual([]);
+    await rm(filler);
+    expect((await backend.healthCheck()).healthy).toBe(true);
+    await backend.set('tiny', Buffer.from('x'));
+    await backend.close();
+  });
+
   it('a read-only file system → PERMANENT ACCESS_DENIED on writes; reads still work', async () => {
     const point = join(await makeTempDir(), 'ro');
     await mkdir(point);
@@ -143,7 +171,7 @@ describe('classified file-system errors', () => {
   });
 
   it.each([
-    ['ENOENT', 'UNKNOWN', 'UNKNOWN'],
+    ['ENOENT', 'TRANSIENT', 'UNAVAILABLE'],
     ['EACCES', 'PERMANENT', 'ACCESS_DENIED'],
     ['EPERM', 'PERMANENT', 'ACCESS_DENIED'],
     ['EROFS', 'PERMANENT', 'ACCESS_DENIED'],
