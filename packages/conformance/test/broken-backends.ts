@@ -16,6 +16,13 @@ import {
   RefreshTtlAdds,
 } from './broken-contract-backends.js';
 import {
+  DetachedValueStoredEmpty,
+  KeysAcceptLoneSurrogatePrefix,
+  RawErrorForSymbolKey,
+  SetManyNotAllOrNothing,
+  UnknownForNonNumberTtl,
+} from './broken-input-backends.js';
+import {
   ExtendAfterExpiryRetakes,
   LockKeysCollideWithData,
   LockNeverExpires,
@@ -37,6 +44,8 @@ export interface BrokenVariant {
   make: (store: ReferenceStore, namespace: string) => ReferenceBackend;
   /** Option overrides for this variant. */
   options?: Partial<ConformanceOptions>;
+  /** When set, the case (a part of its name) that must be among the failures: the case about this rule. */
+  caughtBy?: string;
 }
 
 class EmptyValueIsMiss extends ReferenceBackend {
@@ -249,6 +258,11 @@ function variant(
   return { name, rule, groups, make: (store, namespace) => new Backend(store, namespace), options };
 }
 
+/** A variant that the case named (in part) `caughtBy` must fail. */
+function caught(caughtBy: string, ...args: Parameters<typeof variant>): BrokenVariant {
+  return { ...variant(...args), caughtBy };
+}
+
 /** Every broken variant, each violating exactly one rule. */
 export const BROKEN_VARIANTS: readonly BrokenVariant[] = [
   variant('broken: empty value is a miss', 'an empty value is a hit', ['values'], EmptyValueIsMiss),
@@ -431,6 +445,41 @@ export const BROKEN_VARIANTS: readonly BrokenVariant[] = [
     'tokens have >= 128 random bits',
     ['locks'],
     ShortLockTokens,
+  ),
+  caught(
+    'a view over a detached ArrayBuffer is rejected with INVALID_VALUE',
+    'broken: a detached value is stored as empty',
+    'a view over a detached ArrayBuffer is INVALID_VALUE',
+    ['values'],
+    DetachedValueStoredEmpty,
+  ),
+  caught(
+    'setMany with one invalid value (a detached view)',
+    'broken: setMany writes the entries before a bad one',
+    'setMany is all or nothing on validation',
+    ['batch'],
+    SetManyNotAllOrNothing,
+  ),
+  caught(
+    'keys() with a lone-surrogate or non-string prefix',
+    'broken: keys() accepts a lone-surrogate prefix',
+    'a prefix is undefined or well-formed, else INVALID_ARGUMENT',
+    ['key listing'],
+    KeysAcceptLoneSurrogatePrefix,
+  ),
+  caught(
+    'a seeded fuzz of',
+    'broken: a Symbol key escapes as a raw TypeError',
+    'every rejection is a BackendError',
+    ['errors'],
+    RawErrorForSymbolKey,
+  ),
+  caught(
+    'a seeded fuzz of',
+    'broken: a non-number ttl is an UNKNOWN error',
+    'invalid input is classified PERMANENT, never UNKNOWN',
+    ['errors'],
+    UnknownForNonNumberTtl,
   ),
   {
     name: 'broken: VALUE_TOO_LARGE is not enforced',

@@ -125,6 +125,12 @@ describe('the kit catches broken backends', () => {
         failed.length,
         `the kit must fail at least one case for a backend that breaks "${variant.rule}"`,
       ).toBeGreaterThan(0);
+      if (variant.caughtBy !== undefined) {
+        expect(
+          failed.map((result) => result.title).filter((title) => title.includes(variant.caughtBy!)),
+          `the case about "${variant.rule}" ("${variant.caughtBy}…") must be among the failures`,
+        ).toHaveLength(1);
+      }
     });
   }
 });

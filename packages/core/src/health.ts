@@ -1,5 +1,14 @@
 import type { HealthStatus } from './backend.js';
 
+/** The message of a thrown value; never throws (a revoked Proxy, an object String() rejects). */
+function messageOf(error: unknown): string {
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    return 'the probe threw a value that cannot be read';
+  }
+}
+
 /**
  * Runs `probe`, times it, and turns the outcome into a {@link HealthStatus}.
  * Never throws: a rejected probe gives `healthy: false` with its message.
@@ -19,7 +28,7 @@ export async function probeHealth(
       latencyMs: performance.now() - started,
       backendType,
       details: {},
-      error: error instanceof Error ? error.message : String(error),
+      error: messageOf(error),
     };
   }
 }

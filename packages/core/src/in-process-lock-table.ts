@@ -1,5 +1,6 @@
 import type { Lock } from './capabilities.js';
 import { createLockHandle, createLockToken } from './lock-handle.js';
+import { MAX_TIMER_MS } from './operation-timeouts.js';
 
 interface HeldLock {
   token: string;
@@ -120,7 +121,8 @@ export class InProcessLockTable {
         if (set.size === 0 && this.#waiters.get(key) === set) this.#waiters.delete(key);
         resolve();
       };
-      const timer = setTimeout(done, Math.ceil(ms));
+      // The caller re-checks its deadline, so a wait beyond one timer's reach is cut.
+      const timer = setTimeout(done, Math.min(Math.ceil(ms), MAX_TIMER_MS));
       set.add(done);
     });
   }

@@ -52,6 +52,7 @@ export {
 } from './local-read.js';
 export { createLockHandle, createLockToken, type LockHandleOptions } from './lock-handle.js';
 export {
+  MAX_TIMER_MS,
   OperationTimeouts,
   raceWithTimeout,
   TIMEOUT_OPERATIONS,
@@ -68,6 +69,7 @@ export { resolveTimeoutsOption } from './timeouts-option.js';
 export {
   assertValidKey,
   assertValidKeys,
+  assertValidPrefix,
   assertValidValue,
   copyBytes,
   MAX_KEY_BYTES,

@@ -4,6 +4,9 @@ import { BackendError, BackendErrorCode, BackendErrorType, timeoutError } from '
 
 type Limits = ReadonlyMap<TimeoutOperation, number>;
 
+/** The longest delay one Node.js timer can wait, in ms (2^31 − 1, about 24.8 days). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Default time limits per operation kind, in ms. `'*'` applies to every operation. */
 export type TimeoutDefaults = Partial<Record<TimeoutOperation, number>>;
 
@@ -32,7 +35,7 @@ function assertTimeout(operation: unknown, timeoutMs: unknown, where: string): v
     throw new BackendError({
       type: BackendErrorType.PERMANENT,
       code: BackendErrorCode.INVALID_ARGUMENT,
-      message: `unknown operation ${JSON.stringify(operation)}; expected one of ${[...TIMEOUT_OPERATIONS].join(', ')}`,
+      message: `unknown operation ${typeof operation === 'string' ? JSON.stringify(operation) : typeof operation}; expected one of ${[...TIMEOUT_OPERATIONS].join(', ')}`,
       operation: where,
     });
   }
@@ -64,8 +67,20 @@ export function raceWithTimeout<T>(
   key?: string,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(timeoutError(operation, timeoutMs, key)), timeoutMs);
-    timer.unref?.();
+    // One timer cannot wait longer than MAX_TIMER_MS (Node fires it after
+    // 1 ms instead): a longer limit re-arms until its deadline.
+    const deadline = performance.now() + timeoutMs;
+    let timer: ReturnType<typeof setTimeout>;
+    const arm = (ms: number): void => {
+      timer = setTimeout(expire, Math.min(ms, MAX_TIMER_MS));
+      timer.unref?.();
+    };
+    const expire = (): void => {
+      const remaining = deadline - performance.now();
+      if (remaining >= 1) arm(remaining);
+      else reject(timeoutError(operation, timeoutMs, key));
+    };
+    arm(timeoutMs);
     promise.then(
       (value) => {
         clearTimeout(timer);

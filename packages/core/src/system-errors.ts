@@ -104,9 +104,17 @@ export function toBackendError(
   key?: string,
   extra?: (error: unknown) => ErrorClassification | undefined,
 ): BackendError {
-  if (isBackendError(error)) return error;
-  const found = extra?.(error) ?? SYSTEM_ERROR_CLASSIFICATIONS[systemErrorCode(error) ?? ''];
-  const detail = error instanceof Error ? error.message : String(error);
+  let found: ErrorClassification | undefined;
+  let detail = 'a thrown value that cannot be read';
+  // Never throws itself, whatever was thrown (a revoked Proxy, an object
+  // without a prototype that String() cannot convert).
+  try {
+    if (isBackendError(error)) return error;
+    found = extra?.(error) ?? SYSTEM_ERROR_CLASSIFICATIONS[systemErrorCode(error) ?? ''];
+    detail = error instanceof Error ? error.message : String(error);
+  } catch {
+    // Keep what was learnt before the throw.
+  }
   if (found === undefined) {
     return new BackendError({
       type: BackendErrorType.UNKNOWN,

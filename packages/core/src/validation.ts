@@ -18,11 +18,30 @@ function invalid(code: string, message: string, operation: string, key?: string)
   return new BackendError({ type: BackendErrorType.PERMANENT, code, message, operation, key });
 }
 
+/**
+ * A short description of a bad input for an error message. Never throws,
+ * whatever the input (a revoked Proxy, a throwing `constructor` getter, a
+ * non-string constructor name): validation must only ever throw BackendErrors.
+ */
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'number') return `number ${value}`;
-  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
-  return typeof value;
+  if (typeof value !== 'object') return typeof value;
+  try {
+    const name: unknown = (value as object).constructor?.name;
+    return typeof name === 'string' && name !== '' ? name : 'object';
+  } catch {
+    return 'object';
+  }
+}
+
+/** `Array.isArray` that answers `false` instead of throwing (a revoked Proxy throws). */
+function isArray(value: unknown): value is unknown[] {
+  try {
+    return Array.isArray(value);
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -60,8 +79,24 @@ export function assertValidKey(key: unknown, operation: string): asserts key is 
 }
 
 /**
+ * Whether `view` is over a detached `ArrayBuffer` (one transferred to a
+ * worker or by `structuredClone`). Such a view reports 0 bytes, so only
+ * empty views are probed: the check costs nothing on the hot path.
+ */
+function isDetachedView(view: Uint8Array): boolean {
+  if (view.byteLength !== 0) return false;
+  try {
+    new Uint8Array(view.buffer, 0, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
  * Throws a PERMANENT {@link BackendError} unless `value` is a `Uint8Array`
- * (`INVALID_VALUE`) of at most `maxBytes` bytes (`VALUE_TOO_LARGE`).
+ * (`INVALID_VALUE`; a view over a detached `ArrayBuffer` is not a value
+ * either) of at most `maxBytes` bytes (`VALUE_TOO_LARGE`).
  * @param maxBytes - the backend's largest value, in bytes.
  */
 export function assertValidValue(
@@ -70,10 +105,21 @@ export function assertValidValue(
   key: string,
   maxBytes = Number.POSITIVE_INFINITY,
 ): asserts value is Uint8Array {
-  if (!(value instanceof Uint8Array)) {
+  // `ArrayBuffer.isView` reads the internal slot, first: a Proxy or an object
+  // given Uint8Array.prototype passes `instanceof` (a revoked Proxy makes it
+  // throw) but has no bytes (its `byteLength` getter throws a TypeError).
+  if (!ArrayBuffer.isView(value) || !(value instanceof Uint8Array)) {
     throw invalid(
       BackendErrorCode.INVALID_VALUE,
       `value must be a Uint8Array or Buffer, got ${describe(value)}`,
+      operation,
+      key,
+    );
+  }
+  if (isDetachedView(value)) {
+    throw invalid(
+      BackendErrorCode.INVALID_VALUE,
+      'value is a view over a detached ArrayBuffer (it was transferred); pass bytes you still own',
       operation,
       key,
     );
@@ -133,7 +179,7 @@ export function normalizeWaitMs(waitMs: unknown, operation: string, key?: string
  * Throws `INVALID_ARGUMENT` when `keys` is not an array, `INVALID_KEY` for the first bad key.
  */
 export function assertValidKeys(keys: unknown, operation: string): asserts keys is string[] {
-  if (!Array.isArray(keys)) {
+  if (!isArray(keys)) {
     throw invalid(
       BackendErrorCode.INVALID_ARGUMENT,
       `keys must be an array, got ${describe(keys)}`,
@@ -141,6 +187,34 @@ export function assertValidKeys(keys: unknown, operation: string): asserts keys 
     );
   }
   for (const key of keys) assertValidKey(key, operation);
+}
+
+/**
+ * Throws a PERMANENT `INVALID_ARGUMENT` {@link BackendError} unless `prefix`
+ * (the argument of `keys(prefix?)`) is `undefined` or a well-formed Unicode
+ * string. A prefix with a lone surrogate is rejected on every backend: no
+ * valid key is matched by it in a store that keeps keys as UTF-8, so every
+ * adapter agrees by refusing it. The empty string lists every key.
+ */
+export function assertValidPrefix(
+  prefix: unknown,
+  operation = 'keys',
+): asserts prefix is string | undefined {
+  if (prefix === undefined) return;
+  if (typeof prefix !== 'string') {
+    throw invalid(
+      BackendErrorCode.INVALID_ARGUMENT,
+      `prefix must be a string or undefined, got ${describe(prefix)}`,
+      operation,
+    );
+  }
+  if (!prefix.isWellFormed()) {
+    throw invalid(
+      BackendErrorCode.INVALID_ARGUMENT,
+      'prefix is not well-formed Unicode (it has a lone surrogate)',
+      operation,
+    );
+  }
 }
 
 /** A batch entry after validation: the TTL is whole ms or `undefined`. */
@@ -161,7 +235,7 @@ export function normalizeBatchEntries(
   operation: string,
   maxBytes = Number.POSITIVE_INFINITY,
 ): NormalizedBatchEntry[] {
-  if (!Array.isArray(entries)) {
+  if (!isArray(entries)) {
     throw invalid(
       BackendErrorCode.INVALID_ARGUMENT,
       `entries must be an array, got ${describe(entries)}`,

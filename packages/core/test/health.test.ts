@@ -21,4 +21,16 @@ describe('probeHealth', () => {
       error: 'connection refused',
     });
   });
+
+  it('never throws, whatever the probe throws', async () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    for (const thrown of [proxy, Object.create(null)]) {
+      const status = await probeHealth('memory', () => {
+        throw thrown;
+      });
+      expect(status.healthy).toBe(false);
+      expect(typeof status.error).toBe('string');
+    }
+  });
 });

@@ -13,6 +13,28 @@ describe('InProcessLockTable', () => {
     expect(other!.fencingToken).toBeGreaterThan(first!.fencingToken);
   });
 
+  it('a waitMs beyond one timer (2^31 - 1 ms) waits without timer overflow and gets the lock on release', async () => {
+    const table = new InProcessLockTable();
+    const holder = table.tryAcquire('k', 1e13)!; // held far beyond one timer's reach
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning.name);
+    };
+    process.on('warning', onWarning);
+    try {
+      const waiting = table.acquire('k', 1_000, 1e12);
+      await sleep(50);
+      expect(table.release('k', holder.token)).toBe(true);
+      await expect(waiting).resolves.toBeDefined();
+      await sleep(10); // warnings are emitted on the next tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings, 'no TimeoutOverflowWarning: a timer never gets more than 2^31 - 1 ms').toEqual(
+      [],
+    );
+  });
+
   it('releases only with the holder token', () => {
     const table = new InProcessLockTable();
     const grant = table.tryAcquire('k', 1_000)!;

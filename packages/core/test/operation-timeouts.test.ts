@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
-import { BackendError, OperationTimeouts, raceWithTimeout } from '../src/index.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { BackendError, MAX_TIMER_MS, OperationTimeouts, raceWithTimeout } from '../src/index.js';
 
 const slow = (ms: number, value = 'done') => sleep(ms).then(() => value);
 
@@ -35,6 +35,37 @@ describe('raceWithTimeout', () => {
   });
 });
 
+describe('limits longer than one timer can wait (2^31 - 1 ms)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('a limit above MAX_TIMER_MS does not fire early (Node would fire it after 1 ms)', async () => {
+    await expect(raceWithTimeout(slow(30), MAX_TIMER_MS + 1, 'get')).resolves.toBe('done');
+    await expect(raceWithTimeout(slow(30), 1e10, 'get')).resolves.toBe('done');
+    const timeouts = new OperationTimeouts();
+    await expect(
+      timeouts.run('get', 1e10, () => timeouts.guard('get', 'k', () => slow(30))),
+    ).resolves.toBe('done');
+  });
+
+  it('re-arms until the real deadline, then rejects with TIMEOUT', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const limit = MAX_TIMER_MS + 5_000;
+    let settled: unknown;
+    raceWithTimeout(new Promise(() => {}), limit, 'get', 'k').catch((error: unknown) => {
+      settled = error;
+    });
+    await vi.advanceTimersByTimeAsync(MAX_TIMER_MS);
+    expect(settled, 'must not time out before its limit').toBeUndefined();
+    await vi.advanceTimersByTimeAsync(4_990);
+    expect(settled, 'must not time out before its limit').toBeUndefined();
+    await vi.advanceTimersByTimeAsync(20);
+    expect(settled).toBeInstanceOf(BackendError);
+    expect((settled as BackendError).code).toBe('TIMEOUT');
+  });
+});
+
 describe('OperationTimeouts', () => {
   it('applies no limit by default', async () => {
     const timeouts = new OperationTimeouts();
@@ -47,6 +78,18 @@ describe('OperationTimeouts', () => {
     expect(timeouts.limitFor('get')).toBe(50);
     expect(timeouts.limitFor('set')).toBe(100);
     expect(timeouts.limitFor('delete')).toBe(100);
+  });
+
+  it('withTimeout rejects any bad operation with a BackendError, even a BigInt or a Symbol', async () => {
+    const timeouts = new OperationTimeouts();
+    for (const operation of [10n, Symbol('op'), 'nope', 5, null]) {
+      const error = await rejection(timeouts.run(operation as never, 100, () => 1));
+      expect([error.type, error.code]).toEqual(['PERMANENT', 'INVALID_ARGUMENT']);
+    }
+    for (const ms of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '5', 5n, Symbol('ms')]) {
+      const error = await rejection(timeouts.run('get', ms as never, () => 1));
+      expect([error.type, error.code]).toEqual(['PERMANENT', 'INVALID_TIMEOUT']);
+    }
   });
 
   it('rejects invalid defaults', () => {

@@ -55,6 +55,26 @@ describe('toBackendError', () => {
     expect(error.message).toContain('custom');
   });
 
+  it('never throws itself, whatever was thrown', () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const throwingCode = Object.defineProperty({}, 'code', {
+      get() {
+        throw new Error('boom');
+      },
+    });
+    for (const thrown of [proxy, Object.create(null), throwingCode, Symbol('s'), 10n]) {
+      const error = toBackendError(thrown, 'get', 'k');
+      expect([error.type, error.code, error.operation, error.key]).toEqual([
+        'UNKNOWN',
+        'UNKNOWN',
+        'get',
+        'k',
+      ]);
+      expect(error.cause).toBe(thrown);
+    }
+  });
+
   it('reads system error codes only from strings', () => {
     expect(systemErrorCode(systemError('EIO'))).toBe('EIO');
     expect(systemErrorCode({ code: 5 })).toBeUndefined();

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   assertValidKey,
   assertValidKeys,
+  assertValidPrefix,
   assertValidValue,
   BackendError,
   copyBytes,
@@ -64,6 +65,15 @@ describe('assertValidKey', () => {
 });
 
 describe('assertValidKeys', () => {
+  it('rejects a revoked Proxy, holes and symbols with a BackendError', () => {
+    const { proxy, revoke } = Proxy.revocable([], {});
+    revoke();
+    expect(codeOf(() => assertValidKeys(proxy, 'getMany'))).toBe('INVALID_ARGUMENT');
+    expect(codeOf(() => normalizeBatchEntries(proxy, 'setMany'))).toBe('INVALID_ARGUMENT');
+    // biome-ignore lint/suspicious/noSparseArray: a hole is the point.
+    expect(codeOf(() => assertValidKeys(['a', , 'b'], 'getMany'))).toBe('INVALID_KEY');
+    expect(codeOf(() => assertValidKeys(['a', Symbol('k')], 'getMany'))).toBe('INVALID_KEY');
+  });
   it('rejects a non-array and any bad key', () => {
     expect(codeOf(() => assertValidKeys('a', 'getMany'))).toBe('INVALID_ARGUMENT');
     expect(codeOf(() => assertValidKeys(['a', ''], 'getMany'))).toBe('INVALID_KEY');
@@ -83,11 +93,85 @@ describe('assertValidValue', () => {
       expect(codeOf(() => assertValidValue(value, 'set', 'k'))).toBe('INVALID_VALUE');
     },
   );
+  it('rejects a view over a detached (transferred) ArrayBuffer with INVALID_VALUE', () => {
+    const buffer = new ArrayBuffer(8);
+    const view = new Uint8Array(buffer);
+    const subView = new Uint8Array(buffer, 2, 4);
+    const asBuffer = Buffer.from(buffer, 1, 3);
+    structuredClone(buffer, { transfer: [buffer] });
+    for (const detached of [view, subView, asBuffer]) {
+      expect(detached.byteLength).toBe(0);
+      expect(codeOf(() => assertValidValue(detached, 'set', 'k'))).toBe('INVALID_VALUE');
+    }
+    try {
+      assertValidValue(view, 'setMany', 'k');
+    } catch (error) {
+      expect((error as BackendError).message).toMatch(/detached ArrayBuffer/);
+      expect([(error as BackendError).operation, (error as BackendError).key]).toEqual([
+        'setMany',
+        'k',
+      ]);
+    }
+  });
+  it('still accepts empty views that are not detached', () => {
+    const buffer = new ArrayBuffer(8);
+    for (const empty of [
+      new Uint8Array(buffer, 8, 0),
+      new Uint8Array(buffer, 0, 0),
+      Buffer.alloc(0),
+    ]) {
+      expect(codeOf(() => assertValidValue(empty, 'set', 'k'))).toBeUndefined();
+    }
+  });
+  it('rejects look-alikes without throwing anything but a BackendError', () => {
+    const { proxy: revoked, revoke } = Proxy.revocable(new Uint8Array(2), {});
+    revoke();
+    const throwingConstructor = Object.defineProperty({}, 'constructor', {
+      get() {
+        throw new Error('boom');
+      },
+    });
+    for (const value of [
+      new Proxy(new Uint8Array(3), {}),
+      Object.create(Uint8Array.prototype),
+      revoked,
+      throwingConstructor,
+      { constructor: { name: Symbol('x') } },
+      Symbol('v'),
+      10n,
+      new Uint8ClampedArray(2),
+      new DataView(new ArrayBuffer(2)),
+    ]) {
+      expect(codeOf(() => assertValidValue(value, 'set', 'k'))).toBe('INVALID_VALUE');
+    }
+  });
   it('rejects values above the limit with VALUE_TOO_LARGE', () => {
     expect(codeOf(() => assertValidValue(new Uint8Array(11), 'set', 'k', 10))).toBe(
       'VALUE_TOO_LARGE',
     );
     expect(codeOf(() => assertValidValue(new Uint8Array(10), 'set', 'k', 10))).toBeUndefined();
+  });
+});
+
+describe('assertValidPrefix', () => {
+  it.each([[undefined], [''], ['user:'], ['😀'], ['*?[]%_']])('accepts %j', (prefix) => {
+    expect(codeOf(() => assertValidPrefix(prefix))).toBeUndefined();
+  });
+  it.each([
+    ['\uD800', 'a lone high surrogate'],
+    ['a\uDC00', 'a lone low surrogate'],
+    ['user:\uD83D', 'a cut surrogate pair'],
+    [null, 'null'],
+    [5, 'a number'],
+    [{}, 'an object'],
+    [Symbol('p'), 'a symbol'],
+  ] as [unknown, string][])('rejects %j (%s) with INVALID_ARGUMENT naming keys', (prefix) => {
+    expect(codeOf(() => assertValidPrefix(prefix))).toBe('INVALID_ARGUMENT');
+    try {
+      assertValidPrefix(prefix);
+    } catch (error) {
+      expect((error as BackendError).operation).toBe('keys');
+    }
   });
 });
 
@@ -160,6 +244,14 @@ describe('normalizeBatchEntries', () => {
       ),
     ).toBe('INVALID_TTL');
     expect(codeOf(() => normalizeBatchEntries([good, null], 'setMany'))).toBe('INVALID_ARGUMENT');
+    const buffer = new ArrayBuffer(4);
+    const detached = new Uint8Array(buffer);
+    structuredClone(buffer, { transfer: [buffer] });
+    expect(
+      codeOf(() => normalizeBatchEntries([good, { key: 'y', value: detached }], 'setMany')),
+    ).toBe('INVALID_VALUE');
+    // biome-ignore lint/suspicious/noSparseArray: a hole is the point.
+    expect(codeOf(() => normalizeBatchEntries([good, , good], 'setMany'))).toBe('INVALID_ARGUMENT');
     expect(codeOf(() => normalizeBatchEntries('x', 'setMany'))).toBe('INVALID_ARGUMENT');
   });
 });

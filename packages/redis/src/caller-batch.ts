@@ -1,4 +1,4 @@
-import { timeoutError } from '@cachestack/core';
+import { MAX_TIMER_MS, timeoutError } from '@cachestack/core';
 
 /** One caller of a coalesced command, settled by the coalescer itself. */
 export interface Caller<T> {
@@ -95,7 +95,8 @@ export class CallerBatch<T> {
         }
         this.#arm();
       },
-      Math.max(0, Math.ceil(next - performance.now())),
+      // A limit beyond one timer's reach re-arms (the callback re-checks every deadline).
+      Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(next - performance.now()))),
     );
     this.#timer.unref();
   }

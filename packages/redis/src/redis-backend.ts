@@ -2,10 +2,8 @@ import {
   type AcquireLockOptions,
   assertValidKey,
   assertValidKeys,
+  assertValidPrefix,
   assertValidValue,
-  BackendError,
-  BackendErrorCode,
-  BackendErrorType,
   type BaseBackend,
   type Batch,
   type BatchEntry,
@@ -358,14 +356,7 @@ export class RedisBackend
    * master; each key once). The time limit applies to each round trip.
    */
   async *keys(prefix?: string): AsyncGenerator<string> {
-    if (prefix !== undefined && (typeof prefix !== 'string' || !prefix.isWellFormed())) {
-      throw new BackendError({
-        type: BackendErrorType.PERMANENT,
-        code: BackendErrorCode.INVALID_ARGUMENT,
-        message: 'prefix must be a well-formed string',
-        operation: 'keys',
-      });
-    }
+    assertValidPrefix(prefix);
     this.#ops.enter('keys');
     try {
       const step = this.#ops.step('keys');

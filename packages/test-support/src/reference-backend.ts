@@ -2,6 +2,7 @@ import {
   type AcquireLockOptions,
   assertValidKey,
   assertValidKeys,
+  assertValidPrefix,
   assertValidValue,
   BackendError,
   type BaseBackend,
@@ -288,6 +289,7 @@ export class ReferenceBackend
     const self = this;
     return {
       async *[Symbol.asyncIterator]() {
+        assertValidPrefix(prefix);
         const keys = await self.run('keys', undefined, () =>
           [...self.entries.keys()].filter((key) => self.live(key) !== undefined),
         );

@@ -2,6 +2,7 @@ import {
   type AcquireLockOptions,
   assertValidKey,
   assertValidKeys,
+  assertValidPrefix,
   assertValidValue,
   type BaseBackend,
   type Batch,
@@ -17,6 +18,7 @@ import {
   LOCAL_READ_UNAVAILABLE,
   type Lock,
   normalizeBatchEntries,
+  normalizeLockOptions,
   normalizeRequiredTtl,
   normalizeTtl,
   OperationTimeouts,
@@ -148,6 +150,7 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
     if (isLockable(last)) {
       self.acquireLock = async (key, options) => {
         assertValidKey(key, 'acquireLock');
+        normalizeLockOptions(options, key);
         return this.#onAuthoritative('acquireLock', key, () => last.acquireLock(key, options));
       };
     }
@@ -391,6 +394,7 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
     list: (prefix?: string) => AsyncIterable<string>,
     prefix: string | undefined,
   ): AsyncGenerator<string> {
+    assertValidPrefix(prefix);
     if (this.#closed) throw closedError('keys', TYPE);
     try {
       for await (const key of list(prefix)) yield key;

@@ -1,6 +1,7 @@
-import { check, describeValue, expectBytes, utf8 } from '../assertions.js';
+import { check, describeValue, expectBackendError, expectBytes, utf8 } from '../assertions.js';
 import type { ConformanceGroup } from '../conformance-case.js';
 import { SHORT_TTL_MS, waitPastExpiry } from '../timing.js';
+import { detachedView } from './values.js';
 
 /** Section A/C/D for getMany, setMany and deleteMany (capability 'batch'). */
 export const batchGroup: ConformanceGroup = {
@@ -154,6 +155,36 @@ export const batchGroup: ConformanceGroup = {
           utf8('old'),
           'a deleteMany rejected for one bad key must delete nothing',
         );
+      },
+    },
+    {
+      name: 'setMany with one invalid value (a detached view) rejects INVALID_VALUE and stores no entry',
+      run: async (h) => {
+        const backend = await h.createWith('batch');
+        await backend.set('a', utf8('old'));
+        await expectBackendError(
+          () =>
+            backend.setMany([
+              { key: 'a', value: utf8('new') },
+              { key: 'b', value: utf8('B'), ttlMs: 60_000 },
+              { key: 'c', value: detachedView() },
+              { key: 'd', value: utf8('D') },
+            ]),
+          { type: 'PERMANENT', code: 'INVALID_VALUE', operation: 'setMany' },
+          'setMany with a detached value must be rejected with PERMANENT INVALID_VALUE',
+        );
+        expectBytes(
+          await backend.get('a'),
+          utf8('old'),
+          'a rejected setMany must not overwrite the entries before the bad one (all or nothing)',
+        );
+        for (const key of ['b', 'c', 'd']) {
+          check(
+            (await backend.get(key)) === undefined,
+            'a rejected setMany must store none of its entries (all or nothing)',
+            `"${key}" was stored`,
+          );
+        }
       },
     },
     {

@@ -1,6 +1,7 @@
 import type { BackendWith, BaseBackend, CapabilityName } from '@cachestack/core';
 import { check, expectBackendError, expectBytes, loose, utf8, violation } from '../assertions.js';
 import type { ConformanceCase, ConformanceGroup } from '../conformance-case.js';
+import { fuzzBackend } from '../fuzz/fuzz-backend.js';
 import type { ConformanceHarness } from '../harness.js';
 
 const KEY = { type: 'PERMANENT', code: 'INVALID_KEY' } as const;
@@ -8,6 +9,8 @@ const TTL = { type: 'PERMANENT', code: 'INVALID_TTL' } as const;
 const VALUE = { type: 'PERMANENT', code: 'INVALID_VALUE' } as const;
 const ARGUMENT = { type: 'PERMANENT', code: 'INVALID_ARGUMENT' } as const;
 const PERMANENT = { type: 'PERMANENT' } as const;
+const FUZZ_SEED = 22;
+const FUZZ_CALLS = 400;
 
 function claimed(capability: CapabilityName) {
   return (options: { capabilities: readonly CapabilityName[] }) =>
@@ -213,6 +216,27 @@ const cases: ConformanceCase[] = [
         backend,
         'rejected batch calls must change nothing (validate every entry first)',
       );
+    },
+  },
+  {
+    name: `a seeded fuzz of ${FUZZ_CALLS} random calls: every rejection is a classified BackendError and rejected calls change nothing`,
+    run: async (h) => {
+      const backend = await h.create();
+      const report = await fuzzBackend(backend, {
+        seed: FUZZ_SEED,
+        calls: FUZZ_CALLS,
+        capabilities: h.options.capabilities,
+        maxValueBytes: h.options.maxValueBytes,
+        largeValueBytes: 64 * 1024,
+      });
+      const [first] = report.issues;
+      if (first !== undefined) {
+        violation(
+          first.problem,
+          `fuzz seed ${report.seed}, call ${first.call}: ${first.operation}(${first.input}) → ${first.outcome}` +
+            (report.issues.length > 1 ? ` (and ${report.issues.length - 1} more issues)` : ''),
+        );
+      }
     },
   },
 ];

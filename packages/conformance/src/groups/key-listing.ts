@@ -1,5 +1,5 @@
 import type { BackendWith } from '@cachestack/core';
-import { check, describeValue, utf8, violation } from '../assertions.js';
+import { check, describeValue, expectBackendError, utf8, violation } from '../assertions.js';
 import type { ConformanceGroup } from '../conformance-case.js';
 import { requireClaimedCapability } from '../harness.js';
 import { SHORT_TTL_MS, waitPastExpiry } from '../timing.js';
@@ -112,6 +112,31 @@ export const keyListingGroup: ConformanceGroup = {
           await listKeys(backend, 'nothing'),
           [],
           'a prefix that matches nothing must yield nothing',
+        );
+      },
+    },
+    {
+      name: 'keys() with a lone-surrogate or non-string prefix rejects with INVALID_ARGUMENT',
+      run: async (h) => {
+        const backend = await h.createWith('keys');
+        await backend.set('a\uD83D\uDE00', utf8('v'));
+        for (const [label, prefix] of [
+          ['a lone high surrogate', '\uD83D'],
+          ['a prefix ending in a lone high surrogate', 'a\uD83D'],
+          ['a lone low surrogate', '\uDE00'],
+          ['a number', 5],
+          ['null', null],
+        ] as const) {
+          await expectBackendError(
+            () => listKeys(backend, prefix as string),
+            { type: 'PERMANENT', code: 'INVALID_ARGUMENT', operation: 'keys' },
+            `keys() with ${label} as the prefix must reject with PERMANENT INVALID_ARGUMENT (the contract: a prefix is undefined or well-formed)`,
+          );
+        }
+        expectSameKeys(
+          await listKeys(backend, ''),
+          ['a\uD83D\uDE00'],
+          "keys('') must list every key",
         );
       },
     },

@@ -20,6 +20,14 @@ export const INVALID_VALUES: readonly [string, unknown][] = [
   ['a plain object', { length: 3 }],
 ];
 
+/** A view over an `ArrayBuffer` that was transferred away (it reports 0 bytes). */
+export function detachedView(): Uint8Array {
+  const buffer = new ArrayBuffer(8);
+  const view = new Uint8Array(buffer);
+  structuredClone(buffer, { transfer: [buffer] });
+  return view;
+}
+
 function allByteValues(): Buffer {
   const bytes = Buffer.alloc(512);
   for (let i = 0; i < 256; i++) {
@@ -193,6 +201,33 @@ export const valuesGroup: ConformanceGroup = {
         check(
           (await backend.get('fresh')) === undefined,
           'a rejected set must store nothing',
+          'the key exists',
+        );
+      },
+    },
+    {
+      name: 'a view over a detached ArrayBuffer is rejected with INVALID_VALUE and stores nothing',
+      run: async (h) => {
+        const backend = await h.create();
+        await backend.set('k', utf8('old'));
+        await expectBackendError(
+          () => backend.set('k', detachedView()),
+          { type: 'PERMANENT', code: 'INVALID_VALUE', operation: 'set', key: 'k' },
+          'set with a view over a transferred (detached) ArrayBuffer must be rejected with PERMANENT INVALID_VALUE',
+        );
+        expectBytes(
+          await backend.get('k'),
+          utf8('old'),
+          'a set rejected for a detached value must keep the old value',
+        );
+        await expectBackendError(
+          () => backend.set('fresh', detachedView(), 60_000),
+          { type: 'PERMANENT', code: 'INVALID_VALUE', operation: 'set', key: 'fresh' },
+          'set with a detached value and a ttl must be rejected with PERMANENT INVALID_VALUE',
+        );
+        check(
+          (await backend.get('fresh')) === undefined,
+          'a set rejected for a detached value must store nothing (not an empty value)',
           'the key exists',
         );
       },

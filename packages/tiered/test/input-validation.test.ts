@@ -1,0 +1,62 @@
+import { isBackendError } from '@cachestack/core';
+import { MemoryBackend } from '@cachestack/memory';
+import { ReferenceBackend, ReferenceStore } from '@cachestack/test-support';
+import { describe, expect, it } from 'vitest';
+import { TieredBackend } from '../src/index.js';
+
+async function rejectionOf(action: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await action();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}
+
+async function list(iterable: AsyncIterable<string>): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const key of iterable) keys.push(key);
+  return keys;
+}
+
+// The tiered backend applies core's input rules itself, before any tier is
+// asked: invalid input is PERMANENT whatever its tiers check or their state.
+describe('input validation', () => {
+  it('keys() with a lone-surrogate prefix rejects INVALID_ARGUMENT even over a tier that would list on', async () => {
+    const store = new ReferenceStore();
+    await using backend = new TieredBackend({
+      tiers: [{ backend: new MemoryBackend() }, { backend: new ReferenceBackend(store, 'ns') }],
+    });
+    await backend.set('a\uD83D\uDE00', Buffer.from('v'));
+    for (const prefix of ['a\uD83D', '\uDE00', 5, null]) {
+      const error = await rejectionOf(() => list(backend.keys!(prefix as string)));
+      expect(isBackendError(error) && [error.type, error.code, error.operation]).toEqual([
+        'PERMANENT',
+        'INVALID_ARGUMENT',
+        'keys',
+      ]);
+    }
+    expect(await list(backend.keys!('a'))).toEqual(['a\uD83D\uDE00']);
+  });
+
+  it('bad acquireLock options are PERMANENT even while the lock tier is down and its circuit open', async () => {
+    const store = new ReferenceStore();
+    await using backend = new TieredBackend({
+      tiers: [
+        { backend: new MemoryBackend() },
+        { backend: new ReferenceBackend(store, 'ns'), circuitBreaker: { failureThreshold: 1 } },
+      ],
+    });
+    store.unavailable = true;
+    await rejectionOf(() => backend.acquireLock!('k', { ttlMs: 1_000 }));
+    expect(backend.circuitStates()[1]).toBe('open');
+    for (const [options, code] of [
+      [{ ttlMs: 0 }, 'INVALID_TTL'],
+      [{ ttlMs: 1_000, waitMs: -1 }, 'INVALID_ARGUMENT'],
+      [null, 'INVALID_ARGUMENT'],
+    ] as const) {
+      const error = await rejectionOf(() => backend.acquireLock!('k', options as never));
+      expect(isBackendError(error) && [error.type, error.code]).toEqual(['PERMANENT', code]);
+    }
+  });
+});
