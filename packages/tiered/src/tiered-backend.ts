@@ -45,6 +45,16 @@ import { aggregateHealth, closedHealth } from './tiered-health.js';
 const TYPE = 'tiered';
 
 /**
+ * The entries of a validated `setMany` list that a later entry for the same
+ * key replaces, in their original order.
+ */
+function supersededEntries(entries: readonly BatchEntry[]): BatchEntry[] {
+  const last = new Map<string, number>();
+  entries.forEach((entry, index) => last.set(entry.key, index));
+  return entries.filter((entry, index) => last.get(entry.key) !== index);
+}
+
+/**
  * A multi-tier cache (L1 fastest … Ln authoritative) that is itself a
  * backend, so it passes the conformance kit and can be nested.
  *
@@ -286,15 +296,26 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
       value: this.#copyValues ? copyBytes(entry.value) : entry.value,
     }));
     const keys = normalized.map((entry) => entry.key);
+    const superseded = supersededEntries(entries);
     return this.#run('setMany', undefined, async () => {
       if (normalized.length === 0) return;
       await writeThrough(this.#context, 'setMany', keys, async (tier, elapsedMs) => {
-        const copies = [];
+        const copies: BatchEntry[] = [];
         const expiring = [];
+        const ttlByKey = new Map<string, number | undefined>();
         for (const entry of normalized) {
           const ttlMs = tier.copyTtl(entry.ttlMs, elapsedMs);
           if (ttlMs === null) expiring.push(entry.key);
-          else copies.push({ ...entry, ttlMs });
+          else ttlByKey.set(entry.key, ttlMs);
+        }
+        // Earlier entries for a key go first, so the tier checks them too (a
+        // value over its limit rejects the whole batch, as if set in order);
+        // the later entry overwrites them within the same batch.
+        for (const entry of superseded) {
+          if (ttlByKey.has(entry.key)) copies.push({ ...entry, ttlMs: ttlByKey.get(entry.key) });
+        }
+        for (const entry of normalized) {
+          if (ttlByKey.has(entry.key)) copies.push({ ...entry, ttlMs: ttlByKey.get(entry.key) });
         }
         if (expiring.length > 0) await tier.deleteMany(expiring);
         if (copies.length > 0) await tier.setMany(copies);

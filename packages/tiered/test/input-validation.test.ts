@@ -59,4 +59,34 @@ describe('input validation', () => {
       expect(isBackendError(error) && [error.type, error.code]).toEqual(['PERMANENT', code]);
     }
   });
+
+  it('setMany rejects a batch whose earlier entry for a key is over a tier limit, even when a later one fits', async () => {
+    await using backend = new TieredBackend({
+      tiers: [
+        { backend: new MemoryBackend({ maxValueBytes: 4096 }) },
+        { backend: new MemoryBackend({ maxValueBytes: 4096 }) },
+      ],
+    });
+    await backend.set('k', Buffer.from('before'));
+    const error = await rejectionOf(() =>
+      backend.setMany!([
+        { key: 'k', value: new Uint8Array(4097) },
+        { key: 'k', value: Buffer.from('x') },
+        { key: 'other', value: Buffer.from('y') },
+      ]),
+    );
+    expect(isBackendError(error) && [error.type, error.code]).toEqual([
+      'PERMANENT',
+      'VALUE_TOO_LARGE',
+    ]);
+    expect(Buffer.from((await backend.get('k'))!).toString()).toBe('before');
+    expect(await backend.get('other')).toBeUndefined();
+    // A batch whose duplicates all fit still stores the later entry.
+    await backend.setMany!([
+      { key: 'k', value: Buffer.from('first') },
+      { key: 'k', value: Buffer.from('second'), ttlMs: 60_000 },
+    ]);
+    expect(Buffer.from((await backend.get('k'))!).toString()).toBe('second');
+    expect(await backend.getTtl!('k')).toBeGreaterThan(59_000);
+  });
 });
