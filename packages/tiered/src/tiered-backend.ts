@@ -17,6 +17,7 @@ import {
   LOCAL_READ,
   LOCAL_READ_UNAVAILABLE,
   type Lock,
+  type NormalizedBatchEntry,
   normalizeBatchEntries,
   normalizeLockOptions,
   normalizeRequiredTtl,
@@ -300,7 +301,7 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
     return this.#run('setMany', undefined, async () => {
       if (normalized.length === 0) return;
       await writeThrough(this.#context, 'setMany', keys, async (tier, elapsedMs) => {
-        const copies: BatchEntry[] = [];
+        const copies: NormalizedBatchEntry[] = [];
         const expiring = [];
         const ttlByKey = new Map<string, number | undefined>();
         for (const entry of normalized) {
@@ -311,8 +312,8 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
         // Earlier entries for a key go first, so the tier checks them too (a
         // value over its limit rejects the whole batch, as if set in order);
         // the later entry overwrites them within the same batch.
-        for (const entry of superseded) {
-          if (ttlByKey.has(entry.key)) copies.push({ ...entry, ttlMs: ttlByKey.get(entry.key) });
+        for (const { key, value } of superseded) {
+          if (ttlByKey.has(key)) copies.push({ key, value, ttlMs: ttlByKey.get(key) });
         }
         for (const entry of normalized) {
           if (ttlByKey.has(entry.key)) copies.push({ ...entry, ttlMs: ttlByKey.get(entry.key) });
