@@ -54,5 +54,5 @@ export function cacheHandler(
 ): (request: Request) => Promise<Response> {
   if (typeof handler !== 'function') throw new TypeError('handler must be a function');
   const { engine, route } = resolveAdapter(options);
-  return (request) => engine.handle(request, handler, route);
+  return (request) => engine.handle(request, handler, route, { rerunnable: true });
 }

@@ -38,7 +38,7 @@ export function expressCache(options: AdapterOptions): NodeMiddleware {
       return capture.response;
     };
     engine
-      .handle(toWebRequest(req, path), run, route)
+      .handle(toWebRequest(req, path), run, route, { rerunnable: false })
       .then(async (response) => {
         release?.();
         await writeWebResponse(res, response);

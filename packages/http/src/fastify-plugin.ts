@@ -2,7 +2,13 @@ import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { type AdapterOptions, resolveAdapter } from './cache-handler.js';
-import { toWebRequest } from './node-bridge.js';
+import type { HandleScope } from './http-cache.js';
+import { applyHandlerHeaders, toWebRequest } from './node-bridge.js';
+
+/** Marks a node request that a cache layer already handles (nested registrations step aside). */
+const SCOPE = Symbol.for('@cachestack/http.scope');
+
+type ScopedRequest = IncomingMessage & { [SCOPE]?: HandleScope };
 
 /** The parts of a Fastify request this plugin uses. */
 export interface FastifyRequestLike {
@@ -100,6 +106,15 @@ export function fastifyCache(
   const pending = new WeakMap<FastifyRequestLike, PendingLoad>();
 
   instance.addHook('onRequest', async (request, reply) => {
+    const raw = request.raw as ScopedRequest;
+    const outer = raw[SCOPE];
+    if (outer !== undefined) {
+      // A layer registered in an enclosing scope handles this request: refine its options.
+      outer.nested.push(route);
+      return undefined;
+    }
+    const scope: HandleScope = { nested: [] };
+    raw[SCOPE] = scope;
     let proceed!: () => void;
     const proceeding = new Promise<'proceed'>((resolve) => {
       proceed = () => resolve('proceed');
@@ -108,15 +123,15 @@ export function fastifyCache(
     const capturedResponse = new Promise<Response>((resolve) => {
       captured = resolve;
     });
+    let ran = false;
     const run = (handlerRequest: Request): Promise<Response> => {
-      const headers = request.raw.headers;
-      for (const name of Object.keys(headers)) {
-        if (name.startsWith('if-') && !handlerRequest.headers.has(name)) delete headers[name];
-      }
+      if (ran) throw new Error('the route already ran for this request');
+      ran = true;
+      applyHandlerHeaders(request.raw, handlerRequest);
       proceed();
       return capturedResponse;
     };
-    const final = engine.handle(toWebRequest(request.raw, request.raw.url), run, route);
+    const final = engine.handle(toWebRequest(request.raw, request.raw.url), run, route, { scope });
     final.catch(() => undefined);
     pending.set(request, { captured, final });
     const first = await Promise.race([final, proceeding]);

@@ -1,27 +1,34 @@
 import type { Cache } from '@cachestack/cache';
 import { normalizeHeaderNames } from './cache-key.js';
 
+/**
+ * A route's own cache key: the string that identifies the resource (in place
+ * of the URL as sent), or `undefined` to let this request bypass the cache.
+ * With a key function the route takes responsibility for what a key shares:
+ * responses to requests with credentials are then stored under it too.
+ */
+export type CacheKeyFunction = (request: Request) => string | undefined;
+
 /** Options that may differ per route (per wrapped handler or middleware). */
 export interface RouteCacheOptions {
   /**
-   * Freshness lifetime of stored responses, in ms (finite, > 0), used when
-   * the handler's response carries neither `s-maxage` nor `max-age`.
-   * @default 60_000
+   * Explicit freshness lifetime in ms (finite, > 0) for 200, 203 and 204
+   * responses that carry no explicit freshness of their own (`s-maxage`,
+   * `max-age`, `Expires`): it replaces the heuristic lifetime and makes such
+   * responses storable. It never overrides what the origin said (`no-store`,
+   * `private`, `no-cache`, `max-age`, …).
+   * @default undefined (no default lifetime: RFC 9111 only)
    */
   ttlMs?: number | undefined;
   /**
-   * Request header names that select a representation (added to the global
-   * list and to whatever the handler's `Vary` names).
+   * Request header names that select a representation, in addition to the
+   * response's `Vary`. Naming `cookie` or `authorization` here lets responses
+   * to requests with those credentials be cached per credential value.
    * @default []
    */
   vary?: readonly string[] | undefined;
-  /**
-   * Cache responses to requests carrying `Authorization`. Without it such
-   * requests bypass the cache unless the response says `public`, `s-maxage`
-   * or `must-revalidate` (RFC 9111 §3.5).
-   * @default false
-   */
-  allowAuthorization?: boolean | undefined;
+  /** The route's own cache key (see {@link CacheKeyFunction}). @default the URL as sent */
+  key?: CacheKeyFunction | undefined;
   /**
    * Cache responses that set cookies (the `Set-Cookie` headers are not stored
    * and not replayed).
@@ -34,54 +41,77 @@ export interface RouteCacheOptions {
    * @default 1_048_576 (1 MiB)
    */
   maxBodyBytes?: number | undefined;
-  /**
-   * Visibility in the `Cache-Control` header sent with cached responses.
-   * @default 'public'
-   */
-  visibility?: 'public' | 'private' | undefined;
 }
 
-/** Options for {@link HttpCache}: the store plus route defaults. */
+/** Options for {@link HttpCache}: the store, engine settings and route defaults. */
 export interface HttpCacheOptions extends RouteCacheOptions {
   /** The facade cache that stores responses (give it its own namespace, e.g. `'http'`). */
   cache: Cache;
   /**
-   * Called when the cache store fails; the request is then served by the
-   * handler without caching.
+   * Called when the cache store fails; the request is then served as if
+   * nothing were stored (fail-open).
    * @default undefined (failures are ignored)
    */
   onError?: ((error: unknown) => void) | undefined;
+  /**
+   * How long a response is kept past the end of its freshness (and of its
+   * `stale-while-revalidate` / `stale-if-error` windows), in ms (integer >= 0),
+   * so it can be revalidated with a conditional request or served under a
+   * client's `max-stale`.
+   * @default 600_000 (10 minutes)
+   */
+  staleRetentionMs?: number | undefined;
+  /**
+   * Targeted cache-control fields this cache obeys before `Cache-Control`
+   * (RFC 9213), in order of precedence, e.g. `['cdn-cache-control']` for a
+   * CDN-like reverse proxy.
+   * @default []
+   */
+  targetedCacheControl?: readonly string[] | undefined;
 }
 
 /** Route options after validation and defaults, as returned by {@link HttpCache.route}. */
 export interface ResolvedRouteOptions {
   /** {@link RouteCacheOptions.ttlMs}, in ms. */
-  ttlMs: number;
+  ttlMs: number | undefined;
   /** {@link RouteCacheOptions.vary}, global and route names merged, lowercase, sorted. */
   vary: string[];
-  /** {@link RouteCacheOptions.allowAuthorization}. */
-  allowAuthorization: boolean;
+  /** {@link RouteCacheOptions.key}. */
+  key: CacheKeyFunction | undefined;
   /** {@link RouteCacheOptions.allowSetCookie}. */
   allowSetCookie: boolean;
   /** {@link RouteCacheOptions.maxBodyBytes}, in bytes. */
   maxBodyBytes: number;
-  /** {@link RouteCacheOptions.visibility}. */
-  visibility: 'public' | 'private';
 }
 
 /** Defaults of {@link RouteCacheOptions}. */
 export const DEFAULT_ROUTE_OPTIONS: Readonly<ResolvedRouteOptions> = Object.freeze({
-  ttlMs: 60_000,
+  ttlMs: undefined,
   vary: [],
-  allowAuthorization: false,
+  key: undefined,
   allowSetCookie: false,
   maxBodyBytes: 1_048_576,
-  visibility: 'public',
 });
+
+/** Options of earlier versions, rejected with a hint rather than silently ignored. */
+const REMOVED_OPTIONS: Record<string, string> = {
+  allowAuthorization:
+    "allowAuthorization was removed: responses to credentials are shared only when they say public, s-maxage or must-revalidate; add 'authorization' to vary to cache per user",
+  visibility: 'visibility was removed: stored responses keep the Cache-Control the origin sent',
+};
 
 function checkBoolean(value: unknown, name: string): boolean | undefined {
   if (value === undefined || typeof value === 'boolean') return value;
   throw new TypeError(`${name} must be a boolean, got ${String(value)}`);
+}
+
+/** Validates a non-negative integer option (ms or bytes); `undefined` passes. @internal */
+export function checkNonNegativeInteger(value: unknown, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new TypeError(`${name} must be an integer >= 0, got ${String(value)}`);
+  }
+  return value;
 }
 
 /**
@@ -96,7 +126,10 @@ export function resolveRouteOptions(
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('cache options must be an object');
   }
-  const { ttlMs, vary, maxBodyBytes, visibility } = options;
+  for (const [name, hint] of Object.entries(REMOVED_OPTIONS)) {
+    if ((options as Record<string, unknown>)[name] !== undefined) throw new TypeError(hint);
+  }
+  const { ttlMs, vary, key } = options;
   if (ttlMs !== undefined && (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0)) {
     throw new TypeError(`ttlMs must be a finite number of ms greater than 0, got ${String(ttlMs)}`);
   }
@@ -106,22 +139,37 @@ export function resolveRouteOptions(
   ) {
     throw new TypeError('vary must be an array of header names (not "*")');
   }
-  if (
-    maxBodyBytes !== undefined &&
-    (typeof maxBodyBytes !== 'number' || !Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 0)
-  ) {
-    throw new TypeError(`maxBodyBytes must be an integer >= 0, got ${String(maxBodyBytes)}`);
+  if (key !== undefined && typeof key !== 'function') {
+    throw new TypeError('key must be a function (request) => string | undefined');
   }
-  if (visibility !== undefined && visibility !== 'public' && visibility !== 'private') {
-    throw new TypeError(`visibility must be 'public' or 'private', got ${String(visibility)}`);
-  }
+  const maxBodyBytes = checkNonNegativeInteger(options.maxBodyBytes, 'maxBodyBytes');
   return {
     ttlMs: ttlMs === undefined ? base.ttlMs : Math.ceil(ttlMs),
     vary: normalizeHeaderNames([...base.vary, ...(vary ?? [])]),
-    allowAuthorization:
-      checkBoolean(options.allowAuthorization, 'allowAuthorization') ?? base.allowAuthorization,
+    key: key ?? base.key,
     allowSetCookie: checkBoolean(options.allowSetCookie, 'allowSetCookie') ?? base.allowSetCookie,
     maxBodyBytes: maxBodyBytes ?? base.maxBodyBytes,
-    visibility: visibility ?? base.visibility,
   };
+}
+
+/**
+ * The route a response is stored under when cache layers are stacked: the
+ * outer layer's, refined by the nested layers' `ttlMs`, `vary` (merged),
+ * `allowSetCookie` and `maxBodyBytes` (innermost wins). @internal
+ */
+export function refineRoute(
+  route: ResolvedRouteOptions,
+  nested: readonly ResolvedRouteOptions[],
+): ResolvedRouteOptions {
+  let refined = route;
+  for (const inner of nested) {
+    refined = {
+      ttlMs: inner.ttlMs ?? refined.ttlMs,
+      vary: normalizeHeaderNames([...refined.vary, ...inner.vary]),
+      key: refined.key,
+      allowSetCookie: inner.allowSetCookie,
+      maxBodyBytes: inner.maxBodyBytes,
+    };
+  }
+  return refined;
 }

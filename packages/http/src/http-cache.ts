@@ -1,100 +1,88 @@
-import { randomBytes } from 'node:crypto';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Cache } from '@cachestack/cache';
 import { isBackendError } from '@cachestack/core';
-import { requestWantsRevalidation } from './cache-control.js';
-import { metaKey, normalizeHeaderNames, normalizeUrl, variantKey } from './cache-key.js';
-import { computeEntityTag, ifMatchHolds, ifNoneMatchHits, parseEntityTag } from './entity-tag.js';
+import { parseSingleByteRange } from './byte-range.js';
+import { directiveSecondsMs } from './cache-control.js';
+import { loadKey, normalizeHeaderNames, selectingHeaders, urlKey } from './cache-key.js';
+import { answerReceived, answerStored, gatewayTimeout, storedReuseFacts } from './client-answer.js';
+import { withoutConditionals } from './conditional.js';
+import { type FreshnessFacts, responseDirectives } from './freshness.js';
+import { updateStoredHeaders } from './header-update.js';
 import {
+  checkNonNegativeInteger,
   DEFAULT_ROUTE_OPTIONS,
   type HttpCacheOptions,
   type ResolvedRouteOptions,
   type RouteCacheOptions,
+  refineRoute,
   resolveRouteOptions,
 } from './http-cache-options.js';
+import { invalidationTargets, isUnsafeMethod } from './invalidation.js';
 import { readLimitedBody } from './read-limited-body.js';
-import { decideStorage } from './storage-policy.js';
-import { renderStored, type StoredResponse, storableHeaders } from './stored-response.js';
+import { parseRequestDirectives, type RequestDirectives } from './request-directives.js';
+import { type ResourceMeta, ResponseStore } from './response-store.js';
+import { decideReuse, mayServeOnError, mayServeStale, type ReuseFacts } from './reuse-policy.js';
+import { decideStorage, unsharedCredential } from './storage-policy.js';
+import { type StoredResponse, storableHeaders, storedHeaders } from './stored-response.js';
 
 /** A fetch-style handler: web `Request` in, web `Response` out. */
 export type FetchHandler = (request: Request) => Response | Promise<Response>;
 
-/** Per-URL record: the generation in every variant key, and the `Vary` names learned from responses. */
-interface UrlMeta {
-  generation: string;
-  vary: string[];
+/**
+ * The cache layers handling one request. A layer nested inside another (a
+ * route middleware under a global one) steps aside and leaves its route
+ * options here for the outer layer to apply when it stores. @internal
+ */
+export interface HandleScope {
+  /** The URL the outer layer handles (set by the engine). */
+  url?: string | undefined;
+  nested: ResolvedRouteOptions[];
 }
 
-/** Outcome of running the handler for a cacheable request. */
-type LoadOutcome = { stored: StoredResponse } | { passthrough: Response };
-
-const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-const CONDITIONAL_HEADERS = [
-  'if-match',
-  'if-none-match',
-  'if-modified-since',
-  'if-unmodified-since',
-  'if-range',
-];
-/** Lifetime of a per-URL record, in ms. When it lapses, old variants are orphaned (a miss), never wrong. */
-const META_TTL_MS = 86_400_000;
-
-function newGeneration(): string {
-  return randomBytes(9).toString('base64url');
+/** How an adapter calls {@link HttpCache.handle}. @internal */
+export interface HandleOptions {
+  /** The scope of this request, when the adapter tracks nesting itself (Fastify). */
+  scope?: HandleScope | undefined;
+  /** The handler may run again after the response is sent (background revalidation). */
+  rerunnable?: boolean | undefined;
 }
 
-function isMeta(value: unknown): value is UrlMeta {
-  const meta = value as UrlMeta | undefined;
-  return (
-    typeof meta === 'object' &&
-    meta !== null &&
-    typeof meta.generation === 'string' &&
-    Array.isArray(meta.vary)
-  );
-}
+const scopes = new AsyncLocalStorage<HandleScope>();
 
-function isStoredResponse(value: unknown): value is StoredResponse {
-  const entry = value as StoredResponse | undefined;
-  return (
-    typeof entry === 'object' &&
-    entry !== null &&
-    typeof entry.status === 'number' &&
-    Array.isArray(entry.headers) &&
-    entry.body instanceof Uint8Array &&
-    typeof entry.createdAt === 'number' &&
-    typeof entry.expiresAt === 'number' &&
-    typeof entry.etag === 'string'
-  );
-}
+/** Request headers this cache does not evaluate: such requests go to the handler as they are. */
+const BYPASS_HEADERS = ['if-match', 'if-unmodified-since', 'if-range'];
 
-/** The request the handler sees on a load: GET, without conditional headers. */
-function loadRequestFor(request: Request): Request {
-  const headers = new Headers(request.headers);
-  for (const name of CONDITIONAL_HEADERS) headers.delete(name);
-  return new Request(request.url, { method: 'GET', headers });
-}
-
-function withoutBody(response: Response): Response {
-  response.body?.cancel().catch(() => undefined);
-  return new Response(null, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
+/** Everything one cacheable request needs. */
+interface Exchange {
+  request: Request;
+  run: FetchHandler;
+  route: ResolvedRouteOptions;
+  scope: HandleScope;
+  resourceKey: string;
+  meta: ResourceMeta;
+  key: string;
+  directives: RequestDirectives;
+  head: boolean;
 }
 
 /**
- * The HTTP caching engine behind every adapter (fetch-style, node:http /
- * Express, Fastify). It stores successful `GET` responses in a facade
- * {@link Cache}, serves `GET`/`HEAD` from them with `ETag`, `Age` and
- * `Cache-Control`, answers `If-None-Match` (304) and `If-Match` (412), keys
- * representations by normalized URL plus `Vary` headers, evicts every variant
- * of a URL when an unsafe method succeeds on it, and runs the handler once
- * for concurrent misses (the facade's `getOrSet`).
+ * The HTTP caching engine behind every adapter: a shared cache (RFC 9111)
+ * over a facade {@link Cache}. It stores what the origin allows, forwards what
+ * the origin said and adds only `Age`, computes freshness from `s-maxage`,
+ * `max-age`, `Expires`, `Age` and `Date` (heuristics only where allowed),
+ * revalidates upstream with `If-None-Match`/`If-Modified-Since` and merges
+ * 304s, honours request directives, `stale-while-revalidate` and
+ * `stale-if-error`, answers `HEAD` from a stored `GET`, selects variants by
+ * `Vary`, invalidates on unsafe methods, never shares a response to a request
+ * with credentials unless allowed, and runs the handler once for concurrent
+ * misses (the facade's `getOrSet`). A failing store never fails a request.
  */
 export class HttpCache {
-  readonly #cache: Cache;
+  readonly #store: ResponseStore;
   readonly #defaults: ResolvedRouteOptions;
   readonly #onError: ((error: unknown) => void) | undefined;
+  readonly #staleRetentionMs: number;
+  readonly #targets: string[];
 
   /** @throws TypeError naming the first invalid option. */
   constructor(options: HttpCacheOptions) {
@@ -114,8 +102,15 @@ export class HttpCache {
     if (options.onError !== undefined && typeof options.onError !== 'function') {
       throw new TypeError('onError must be a function');
     }
-    this.#cache = options.cache;
+    const targets = options.targetedCacheControl ?? [];
+    if (!Array.isArray(targets) || targets.some((name) => typeof name !== 'string')) {
+      throw new TypeError('targetedCacheControl must be an array of header names');
+    }
+    this.#store = new ResponseStore(options.cache);
     this.#onError = options.onError;
+    this.#staleRetentionMs =
+      checkNonNegativeInteger(options.staleRetentionMs, 'staleRetentionMs') ?? 600_000;
+    this.#targets = targets.map((name) => name.trim().toLowerCase()).filter(Boolean);
     this.#defaults = resolveRouteOptions(options, DEFAULT_ROUTE_OPTIONS);
   }
 
@@ -128,189 +123,313 @@ export class HttpCache {
   }
 
   /**
-   * Answers `request`, calling `run` (the handler) only when the cache cannot.
-   * Unsafe methods run the handler and, on a 2xx/3xx status, evict the URL.
+   * Answers `request`, calling `run` (the handler or upstream) only when the
+   * cache cannot: on a miss, to revalidate, for methods other than GET/HEAD.
+   * An unsafe method (anything but GET, HEAD, OPTIONS, TRACE) answered with
+   * 2xx/3xx invalidates its URL and same-origin `Location`/`Content-Location`.
+   * Inside another layer's handler for the same URL (stacked middleware) it
+   * steps aside, and the outer layer applies this route's options.
    */
-  async handle(
+  handle(
     request: Request,
     run: FetchHandler,
     route: ResolvedRouteOptions = this.#defaults,
+    options: HandleOptions = {},
   ): Promise<Response> {
-    const method = request.method.toUpperCase();
-    if (UNSAFE_METHODS.has(method)) {
+    const outer = scopes.getStore();
+    if (outer !== undefined && outer.url === request.url) {
+      outer.nested.push(route);
+      return (async () => run(request))();
+    }
+    const scope = options.scope ?? { nested: [] };
+    scope.url = request.url;
+    return scopes.run(scope, () =>
+      this.#handle(request, run, route, scope, options.rerunnable === true),
+    );
+  }
+
+  /** Evicts every stored representation (all `Vary` variants) of `url` (as sent). */
+  async invalidate(url: string | URL): Promise<void> {
+    await this.#store.invalidate(urlKey(url));
+  }
+
+  async #handle(
+    request: Request,
+    run: FetchHandler,
+    route: ResolvedRouteOptions,
+    scope: HandleScope,
+    rerunnable: boolean,
+  ): Promise<Response> {
+    const method = request.method;
+    if (isUnsafeMethod(method)) {
       const response = await run(request);
-      if (response.status >= 200 && response.status < 400) {
-        await this.invalidate(request.url).catch((error: unknown) => this.#report(error));
-      }
+      await this.#invalidateAfter(request, response, route);
       return response;
     }
     if (method !== 'GET' && method !== 'HEAD') return run(request);
-    if (request.headers.has('authorization') && !route.allowAuthorization) return run(request);
-    const head = method === 'HEAD';
-    const urlKey = normalizeUrl(request.url);
-    let meta: UrlMeta;
+    if (BYPASS_HEADERS.some((name) => request.headers.has(name))) return run(request);
+    const resourceKey = route.key === undefined ? urlKey(request.url) : route.key(request);
+    if (resourceKey === undefined) return run(request);
+    let meta: ResourceMeta;
     try {
-      meta = await this.#readMeta(urlKey);
+      meta = await this.#store.meta(resourceKey);
     } catch (error) {
       this.#report(error);
       return run(request);
     }
-    const loadRequest = loadRequestFor(request);
-    const load = (): Promise<LoadOutcome> => this.#load(loadRequest, run, route, urlKey, meta);
-    if (requestWantsRevalidation(request.headers)) {
-      return this.#respond(request, await load(), route, head);
+    const exchange: Exchange = {
+      request,
+      run,
+      route,
+      scope,
+      resourceKey,
+      meta,
+      key: this.#store.variantKey(resourceKey, meta, route.vary, request.headers),
+      directives: parseRequestDirectives(request.headers),
+      head: method === 'HEAD',
+    };
+    const found = await this.#lookup(exchange);
+    const range = request.headers.get('range');
+    if (range !== null) return this.#rangeRequest(exchange, found, range);
+    if (found !== undefined) {
+      const facts = storedReuseFacts(found, this.#targets, Date.now());
+      const decision = decideReuse(facts, exchange.directives);
+      if (decision === 'serve') return answerStored(request, found, exchange.head);
+      if (decision === 'serve-stale-revalidate' && rerunnable) {
+        this.#revalidateInBackground(exchange, found);
+        return answerStored(request, found, exchange.head);
+      }
+      if (exchange.directives.onlyIfCached) return gatewayTimeout();
+      return this.#validate(exchange, found, facts);
     }
-    const key = variantKey(
-      urlKey,
-      meta.generation,
-      normalizeHeaderNames([...route.vary, ...meta.vary]),
-      request.headers,
-    );
-    let own: LoadOutcome | undefined;
-    let loaderFailed = false;
-    let found: unknown;
+    if (exchange.directives.onlyIfCached) return gatewayTimeout();
+    if (exchange.head) return run(request);
+    return this.#miss(exchange);
+  }
+
+  /**
+   * A `Range` request: one byte range served from a fresh stored complete 200
+   * (RFC 9111 §3.4 allows it); anything else goes to the origin as it is, and
+   * its answer (a 206 or not) is never stored.
+   */
+  #rangeRequest(
+    exchange: Exchange,
+    found: StoredResponse | undefined,
+    value: string,
+  ): Promise<Response> | Response {
+    if (found !== undefined && found.status === 200) {
+      const range = parseSingleByteRange(value, found.body.byteLength);
+      const facts = storedReuseFacts(found, this.#targets, Date.now());
+      if (range !== undefined && decideReuse(facts, exchange.directives) === 'serve') {
+        return answerStored(exchange.request, found, exchange.head, range);
+      }
+    }
+    if (exchange.directives.onlyIfCached) return gatewayTimeout();
+    return exchange.run(exchange.request);
+  }
+
+  /**
+   * The stored response for this request, if any may serve it: the variant it
+   * selects, never one stored for other credentials (or none) unless shared.
+   */
+  async #lookup(exchange: Exchange): Promise<StoredResponse | undefined> {
+    let found: StoredResponse | undefined;
     try {
-      found = await this.#cache.getOrSet<unknown>(
-        key,
+      found = await this.#store.lookup(exchange.key, exchange.request.headers);
+    } catch (error) {
+      this.#report(error);
+      return undefined;
+    }
+    if (found === undefined) return undefined;
+    const { directives } = responseDirectives(storedHeaders(found), this.#targets);
+    const selectedOn = found.selecting.map(([name]) => name);
+    const headers = exchange.request.headers;
+    if (unsharedCredential(headers, directives, selectedOn, exchange.route) !== undefined) {
+      return undefined;
+    }
+    return found;
+  }
+
+  /** A miss: one handler run for concurrent requests of this representation. */
+  async #miss(exchange: Exchange): Promise<Response> {
+    let own: Response | undefined;
+    let ran = false;
+    try {
+      await this.#store.cache.getOrSet<undefined>(
+        loadKey(exchange.key),
         async () => {
-          try {
-            own = await load();
-          } catch (error) {
-            loaderFailed = true;
-            throw error;
-          }
-          // The load stored the entry itself (its lifetime comes from the response).
-          return undefined;
+          ran = true;
+          own = await this.#fetch(exchange);
+          return undefined; // the load stores the response itself, under its own key
         },
-        { ttlMs: route.ttlMs },
+        { ttlMs: 1000 },
       );
     } catch (error) {
-      // The handler's error (this request's load or the one it joined) is shared, never cached.
-      if (loaderFailed || !isBackendError(error)) throw error;
-      if (own === undefined) {
-        this.#report(error);
-        return run(request);
-      }
+      // The handler's error (ours, or the load we joined) is shared, never cached.
+      if (own === undefined && (ran || !isBackendError(error))) throw error;
+      this.#report(error);
     }
-    if (own !== undefined) return this.#respond(request, own, route, head);
-    if (found === undefined) {
-      // Joined another request's load: it stored the response, or it was not storable.
-      found = await this.#cache.get<unknown>(key).catch((error: unknown) => this.#report(error));
+    if (own !== undefined) return own;
+    // Joined another request's load: it stored the response, or it was not storable.
+    const found = await this.#lookup(exchange);
+    if (
+      found !== undefined &&
+      decideReuse(storedReuseFacts(found, this.#targets, Date.now()), exchange.directives) ===
+        'serve'
+    ) {
+      return answerStored(exchange.request, found, exchange.head);
     }
-    if (isStoredResponse(found)) return this.#serve(request, found, route, head);
-    return this.#respond(request, await load(), route, head);
+    return this.#fetch(exchange);
   }
 
-  /** Evicts every cached representation (all `Vary` variants) of `url`. */
-  async invalidate(url: string | URL): Promise<void> {
-    const key = metaKey(normalizeUrl(url));
-    const current = await this.#cache.get<unknown>(key);
-    const vary = isMeta(current) ? current.vary : [];
-    await this.#cache.set(key, { generation: newGeneration(), vary }, { ttlMs: META_TTL_MS });
+  /** Forwards the request unconditionally and stores what may be stored. */
+  async #fetch(exchange: Exchange): Promise<Response> {
+    const forward = new Request(exchange.request.url, {
+      method: 'GET',
+      headers: withoutConditionals(exchange.request.headers),
+    });
+    const requestTime = Date.now();
+    const response = await exchange.run(forward);
+    return this.#storeOrPass(exchange, forward, response, requestTime, Date.now());
   }
 
-  async #readMeta(urlKey: string): Promise<UrlMeta> {
-    const key = metaKey(urlKey);
-    const meta = await this.#cache.getOrSet<unknown>(
-      key,
-      () => ({ generation: newGeneration(), vary: [] }),
-      { ttlMs: META_TTL_MS },
-    );
-    if (isMeta(meta)) return meta;
-    const fresh: UrlMeta = { generation: newGeneration(), vary: [] };
-    await this.#cache.set(key, fresh, { ttlMs: META_TTL_MS });
-    return fresh;
-  }
-
-  async #load(
-    loadRequest: Request,
-    run: FetchHandler,
-    route: ResolvedRouteOptions,
-    urlKey: string,
-    meta: UrlMeta,
-  ): Promise<LoadOutcome> {
-    const response = await run(loadRequest);
-    const decision = decideStorage(loadRequest.headers, response, route);
-    if (!decision.store) return { passthrough: response };
-    const body = await readLimitedBody(response.body, route.maxBodyBytes);
-    if (!body.complete) {
-      return {
-        passthrough: new Response(body.body, {
-          status: response.status,
-          statusText: response.statusText,
-          headers: response.headers,
-        }),
-      };
-    }
-    const now = Date.now();
-    const handlerTag = response.headers.get('etag');
-    const headers = storableHeaders(response.headers).filter(([name]) => name !== 'vary');
-    const varyOut = normalizeHeaderNames([...route.vary, ...decision.vary]);
-    if (varyOut.length > 0) headers.push(['vary', varyOut.join(', ')]);
-    const stored: StoredResponse = {
-      status: response.status,
-      headers,
-      body: body.bytes,
-      createdAt: now,
-      expiresAt: now + decision.ttlMs,
-      etag:
-        handlerTag !== null && parseEntityTag(handlerTag) !== undefined
-          ? handlerTag.trim()
-          : computeEntityTag(body.bytes),
-    };
+  /** Validates a stored response with the origin (RFC 9111 §4.3). */
+  async #validate(
+    exchange: Exchange,
+    stored: StoredResponse,
+    facts: ReuseFacts,
+  ): Promise<Response> {
+    const headers = withoutConditionals(exchange.request.headers);
+    const validators = storedHeaders(stored);
+    const etag = validators.get('etag');
+    const lastModified = validators.get('last-modified');
+    if (etag !== null) headers.set('if-none-match', etag);
+    if (lastModified !== null) headers.set('if-modified-since', lastModified);
+    const conditional = new Request(exchange.request.url, { method: 'GET', headers });
+    const requestTime = Date.now();
+    let response: Response;
     try {
-      const learned = decision.vary.filter((name) => !meta.vary.includes(name));
-      let varyNames = meta.vary;
-      if (learned.length > 0) {
-        varyNames = normalizeHeaderNames([...meta.vary, ...learned]);
-        const current = await this.#cache.get<unknown>(metaKey(urlKey));
-        const generation = isMeta(current) ? current.generation : meta.generation;
-        await this.#cache.set(
-          metaKey(urlKey),
-          { generation, vary: varyNames },
-          { ttlMs: META_TTL_MS },
-        );
-      }
-      const key = variantKey(
-        urlKey,
-        meta.generation,
-        normalizeHeaderNames([...route.vary, ...varyNames]),
-        loadRequest.headers,
-      );
-      await this.#cache.set(key, stored, { ttlMs: decision.ttlMs });
+      response = await exchange.run(conditional);
+    } catch {
+      // Disconnected from the origin (RFC 9111 §4.2.4): stale is allowed unless forbidden.
+      if (!mayServeStale(facts.directives)) return gatewayTimeout();
+      return answerStored(exchange.request, stored, exchange.head);
+    }
+    const responseTime = Date.now();
+    if (response.status >= 500 && mayServeOnError(facts, exchange.directives)) {
+      await response.body?.cancel().catch(() => undefined);
+      return answerStored(exchange.request, stored, exchange.head);
+    }
+    if (response.status === 304 && (etag !== null || lastModified !== null)) {
+      await response.body?.cancel().catch(() => undefined);
+      const updated: StoredResponse = {
+        ...stored,
+        headers: updateStoredHeaders(stored.headers, response.headers),
+        requestTime,
+        responseTime,
+      };
+      await this.#write(exchange, updated, conditional.headers);
+      return answerStored(exchange.request, updated, exchange.head);
+    }
+    return this.#storeOrPass(exchange, conditional, response, requestTime, responseTime);
+  }
+
+  #revalidateInBackground(exchange: Exchange, stored: StoredResponse): void {
+    const facts = storedReuseFacts(stored, this.#targets, Date.now());
+    const background = {
+      ...exchange,
+      head: false,
+      directives: { ...exchange.directives, noCache: true },
+    };
+    this.#store.cache
+      .getOrSet<undefined>(
+        loadKey(exchange.key),
+        async () => {
+          const response = await this.#validate(background, stored, facts);
+          await response.body?.cancel().catch(() => undefined);
+          return undefined;
+        },
+        { ttlMs: 1000 },
+      )
+      .catch((error: unknown) => this.#report(error));
+  }
+
+  /** Stores `response` when the RFC and the route allow it, and answers the client. */
+  async #storeOrPass(
+    exchange: Exchange,
+    forwarded: Request,
+    response: Response,
+    requestTime: number,
+    responseTime: number,
+  ): Promise<Response> {
+    const route = refineRoute(exchange.route, exchange.scope.nested);
+    const { directives, targeted } = responseDirectives(response.headers, this.#targets);
+    const facts: FreshnessFacts = {
+      status: response.status,
+      headers: response.headers,
+      directives,
+      targeted,
+      responseTime,
+    };
+    const decision = decideStorage(
+      forwarded.headers,
+      exchange.directives.noStore,
+      response,
+      facts,
+      route,
+    );
+    if (!decision.store)
+      return answerReceived(exchange.request, response, response.body, exchange.head);
+    const body = await readLimitedBody(response.body, route.maxBodyBytes);
+    if (!body.complete) return answerReceived(exchange.request, response, body.body, exchange.head);
+    const entry: StoredResponse = {
+      v: 2,
+      status: response.status,
+      headers: storableHeaders(response.headers),
+      body: body.bytes,
+      requestTime,
+      responseTime,
+      selecting: selectingHeaders(
+        normalizeHeaderNames([...route.vary, ...decision.vary]),
+        forwarded.headers,
+      ),
+      ttlMs: route.ttlMs,
+    };
+    await this.#write(exchange, entry, forwarded.headers);
+    return answerReceived(exchange.request, response, body.bytes, exchange.head);
+  }
+
+  async #write(exchange: Exchange, entry: StoredResponse, requestHeaders: Headers): Promise<void> {
+    const now = Date.now();
+    const facts = storedReuseFacts(entry, this.#targets, now);
+    const windowMs = Math.max(
+      directiveSecondsMs(facts.directives, 'stale-while-revalidate') ?? 0,
+      directiveSecondsMs(facts.directives, 'stale-if-error') ?? 0,
+    );
+    const ttlMs = Math.max(0, facts.lifetimeMs - facts.ageMs) + windowMs + this.#staleRetentionMs;
+    try {
+      await this.#store.write(exchange.resourceKey, exchange.meta, entry, requestHeaders, ttlMs);
     } catch (error) {
       this.#report(error);
     }
-    return { stored };
   }
 
-  #respond(
+  async #invalidateAfter(
     request: Request,
-    outcome: LoadOutcome,
+    response: Response,
     route: ResolvedRouteOptions,
-    head: boolean,
-  ): Response {
-    if ('stored' in outcome) return this.#serve(request, outcome.stored, route, head);
-    return head ? withoutBody(outcome.passthrough) : outcome.passthrough;
-  }
-
-  #serve(
-    request: Request,
-    entry: StoredResponse,
-    route: ResolvedRouteOptions,
-    head: boolean,
-  ): Response {
-    const ifMatch = request.headers.get('if-match');
-    if (ifMatch !== null && !ifMatchHolds(ifMatch, entry.etag)) {
-      return new Response(null, { status: 412, headers: { etag: entry.etag } });
+  ): Promise<void> {
+    for (const target of invalidationTargets(request, response)) {
+      try {
+        const resourceKey =
+          route.key === undefined
+            ? urlKey(target)
+            : route.key(new Request(target, { headers: request.headers }));
+        if (resourceKey !== undefined) await this.#store.invalidate(resourceKey);
+      } catch (error) {
+        this.#report(error);
+      }
     }
-    const ifNoneMatch = request.headers.get('if-none-match');
-    return renderStored(entry, {
-      visibility: route.visibility,
-      now: Date.now(),
-      head,
-      notModified: ifNoneMatch !== null && ifNoneMatchHits(ifNoneMatch, entry.etag),
-    });
   }
 
   #report(error: unknown): undefined {

@@ -1,11 +1,11 @@
 export {
   type CacheControlDirectives,
   directiveSecondsMs,
+  parseAgeMs,
   parseCacheControl,
-  requestWantsRevalidation,
 } from './cache-control.js';
 export { type AdapterOptions, cacheHandler } from './cache-handler.js';
-export { normalizeUrl } from './cache-key.js';
+export { normalizeUrl, urlKey } from './cache-key.js';
 export {
   computeEntityTag,
   type EntityTag,
@@ -23,11 +23,29 @@ export {
   type FastifyRequestLike,
   fastifyCache,
 } from './fastify-plugin.js';
-export { type FetchHandler, HttpCache } from './http-cache.js';
 export {
+  currentAgeMs,
+  freshnessLifetimeMs,
+  HEURISTICALLY_CACHEABLE_STATUSES,
+} from './freshness.js';
+export {
+  type FetchHandler,
+  type HandleOptions,
+  type HandleScope,
+  HttpCache,
+} from './http-cache.js';
+export {
+  type CacheKeyFunction,
   DEFAULT_ROUTE_OPTIONS,
   type HttpCacheOptions,
   type ResolvedRouteOptions,
   type RouteCacheOptions,
 } from './http-cache-options.js';
+export { formatHttpDate, parseHttpDate } from './http-date.js';
+export { parseRequestDirectives, type RequestDirectives } from './request-directives.js';
+export {
+  createReverseProxy,
+  type ReverseProxy,
+  type ReverseProxyOptions,
+} from './reverse-proxy.js';
 export type { StoredResponse } from './stored-response.js';

@@ -1,22 +1,67 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 
-/** Builds a bodyless web `Request` describing a node request (the body stays in the node stream). */
-export function toWebRequest(req: IncomingMessage, path = req.url ?? '/'): Request {
+/**
+ * Builds a web `Request` describing a node request. Without `withBody` it is
+ * bodyless (the body stays in the node stream for the app); with it, the
+ * body streams from `req` (for proxying).
+ */
+export function toWebRequest(
+  req: IncomingMessage,
+  path = req.url ?? '/',
+  withBody = false,
+): Request {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
+    if (value === undefined || name.startsWith(':')) continue;
     if (Array.isArray(value)) for (const item of value) headers.append(name, item);
     else headers.set(name, value);
   }
   const host = req.headers.host ?? 'localhost';
-  return new Request(new URL(path, `http://${host}`), { method: req.method ?? 'GET', headers });
+  let url: URL;
+  try {
+    // An origin-form target (`/a`, even `//a`) is a path on this host, never another authority.
+    url = path.startsWith('/') ? new URL(`http://${host}${path}`) : new URL(path, `http://${host}`);
+  } catch {
+    url = new URL(path.startsWith('/') ? `http://localhost${path}` : path, 'http://localhost');
+  }
+  const method = req.method ?? 'GET';
+  const hasBody = withBody && method !== 'GET' && method !== 'HEAD';
+  return new Request(url, {
+    method,
+    headers,
+    ...(hasBody
+      ? { body: Readable.toWeb(req) as unknown as ReadableStream<Uint8Array>, duplex: 'half' }
+      : {}),
+  } as RequestInit);
 }
 
-/** Makes the node request look like `request` (method, conditional headers) before the handler runs. */
+/** Request headers the engine sets or removes on the handler's request. */
+const ENGINE_REQUEST_HEADERS = [
+  'if-none-match',
+  'if-modified-since',
+  'if-match',
+  'if-unmodified-since',
+  'if-range',
+  'range',
+];
+
+/**
+ * Makes the node request look like `request` (method, conditional headers:
+ * the client's are removed on a load, the cache's validators set on a
+ * revalidation) before the handler runs.
+ */
 export function applyHandlerRequest(req: IncomingMessage, request: Request): void {
   if (req.method !== request.method) req.method = request.method;
-  for (const name of Object.keys(req.headers)) {
-    if (name.startsWith('if-') && !request.headers.has(name)) delete req.headers[name];
+  applyHandlerHeaders(req, request);
+}
+
+/** Sets or removes the conditional headers of the node request as `request` has them. */
+export function applyHandlerHeaders(req: IncomingMessage, request: Request): void {
+  for (const name of ENGINE_REQUEST_HEADERS) {
+    const value = request.headers.get(name);
+    if (value === null) delete req.headers[name];
+    else req.headers[name] = value;
   }
 }
 

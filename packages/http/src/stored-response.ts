@@ -1,82 +1,107 @@
+import type { ByteRange } from './byte-range.js';
+import { hopByHopNames } from './hop-by-hop.js';
+
 /** A cached representation, as serialized with the facade's serializer. */
 export interface StoredResponse {
+  /** Format version. */
+  v: 2;
   /** HTTP status code. */
   status: number;
-  /** Response headers, lowercase names, minus hop-by-hop, `Set-Cookie`, `Age`, `Cache-Control`, `ETag`, `Content-Length`. */
+  /** Response headers as received (lowercase names, origin's values), minus hop-by-hop, `Set-Cookie` and `Content-Length`. */
   headers: [string, string][];
   /** The full body. */
   body: Uint8Array;
-  /** When the response was stored (epoch ms). */
-  createdAt: number;
-  /** When it stops being fresh (epoch ms). */
-  expiresAt: number;
-  /** The representation's entity tag (quoted, possibly `W/`). */
-  etag: string;
+  /** When the request that got this response was sent (epoch ms). */
+  requestTime: number;
+  /** When the response was received (epoch ms). */
+  responseTime: number;
+  /** The request's values of the headers the response varies on (RFC 9111 §4.1). */
+  selecting: [string, string | null][];
+  /** The route's `ttlMs` when it set one: overrides heuristic freshness. */
+  ttlMs?: number | undefined;
 }
 
-/** Headers that are never stored (RFC 9111 §3.1 hop-by-hop, plus ones this cache rewrites). */
-const NOT_STORED = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'set-cookie',
-  'age',
-  'cache-control',
-  'etag',
-  'content-length',
-  'date',
-]);
+/** Headers never stored besides hop-by-hop ones: cookies and framing the cache recomputes. */
+const NOT_STORED = new Set(['set-cookie', 'content-length']);
 
-/** Headers a 304 carries (RFC 9110 §15.4.5), besides ETag, Cache-Control and Age. */
-const NOT_MODIFIED_HEADERS = new Set(['content-location', 'expires', 'vary', 'last-modified']);
-
-/** The storable headers of `headers`, also dropping those named in `Connection`. */
+/** The storable headers of `headers`: all but hop-by-hop ones, `Set-Cookie` and `Content-Length`. */
 export function storableHeaders(headers: Headers): [string, string][] {
-  const connectionNamed = new Set(
-    (headers.get('connection') ?? '')
-      .split(',')
-      .map((name) => name.trim().toLowerCase())
-      .filter(Boolean),
-  );
+  const drop = hopByHopNames(headers.get('connection'));
   const kept: [string, string][] = [];
   headers.forEach((value, name) => {
-    if (!NOT_STORED.has(name) && !connectionNamed.has(name)) kept.push([name, value]);
+    if (!NOT_STORED.has(name) && !drop.has(name)) kept.push([name, value]);
   });
   return kept;
 }
 
-/** How a stored response is rendered. */
-export interface RenderOptions {
-  /** `Cache-Control` visibility sent downstream. */
-  visibility: 'public' | 'private';
-  /** Current time (epoch ms). */
-  now: number;
-  /** Leave the body out (HEAD). */
-  head: boolean;
-  /** Answer 304 Not Modified. */
-  notModified: boolean;
+/** Whether `value` is a {@link StoredResponse} (anything else in the store is ignored). */
+export function isStoredResponse(value: unknown): value is StoredResponse {
+  const entry = value as StoredResponse | undefined;
+  return (
+    typeof entry === 'object' &&
+    entry !== null &&
+    entry.v === 2 &&
+    typeof entry.status === 'number' &&
+    Array.isArray(entry.headers) &&
+    entry.body instanceof Uint8Array &&
+    typeof entry.requestTime === 'number' &&
+    typeof entry.responseTime === 'number' &&
+    Array.isArray(entry.selecting)
+  );
 }
 
-/** Builds the response for a stored entry, with `ETag`, `Age` and `Cache-Control`. */
-export function renderStored(entry: StoredResponse, options: RenderOptions): Response {
+/** The stored headers as a `Headers` object. */
+export function storedHeaders(entry: StoredResponse): Headers {
+  const headers = new Headers();
+  for (const [name, value] of entry.headers) headers.append(name, value);
+  return headers;
+}
+
+/** Headers a 304 carries (RFC 9110 §15.4.5). */
+const NOT_MODIFIED_HEADERS = new Set([
+  'cache-control',
+  'content-location',
+  'date',
+  'etag',
+  'expires',
+  'vary',
+  'last-modified',
+  'cdn-cache-control',
+]);
+
+/** A 304 carrying the headers of `headers` that RFC 9110 §15.4.5 lists (and `Age`). */
+export function notModified(headers: Headers): Response {
+  const kept = new Headers();
+  headers.forEach((value, name) => {
+    if (NOT_MODIFIED_HEADERS.has(name) || name === 'age') kept.append(name, value);
+  });
+  return new Response(null, { status: 304, headers: kept });
+}
+
+/**
+ * Builds the response for a stored entry: the origin's status and headers as
+ * stored, plus `Age` (whole seconds) and `Content-Length`; a 304 keeps only
+ * the headers RFC 9110 §15.4.5 lists; with `range`, a 206 of those bytes.
+ */
+export function renderStored(
+  entry: StoredResponse,
+  options: { ageMs: number; head: boolean; notModified: boolean; range?: ByteRange | undefined },
+): Response {
   const headers = new Headers();
   for (const [name, value] of entry.headers) {
-    if (!options.notModified || NOT_MODIFIED_HEADERS.has(name)) headers.append(name, value);
+    if (name !== 'age') headers.append(name, value);
   }
-  const ageSeconds = Math.max(0, Math.floor((options.now - entry.createdAt) / 1000));
-  const remainingSeconds = Math.max(0, Math.floor((entry.expiresAt - options.now) / 1000));
-  headers.set('etag', entry.etag);
-  headers.set('age', String(ageSeconds));
-  headers.set('cache-control', `${options.visibility}, max-age=${remainingSeconds}`);
-  headers.set('date', new Date(entry.createdAt).toUTCString());
-  if (options.notModified) return new Response(null, { status: 304, headers });
-  const nullBody = entry.status === 204 || entry.status === 205;
+  headers.set('age', String(Math.max(0, Math.floor(options.ageMs / 1000))));
+  if (options.notModified) return notModified(headers);
+  const { range } = options;
+  if (range !== undefined) {
+    const size = entry.body.byteLength;
+    headers.set('content-range', `bytes ${range.start}-${range.end}/${size}`);
+    headers.set('content-length', String(range.end - range.start + 1));
+    const slice = options.head ? null : entry.body.subarray(range.start, range.end + 1);
+    return new Response(slice, { status: 206, headers });
+  }
+  const nullBody = entry.status === 204 || entry.status === 205 || entry.status === 304;
   if (!nullBody) headers.set('content-length', String(entry.body.byteLength));
   const body = options.head || nullBody ? null : entry.body;
   return new Response(body, { status: entry.status, headers });

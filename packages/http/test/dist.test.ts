@@ -7,6 +7,8 @@ const names = [
   'expressCache',
   'computeEntityTag',
   'parseCacheControl',
+  'createReverseProxy',
+  'fastifyCache',
 ];
 
 describe('published entry points (run `npx tsup` first)', () => {

@@ -1,7 +1,7 @@
 import { createCache } from '@cachestack/cache';
 import { MemoryBackend } from '@cachestack/memory';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cacheHandler, HttpCache } from '../src/index.js';
+import { cacheHandler, HttpCache, normalizeUrl } from '../src/index.js';
 
 const backends: MemoryBackend[] = [];
 function freshCache() {
@@ -22,7 +22,16 @@ describe('HttpCache engine', () => {
     expect(() => new HttpCache({ cache, ttlMs: 0 })).toThrow(/ttlMs/);
     expect(() => new HttpCache({ cache, maxBodyBytes: -1 })).toThrow(/maxBodyBytes/);
     expect(() => new HttpCache({ cache, vary: ['*'] })).toThrow(/vary/);
-    expect(() => new HttpCache({ cache, visibility: 'shared' as 'public' })).toThrow(/visibility/);
+    expect(() => new HttpCache({ cache, staleRetentionMs: -1 })).toThrow(/staleRetentionMs/);
+    expect(() => new HttpCache({ cache, key: 'url' as never })).toThrow(/key/);
+    expect(() => new HttpCache({ cache, targetedCacheControl: 'cdn' as never })).toThrow(
+      /targetedCacheControl/,
+    );
+    // Removed options fail with a hint rather than being ignored.
+    expect(() => new HttpCache({ cache, visibility: 'public' } as never)).toThrow(/visibility/);
+    expect(() => new HttpCache({ cache, allowAuthorization: true } as never)).toThrow(
+      /allowAuthorization.*vary/,
+    );
     expect(() => new HttpCache({ cache, allowSetCookie: 'yes' as unknown as boolean })).toThrow(
       /allowSetCookie/,
     );
@@ -76,35 +85,39 @@ describe('HttpCache engine', () => {
     await reader.cancel();
   });
 
-  it('caches Set-Cookie and Authorization responses only when allowed, never replaying cookies', async () => {
+  it('caches Set-Cookie responses only when allowed, never replaying the cookies', async () => {
     const { cache } = freshCache();
     let runs = 0;
     const handler = cacheHandler(
-      () => new Response(`run ${++runs}`, { headers: { 'set-cookie': 'a=b' } }),
-      { cache, allowSetCookie: true, allowAuthorization: true },
+      () =>
+        new Response(`run ${++runs}`, {
+          headers: { 'set-cookie': 'a=b', 'cache-control': 'max-age=60' },
+        }),
+      { cache, allowSetCookie: true },
     );
-    const first = await handler(request('/c', { authorization: 'Bearer x' }));
+    const first = await handler(request('/c'));
     expect(await first.text()).toBe('run 1');
-    expect(first.headers.get('set-cookie')).toBeNull();
-    expect(await (await handler(request('/c', { authorization: 'Bearer x' }))).text()).toBe(
-      'run 1',
-    );
+    expect(first.headers.get('set-cookie')).toBe('a=b');
+    const second = await handler(request('/c'));
+    expect(await second.text()).toBe('run 1');
+    expect(second.headers.get('set-cookie')).toBeNull();
     expect(runs).toBe(1);
   });
 
-  it('keys route-level vary headers and advertises them in Vary', async () => {
+  it('keys route-level vary headers without rewriting the Vary the origin sent', async () => {
     const { cache } = freshCache();
-    const httpCache = new HttpCache({ cache, vary: ['x-tenant'] });
+    const httpCache = new HttpCache({ cache, vary: ['x-tenant'], ttlMs: 60_000 });
     let runs = 0;
     const handler = cacheHandler(
       (incoming) =>
         new Response(
           `${incoming.headers.get('x-tenant')} ${incoming.headers.get('accept')} ${++runs}`,
+          { headers: { vary: 'Accept' } },
         ),
-      { httpCache, vary: ['accept'] },
+      { httpCache },
     );
     const a = await handler(request('/v', { 'x-tenant': 'a', accept: 'text/html' }));
-    expect(a.headers.get('vary')).toBe('accept, x-tenant');
+    expect(a.headers.get('vary')).toBe('Accept');
     await handler(request('/v', { 'x-tenant': 'b', accept: 'text/html' }));
     await handler(request('/v', { 'x-tenant': 'a', accept: 'application/json' }));
     expect(
@@ -116,6 +129,25 @@ describe('HttpCache engine', () => {
     expect(runs).toBe(4);
   });
 
+  it('uses a route key function, and bypasses the cache when it returns undefined', async () => {
+    const { cache } = freshCache();
+    let runs = 0;
+    const handler = cacheHandler(
+      (incoming) => new Response(`${new URL(incoming.url).search} ${++runs}`),
+      {
+        cache,
+        ttlMs: 60_000,
+        key: (incoming) =>
+          incoming.headers.has('x-no-cache') ? undefined : normalizeUrl(incoming.url),
+      },
+    );
+    expect(await (await handler(request('/k?b=2&a=1'))).text()).toBe('?b=2&a=1 1');
+    expect(await (await handler(request('/k?a=1&b=2'))).text()).toBe('?b=2&a=1 1');
+    expect(await (await handler(request('/k?a=1&b=2', { 'x-no-cache': '1' }))).text()).toBe(
+      '?a=1&b=2 2',
+    );
+  });
+
   it('evicts after successful PUT and PATCH, not after a 404 DELETE', async () => {
     const { cache } = freshCache();
     let runs = 0;
@@ -124,7 +156,7 @@ describe('HttpCache engine', () => {
         incoming.method === 'GET'
           ? new Response(`run ${++runs}`)
           : new Response(null, { status: incoming.method === 'DELETE' ? 404 : 200 }),
-      { cache },
+      { cache, ttlMs: 60_000 },
     );
     const read = async () => (await handler(request('/r?x=1'))).text();
     expect(await read()).toBe('run 1');
@@ -143,6 +175,7 @@ describe('HttpCache engine', () => {
     let runs = 0;
     const handler = cacheHandler(() => new Response(`run ${++runs}`), {
       cache,
+      ttlMs: 60_000,
       onError: (error) => errors.push(error),
     });
     await backend.close();

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIG_CHUNK_BYTES, BIG_CHUNKS, bigChunk, delay, type TestApp } from './support.js';
 
@@ -22,29 +21,28 @@ export function describeHttpCacheSuite(name: string, start: () => Promise<TestAp
       ...headers,
     });
 
-    it('serves the second GET from the cache with ETag, Age and Cache-Control', async () => {
+    it('serves the second GET from the cache with Age, adding no ETag or Cache-Control', async () => {
       const first = await get('/items/1');
       const firstBody = await first.text();
       expect(first.status).toBe(200);
       const second = await get('/items/1');
       expect(await second.text()).toBe(firstBody);
       expect(runs('items:1')).toBe(1);
-      const expectedTag = `"${createHash('sha256').update(firstBody).digest('base64url')}"`;
-      expect(second.headers.get('etag')).toBe(expectedTag);
+      expect(second.headers.get('etag')).toBeNull();
+      expect(second.headers.get('cache-control')).toBeNull();
       expect(Number(second.headers.get('age'))).toBeGreaterThanOrEqual(0);
-      expect(second.headers.get('cache-control')).toMatch(/^public, max-age=(5\d|60)$/);
       expect(second.headers.get('content-type')).toMatch(/text\/plain/);
     });
 
-    it('normalizes the query order into one cache key', async () => {
+    it('keys the URL as sent: another query order is another resource', async () => {
       await (await get('/items/2?b=2&a=1')).text();
-      await (await get('/items/2?a=1&b=2')).text();
+      await (await get('/items/2?b=2&a=1')).text();
       expect(runs('items:2')).toBe(1);
-      await (await get('/items/2?a=1&b=3')).text();
+      await (await get('/items/2?a=1&b=2')).text();
       expect(runs('items:2')).toBe(2);
     });
 
-    it('serves HEAD from a cached GET, and a cold HEAD fills the cache for GET', async () => {
+    it('serves HEAD from a cached GET, and forwards a cold HEAD without storing it', async () => {
       const body = await (await get('/items/3')).text();
       const head = await get('/items/3', {}, 'HEAD');
       expect(head.status).toBe(200);
@@ -54,43 +52,31 @@ export function describeHttpCacheSuite(name: string, start: () => Promise<TestAp
       const coldHead = await get('/items/4', {}, 'HEAD');
       expect(await coldHead.text()).toBe('');
       const afterHead = await get('/items/4');
-      expect(await afterHead.text()).toBe('item 4 run 1');
-      expect(runs('items:4')).toBe(1);
+      expect(await afterHead.text()).toBe('item 4 run 2');
     });
 
-    it('answers If-None-Match with 304 using weak comparison, lists and *', async () => {
-      const first = await get('/items/5');
+    it("answers If-None-Match with 304 from the origin's ETag, weak comparison, lists and *", async () => {
+      const first = await get('/etag');
       await first.text();
       const tag = first.headers.get('etag') as string;
-      for (const condition of [tag, `"nope", ${tag}`, '*', `W/${tag}`]) {
-        const response = await get('/items/5', conditional({ 'if-none-match': condition }));
+      expect(tag).toBe('W/"v1"');
+      for (const condition of [tag, `"nope", ${tag}`, '*', '"v1"']) {
+        const response = await get('/etag', conditional({ 'if-none-match': condition }));
         expect(response.status, condition).toBe(304);
         expect(await response.text()).toBe('');
         expect(response.headers.get('etag')).toBe(tag);
       }
-      const other = await get('/items/5', conditional({ 'if-none-match': '"other"' }));
+      const other = await get('/etag', conditional({ 'if-none-match': '"other"' }));
       expect(other.status).toBe(200);
-      expect(await other.text()).toBe('item 5 run 1');
-      expect(runs('items:5')).toBe(1);
+      expect(await other.text()).toBe('etag run 1');
+      expect(runs('etag')).toBe(1);
     });
 
-    it('answers a failed If-Match with 412 using strong comparison', async () => {
-      const first = await get('/items/6');
-      await first.text();
-      const tag = first.headers.get('etag') as string;
-      expect((await get('/items/6', conditional({ 'if-match': '"other"' }))).status).toBe(412);
-      expect((await get('/items/6', conditional({ 'if-match': `"x", ${tag}` }))).status).toBe(200);
-      expect((await get('/items/6', conditional({ 'if-match': '*' }))).status).toBe(200);
-      const weak = await get('/etag');
-      expect(weak.headers.get('etag')).toBe('W/"v1"');
-      await weak.text();
-      expect((await get('/etag', conditional({ 'if-match': 'W/"v1"' }))).status).toBe(412);
-      expect((await get('/etag', conditional({ 'if-none-match': '"v1"' }))).status).toBe(304);
-      expect(runs('etag')).toBe(1);
-      // Plain fetch revalidates (no-cache): the handler runs, and an unchanged ETag still gives 304.
-      const revalidated = await get('/etag', { 'if-none-match': 'W/"v1"' });
-      expect(revalidated.status).toBe(304);
-      expect(runs('etag')).toBe(2);
+    it('passes If-Match requests to the handler untouched', async () => {
+      await (await get('/items/6')).text();
+      const response = await get('/items/6', conditional({ 'if-match': '"other"' }));
+      await response.text();
+      expect(runs('items:6')).toBe(2);
     });
 
     it('keeps one representation per Vary header value', async () => {
@@ -187,7 +173,7 @@ export function describeHttpCacheSuite(name: string, start: () => Promise<TestAp
       const aged = await get('/items/10');
       await aged.text();
       expect(Number(aged.headers.get('age'))).toBeGreaterThanOrEqual(1);
-      expect(aged.headers.get('cache-control')).toMatch(/^public, max-age=(5[0-8])$/);
+      expect(aged.headers.get('cache-control')).toBeNull();
       expect(runs('items:10')).toBe(1);
       expect(await (await get('/short')).text()).toBe('short run 2');
     });
