@@ -1,8 +1,10 @@
+import { crc32 } from 'node:zlib';
 import { BackendError, BackendErrorCode, BackendErrorType } from '@cachestack/core';
 import type { Database, Transaction } from 'better-sqlite3';
 import { AccessTracker } from './access-tracker.js';
 import { enforceLimits } from './eviction.js';
 import type { ResolvedSqliteOptions } from './options.js';
+import { primarySqliteCode } from './sqlite-errors.js';
 import { PAGE_ROWS, type SqliteStatements } from './statements.js';
 
 /** Every this many writes, a write also deletes a page of expired entries. */
@@ -11,21 +13,30 @@ const LAZY_PURGE_EVERY = 128;
 /** Most pages of expired entries one purge deletes (one transaction each). */
 const PURGE_PAGES = 64;
 
+/** A stored row as read: `[value, checksum]` (the checksum is `null` for rows of schema version 1). */
+type ValueRow = [Buffer, number | null, ...unknown[]];
+
 /**
  * One namespace's rows in `cachestack_entries`: reads that filter out
- * expired rows, writes in IMMEDIATE transactions, limits, and reclaiming of
- * expired rows. Synchronous; inputs are already validated, errors are
- * native (the backend classifies them).
+ * expired rows and verify each value's CRC-32, writes in IMMEDIATE
+ * transactions, limits, and reclaiming of expired rows. Synchronous; inputs
+ * are already validated, errors are native (the backend classifies them).
  */
 export class EntryTable {
+  /** Values found damaged (checksum mismatch) since this backend opened; each read as a miss. */
+  corruptEntries = 0;
+  readonly #db: Database;
   readonly #statements: SqliteStatements;
   readonly #namespace: string;
   readonly #options: ResolvedSqliteOptions;
   readonly #access: AccessTracker | undefined;
   readonly #transaction: Transaction<(work: () => unknown) => unknown>;
+  /** Damaged rows found by reads and not yet deleted: `[key, stored bytes]`. */
+  readonly #damaged: [string, Buffer][] = [];
   #writes = 0;
 
   constructor(db: Database, statements: SqliteStatements, options: ResolvedSqliteOptions) {
+    this.#db = db;
     this.#statements = statements;
     this.#namespace = options.namespace;
     this.#options = options;
@@ -59,22 +70,93 @@ export class EntryTable {
     }) as T;
   }
 
+  /**
+   * Runs a write that frees space (a delete or clear) like
+   * {@link EntryTable.write}; when it fails because the disk is full, it
+   * checkpoints the WAL into the database and truncates it (which frees the
+   * WAL's space when the database file already holds those pages), then
+   * tries once more.
+   */
+  writeFreeingSpace<T>(work: (now: number) => T): T {
+    try {
+      return this.write(work);
+    } catch (error) {
+      if (primarySqliteCode(error) !== 'SQLITE_FULL' || this.#db.inTransaction) throw error;
+      try {
+        this.#db.pragma('wal_checkpoint(TRUNCATE)');
+      } catch {
+        // The checkpoint needs space too when the WAL holds pages beyond the file's end.
+        throw error;
+      }
+      return this.write(work);
+    }
+  }
+
   /** Runs `work` in one read transaction (one consistent snapshot). */
   snapshot<T>(work: () => T): T {
     return this.#transaction.deferred(work) as T;
   }
 
-  /** The live value of `key` at `now` (epoch ms); a fresh Buffer, never shared. */
-  read(key: string, now: number): Uint8Array | undefined {
-    if (this.#access === undefined) {
-      return this.#statements.getValue.get(this.#namespace, key, now) as Buffer | undefined;
-    }
-    const row = this.#statements.getValueAndAccess.get(this.#namespace, key, now) as
-      | [Buffer, number]
-      | undefined;
+  /**
+   * The live value of `key` at `now`. A value whose CRC-32 does not match
+   * its stored checksum reads as a miss, is counted in
+   * {@link EntryTable.corruptEntries} and is queued for deletion.
+   */
+  #read(key: string, now: number): Uint8Array | undefined {
+    const access = this.#access;
+    const row = (
+      access === undefined
+        ? this.#statements.getValue.get(this.#namespace, key, now)
+        : this.#statements.getValueAndAccess.get(this.#namespace, key, now)
+    ) as ValueRow | undefined;
     if (row === undefined) return undefined;
-    this.#access.record(key, row[1], now);
-    return row[0];
+    const [value, checksum] = row;
+    if (checksum !== null && crc32(value) !== checksum) {
+      this.corruptEntries++;
+      this.#damaged.push([key, value]);
+      return undefined;
+    }
+    access?.record(key, row[2] as number, now);
+    return value;
+  }
+
+  /**
+   * The live value of `key` at `now` (epoch ms); a fresh Buffer, never
+   * shared. A damaged value is a miss and its row is deleted (see `#read`).
+   */
+  readOne(key: string, now: number): Uint8Array | undefined {
+    const value = this.#read(key, now);
+    if (this.#damaged.length > 0) this.#discardDamaged();
+    return value;
+  }
+
+  /**
+   * The live values of `keys` at `now`, read from one snapshot; damaged
+   * values are misses, and their rows are deleted after the snapshot.
+   */
+  readMany(keys: readonly string[], now: number): (Uint8Array | undefined)[] {
+    const values = this.snapshot(() => keys.map((key) => this.#read(key, now)));
+    if (this.#damaged.length > 0) this.#discardDamaged();
+    return values;
+  }
+
+  /**
+   * Deletes the damaged rows found by reads (each only while it still holds
+   * the damaged bytes, so a value rewritten meanwhile stays). Never throws:
+   * when the delete fails (read-only, full disk, locked), the next read
+   * finds the damage again and it is still a miss.
+   */
+  #discardDamaged(): void {
+    const damaged = this.#damaged.splice(0);
+    try {
+      this.write(() => {
+        for (const [key, value] of damaged) {
+          this.#statements.deleteDamaged.run({ ns: this.#namespace, key, value });
+        }
+      });
+    } catch {
+      // Still a miss on every read; deleted by a later read or write.
+    }
   }
 
   /** True when `key` is live at `now`. */
@@ -131,7 +213,16 @@ export class EntryTable {
       });
     }
     const expiresAt = ttlMs === undefined ? null : now + ttlMs;
-    this.#statements.upsert.run({ ns: this.#namespace, key, value, expiresAt, now, size });
+    const checksum = crc32(value);
+    this.#statements.upsert.run({
+      ns: this.#namespace,
+      key,
+      value,
+      checksum,
+      expiresAt,
+      now,
+      size,
+    });
   }
 
   /** Deletes `key`; true when it was live. Call inside {@link EntryTable.write}. */
@@ -156,6 +247,15 @@ export class EntryTable {
     enforceLimits(this.#statements, this.#namespace, keepKey, { maxEntries, maxBytes }, now);
   }
 
+  /**
+   * Commits a one-row write (the time of the check in `cachestack_meta`):
+   * what any write needs, so a read-only file or a full disk fails here.
+   * Call inside {@link EntryTable.write}.
+   */
+  probeWrite(now: number): void {
+    this.#statements.healthProbe.run({ now });
+  }
+
   /** The namespace's entry count and total bytes, from the trigger-kept counters. */
   stats(): { entries: number; bytes: number } {
     const row = this.#statements.stats.get({ ns: this.#namespace }) as [number, number] | undefined;
@@ -170,7 +270,7 @@ export class EntryTable {
   purge(): number {
     let deleted = 0;
     for (let page = 0; page < PURGE_PAGES; page++) {
-      const changes = this.write(
+      const changes = this.writeFreeingSpace(
         (now) => this.#statements.purgeExpired.run({ ns: this.#namespace, now }).changes,
       );
       deleted += changes;

@@ -4,8 +4,13 @@ import { BackendError, BackendErrorCode, BackendErrorType } from '@cachestack/co
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import type { ResolvedSqliteOptions } from './options.js';
 
-/** Version of the tables below; stored in `cachestack_meta`. */
-export const SCHEMA_VERSION = 1;
+/**
+ * Version of the tables below; stored in `cachestack_meta`. Version 2 added
+ * `cachestack_entries.checksum` (CRC-32 of the value); a version-1 file is
+ * migrated at open, and its rows keep a `NULL` checksum (not verified) until
+ * they are written again.
+ */
+export const SCHEMA_VERSION = 2;
 
 /**
  * The tables the backend keeps, shared by every namespace in the file.
@@ -25,6 +30,7 @@ CREATE TABLE IF NOT EXISTS cachestack_entries (
   expires_at INTEGER,
   accessed_at INTEGER NOT NULL,
   size INTEGER NOT NULL,
+  checksum INTEGER,
   PRIMARY KEY (namespace, key)
 );
 CREATE INDEX IF NOT EXISTS cachestack_entries_expiry
@@ -105,9 +111,25 @@ function readSchemaVersion(db: Database): number | undefined {
 }
 
 /**
- * Checks the file (see {@link ResolvedSqliteOptions.openCheck}) and creates
- * the tables when they are missing, in one IMMEDIATE transaction so that
- * processes opening the same new file at once do not race.
+ * Adds the `checksum` column to a version-1 file, in one IMMEDIATE
+ * transaction that reads the version again (another process may have
+ * migrated it meanwhile). Existing rows keep `NULL`: not verified.
+ */
+function migrateFromVersion1(db: Database): void {
+  db.transaction(() => {
+    if (readSchemaVersion(db) !== 1) return;
+    db.exec('ALTER TABLE cachestack_entries ADD COLUMN checksum INTEGER');
+    db.prepare("UPDATE cachestack_meta SET value = ? WHERE name = 'schema_version'").run(
+      String(SCHEMA_VERSION),
+    );
+  }).immediate();
+}
+
+/**
+ * Checks the file (see {@link ResolvedSqliteOptions.openCheck}), creates
+ * the tables when they are missing (in one IMMEDIATE transaction, so that
+ * processes opening the same new file at once do not race) and migrates
+ * tables of an older version.
  */
 export function prepareSchema(db: Database, options: ResolvedSqliteOptions): void {
   let version = readSchemaVersion(db);
@@ -125,6 +147,10 @@ export function prepareSchema(db: Database, options: ResolvedSqliteOptions): voi
         "INSERT INTO cachestack_meta (name, value) VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
       ).run(String(SCHEMA_VERSION));
     }).immediate();
+    version = readSchemaVersion(db);
+  }
+  if (version === 1) {
+    migrateFromVersion1(db);
     version = readSchemaVersion(db);
   }
   if (version !== SCHEMA_VERSION) {

@@ -2,10 +2,8 @@ import {
   type AcquireLockOptions,
   assertValidKey,
   assertValidKeys,
+  assertValidPrefix,
   assertValidValue,
-  BackendError,
-  BackendErrorCode,
-  BackendErrorType,
   type BaseBackend,
   type Batch,
   type BatchEntry,
@@ -30,6 +28,7 @@ import {
 } from '@cachestack/core';
 import type { Database } from 'better-sqlite3';
 import { EntryTable } from './entry-table.js';
+import { DatabaseFileIdentity } from './file-identity.js';
 import {
   type ResolvedSqliteOptions,
   resolveSqliteOptions,
@@ -40,16 +39,6 @@ import { openDatabase, prepareSchema } from './schema.js';
 import { toSqliteBackendError } from './sqlite-errors.js';
 import { SqliteLockTable } from './sqlite-locks.js';
 import { PAGE_ROWS, prepareStatements, type SqliteStatements } from './statements.js';
-
-function invalidPrefix(prefix: unknown): BackendError {
-  const got = typeof prefix === 'string' ? 'a string with a lone surrogate' : typeof prefix;
-  return new BackendError({
-    type: BackendErrorType.PERMANENT,
-    code: BackendErrorCode.INVALID_ARGUMENT,
-    message: `prefix must be a well-formed string, got ${got}`,
-    operation: 'keys',
-  });
-}
 
 /**
  * A cachestack backend on SQLite through better-sqlite3: one table shared by
@@ -88,6 +77,7 @@ export class SqliteBackend
   readonly #timeouts: OperationTimeouts;
   readonly #locks: SqliteLockTable;
   readonly #entries: EntryTable;
+  readonly #file: DatabaseFileIdentity;
   readonly #purgeTimer: NodeJS.Timeout | undefined;
   #closed = false;
   #lastPurgeError: string | undefined;
@@ -107,15 +97,18 @@ export class SqliteBackend
     this.#ownsDatabase = resolved.database === undefined;
     let db: Database | undefined = resolved.database;
     let statements: SqliteStatements;
+    let file: DatabaseFileIdentity;
     try {
       db ??= openDatabase(resolved);
       prepareSchema(db, resolved);
       statements = prepareStatements(db);
+      file = new DatabaseFileIdentity(db);
     } catch (error) {
       if (this.#ownsDatabase) db?.close();
       throw toSqliteBackendError(error, 'open');
     }
     this.#db = db;
+    this.#file = file;
     this.#entries = new EntryTable(db, statements, resolved);
     this.#locks = new SqliteLockTable(db, statements, this.#namespace);
     if (resolved.purgeIntervalMs > 0) {
@@ -134,20 +127,24 @@ export class SqliteBackend
     return this.#db;
   }
 
-  /** The live value of `key` (a fresh Buffer), or `undefined` when missing or expired. */
+  /**
+   * The live value of `key` (a fresh Buffer), or `undefined` when missing,
+   * expired or damaged (its CRC-32 does not match: then counted in
+   * `healthCheck().details.corruptEntries` and deleted).
+   */
   get(key: string): Promise<Uint8Array | undefined> {
     if (!this.#closed && this.#timeouts.limitFor('get') === undefined) {
       // Hot path without a time limit: what guard() and #run() would do, inlined.
       try {
         assertValidKey(key, 'get');
-        return Promise.resolve(this.#entries.read(key, Date.now()));
+        return Promise.resolve(this.#entries.readOne(key, Date.now()));
       } catch (error) {
         return Promise.reject(toSqliteBackendError(error, 'get', key));
       }
     }
     return this.#timeouts.guard('get', key, async () => {
       assertValidKey(key, 'get');
-      return this.#run('get', key, () => this.#entries.read(key, Date.now()));
+      return this.#run('get', key, () => this.#entries.readOne(key, Date.now()));
     });
   }
 
@@ -170,12 +167,15 @@ export class SqliteBackend
     });
   }
 
-  /** Removes `key`; `true` when it was live. */
+  /**
+   * Removes `key`; `true` when it was live. On a full disk it checkpoints
+   * the WAL and tries once more (see the README's _Full disk_).
+   */
   delete(key: string): Promise<boolean> {
     return this.#timeouts.guard('delete', key, async () => {
       assertValidKey(key, 'delete');
       return this.#run('delete', key, () =>
-        this.#entries.write((now) => this.#entries.remove(key, now)),
+        this.#entries.writeFreeingSpace((now) => this.#entries.remove(key, now)),
       );
     });
   }
@@ -264,14 +264,14 @@ export class SqliteBackend
     return this.#timeouts.run(operation, timeoutMs, fn);
   }
 
-  /** Values of `keys` in order (`undefined` for misses), read from one snapshot. */
+  /**
+   * Values of `keys` in order (`undefined` for misses and damaged values, as
+   * in {@link SqliteBackend.get}), read from one snapshot.
+   */
   getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
     return this.#timeouts.guard('getMany', undefined, async () => {
       assertValidKeys(keys, 'getMany');
-      const now = Date.now();
-      return this.#run('getMany', undefined, () =>
-        this.#entries.snapshot(() => keys.map((key) => this.#entries.read(key, now))),
-      ) as (Uint8Array | undefined)[];
+      return this.#run('getMany', undefined, () => this.#entries.readMany(keys, Date.now()));
     });
   }
 
@@ -295,7 +295,9 @@ export class SqliteBackend
     return this.#timeouts.guard('deleteMany', undefined, async () => {
       assertValidKeys(keys, 'deleteMany');
       return this.#run('deleteMany', undefined, () =>
-        this.#entries.write((now) => keys.filter((key) => this.#entries.remove(key, now)).length),
+        this.#entries.writeFreeingSpace(
+          (now) => keys.filter((key) => this.#entries.remove(key, now)).length,
+        ),
       );
     });
   }
@@ -304,7 +306,7 @@ export class SqliteBackend
   clear(): Promise<void> {
     return this.#timeouts.guard('clear', undefined, async () => {
       this.#run('clear', undefined, () =>
-        this.#entries.write(() => {
+        this.#entries.writeFreeingSpace(() => {
           this.#entries.clear();
         }),
       );
@@ -317,7 +319,7 @@ export class SqliteBackend
    * iteration may or may not appear).
    */
   async *keys(prefix = ''): AsyncIterable<string> {
-    if (typeof prefix !== 'string' || !prefix.isWellFormed()) throw invalidPrefix(prefix);
+    assertValidPrefix(prefix);
     const page = (after: string | undefined): Promise<string[]> =>
       this.#timeouts.guard('keys', undefined, async () =>
         this.#run('keys', undefined, () => this.#entries.keyPage(prefix, after, Date.now())),
@@ -344,15 +346,21 @@ export class SqliteBackend
   }
 
   /**
-   * Reads this namespace's counters inside a write transaction, so an
-   * unreadable, read-only or locked database reports unhealthy. Details:
-   * `namespace`, `path`, `entries`, `bytes`, limits, `lastPurgeError`.
+   * Commits a one-row write (the time of the check, in `cachestack_meta`)
+   * and reads this namespace's counters in that transaction, so an
+   * unreadable, read-only, locked or full database reports unhealthy; so
+   * does a file deleted or replaced while open (`INVALID_PATH`).
+   * Details: `namespace`, `path`, `entries`, `bytes`, limits,
+   * `corruptEntries` (damaged values found by this backend's reads),
+   * `lastPurgeError`.
    */
   async healthCheck(): Promise<HealthStatus> {
     return probeHealth(this.backendType, () =>
       this.#timeouts.guard('healthCheck', undefined, async () =>
         this.#run('healthCheck', undefined, () =>
-          this.#entries.write(() => {
+          this.#entries.write((now) => {
+            this.#file.check('healthCheck');
+            this.#entries.probeWrite(now);
             const { entries, bytes } = this.#entries.stats();
             return {
               namespace: this.#namespace,
@@ -362,6 +370,7 @@ export class SqliteBackend
               bytes,
               maxEntries: this.#options.maxEntries,
               maxBytes: this.#options.maxBytes,
+              corruptEntries: this.#entries.corruptEntries,
               lastPurgeError: this.#lastPurgeError,
             };
           }),

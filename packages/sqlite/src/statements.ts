@@ -11,16 +11,20 @@ const POSITIONAL = 'namespace = ? AND key = ? AND (expires_at IS NULL OR expires
  * take named parameters; `@ns` is always the backend's namespace.
  */
 export interface SqliteStatements {
-  /** `(ns, key, now)` (positional, for speed) → the value (plucked), live rows only. */
+  /** `(ns, key, now)` (positional, for speed) → `[value, checksum]` (raw), live rows only. */
   getValue: Statement;
-  /** `(ns, key, now)` → `[value, accessed_at]` (raw), live rows only. */
+  /** `(ns, key, now)` → `[value, checksum, accessed_at]` (raw), live rows only. */
   getValueAndAccess: Statement;
   /** `@ns, @key, @now` → 1 (plucked) when live. */
   exists: Statement;
   /** `@ns, @key, @now` → expires_at (plucked; null for none) when live. */
   getExpiry: Statement;
-  /** `@ns, @key, @value, @expiresAt, @now, @size`: insert or replace. */
+  /** `@ns, @key, @value, @checksum, @expiresAt, @now, @size`: insert or replace. */
   upsert: Statement;
+  /** `@ns, @key, @value`: deletes the row only while it still holds exactly `@value`. */
+  deleteDamaged: Statement;
+  /** `@now`: records the time of a health check (a one-row write in `cachestack_meta`). */
+  healthProbe: Statement;
   /** `@ns, @key` → expires_at of the deleted row (plucked), if there was one. */
   delete: Statement;
   /** `@ns, @key, @now, @expiresAt`: new expiry of a live row. */
@@ -60,17 +64,23 @@ export function prepareStatements(db: Database): SqliteStatements {
   const p = (sql: string): Statement => db.prepare(sql);
   const where = 'namespace = @ns AND key = @key';
   return {
-    getValue: p(`SELECT value FROM cachestack_entries WHERE ${POSITIONAL}`).pluck(),
+    getValue: p(`SELECT value, checksum FROM cachestack_entries WHERE ${POSITIONAL}`).raw(),
     getValueAndAccess: p(
-      `SELECT value, accessed_at FROM cachestack_entries WHERE ${POSITIONAL}`,
+      `SELECT value, checksum, accessed_at FROM cachestack_entries WHERE ${POSITIONAL}`,
     ).raw(),
     exists: p(`SELECT 1 FROM cachestack_entries WHERE ${where} AND ${LIVE}`).pluck(),
     getExpiry: p(`SELECT expires_at FROM cachestack_entries WHERE ${where} AND ${LIVE}`).pluck(),
     upsert: p(
-      `INSERT INTO cachestack_entries (namespace, key, value, expires_at, accessed_at, size)
-       VALUES (@ns, @key, @value, @expiresAt, @now, @size)
+      `INSERT INTO cachestack_entries (namespace, key, value, checksum, expires_at, accessed_at, size)
+       VALUES (@ns, @key, @value, @checksum, @expiresAt, @now, @size)
        ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value,
-         expires_at = excluded.expires_at, accessed_at = excluded.accessed_at, size = excluded.size`,
+         checksum = excluded.checksum, expires_at = excluded.expires_at,
+         accessed_at = excluded.accessed_at, size = excluded.size`,
+    ),
+    deleteDamaged: p(`DELETE FROM cachestack_entries WHERE ${where} AND value = @value`),
+    healthProbe: p(
+      `INSERT INTO cachestack_meta (name, value) VALUES ('health_checked_at', @now)
+       ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
     ),
     delete: p(`DELETE FROM cachestack_entries WHERE ${where} RETURNING expires_at`).pluck(),
     refresh: p(`UPDATE cachestack_entries SET expires_at = @expiresAt WHERE ${where} AND ${LIVE}`),
