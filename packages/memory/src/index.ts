@@ -1,4 +1,9 @@
 export { createMemoryBackend } from './create-memory-backend.js';
+export {
+  EVICTION_POLICIES,
+  type EvictionPolicy,
+  type MemoryPolicyOptions,
+} from './eviction/eviction-policy.js';
 export { MemoryBackend } from './memory-backend.js';
 export {
   DEFAULT_MAX_ENTRIES,

@@ -1,4 +1,5 @@
 import { type BackendError, resolveTimeoutsOption, type TimeoutDefaults } from '@cachestack/core';
+import type { MemoryPolicyOptions } from './eviction/eviction-policy.js';
 
 /**
  * Fixed bookkeeping cost, in bytes, counted for every entry against
@@ -50,8 +51,8 @@ export interface MemorySnapshotOptions {
   onWarning?: ((warning: BackendError) => void) | undefined;
 }
 
-/** Options for {@link MemoryBackend}. */
-export interface MemoryBackendOptions {
+/** Options for {@link MemoryBackend} (including the eviction {@link MemoryPolicyOptions.policy}). */
+export interface MemoryBackendOptions extends MemoryPolicyOptions {
   /**
    * Most entries kept; the least recently used is evicted to make room.
    * `Infinity` lifts the limit (then set {@link MemoryBackendOptions.maxBytes}).

@@ -2,10 +2,9 @@ import {
   type AcquireLockOptions,
   assertValidKey,
   assertValidKeys,
+  assertValidPrefix,
   assertValidValue,
   BackendError,
-  BackendErrorCode,
-  BackendErrorType,
   type BaseBackend,
   type Batch,
   type BatchEntry,
@@ -30,7 +29,11 @@ import {
   type TTLInspectable,
   toBackendError,
 } from '@cachestack/core';
-import { EntryStore } from './entry-store.js';
+import {
+  createEntryStorage,
+  type EntryStorage,
+  type MemoryPolicyOptions,
+} from './eviction/eviction-policy.js';
 import {
   type MemoryBackendOptions,
   type ResolvedMemoryOptions,
@@ -54,16 +57,6 @@ export function simulateLatency(backend: MemoryBackend, delayMs: number): void {
   setSimulatedLatency(backend, delayMs);
 }
 
-function invalidArgument(message: string, operation: string, key?: string): BackendError {
-  return new BackendError({
-    type: BackendErrorType.PERMANENT,
-    code: BackendErrorCode.INVALID_ARGUMENT,
-    message,
-    operation,
-    key,
-  });
-}
-
 /**
  * An in-process cachestack backend on
  * [`lru-cache`](https://github.com/isaacs/node-lru-cache), offering every
@@ -71,8 +64,9 @@ function invalidArgument(message: string, operation: string, key?: string): Back
  *
  * - Limits: {@link MemoryBackendOptions.maxEntries} and
  *   {@link MemoryBackendOptions.maxBytes}; the least recently used entry is
- *   evicted first. `get` (and `getMany`) count as a use; `exists`, `getTtl`
- *   and `keys` do not; `set` and `refreshTtl` do.
+ *   evicted first, or with {@link MemoryPolicyOptions.policy} `'tinylfu'`
+ *   the one W-TinyLFU picks. `get` (and `getMany`) count as a use;
+ *   `exists`, `getTtl` and `keys` do not; `set` and `refreshTtl` do.
  * - TTLs use the monotonic clock (wall-clock jumps do not matter) and no
  *   per-entry timers, so TTLs beyond 2^31−1 ms work. Expired entries are
  *   invisible at once and swept every {@link MemoryBackendOptions.purgeIntervalMs}.
@@ -113,7 +107,7 @@ export class MemoryBackend
   /** Always `'memory'`. */
   readonly backendType = BACKEND_TYPE;
   readonly #options: ResolvedMemoryOptions;
-  readonly #entries: EntryStore;
+  readonly #entries: EntryStorage;
   readonly #runner: OperationRunner;
   readonly #locks = new InProcessLockTable();
   readonly #snapshot: SnapshotPersistence | undefined;
@@ -137,7 +131,7 @@ export class MemoryBackend
     }
     this.#runner = new OperationRunner(resolved.timeouts);
     this.#options = resolved;
-    this.#entries = new EntryStore(resolved);
+    this.#entries = createEntryStorage(resolved, options);
     if (resolved.snapshot !== undefined) {
       this.#snapshot = new SnapshotPersistence(resolved.snapshot, {
         collect: () => this.#entries.collect(Date.now()),
@@ -351,9 +345,7 @@ export class MemoryBackend
    * as a use.
    */
   async *keys(prefix?: string): AsyncGenerator<string, void, undefined> {
-    if (prefix !== undefined && typeof prefix !== 'string') {
-      throw invalidArgument(`prefix must be a string, got ${typeof prefix}`, 'keys');
-    }
+    assertValidPrefix(prefix);
     this.#assertOpen('keys');
     for (const key of this.#entries.keys(prefix)) {
       this.#assertOpen('keys');
