@@ -1,8 +1,7 @@
 import { describeBackendConformance } from '@cachestack/conformance';
-import { RedisServer } from '@cachestack/test-support';
+import { LatencyProxy, RedisServer } from '@cachestack/test-support';
 import { afterAll, beforeAll } from 'vitest';
 import { RedisBackend } from '../src/index.js';
-import { LatencyProxy } from './support/latency-proxy.js';
 
 const MAX_VALUE_BYTES = 8 * 1024 * 1024;
 let server: RedisServer;

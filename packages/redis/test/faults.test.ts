@@ -1,9 +1,8 @@
 import { BackendError } from '@cachestack/core';
-import { command, RedisServer } from '@cachestack/test-support';
+import { command, LatencyProxy, RedisServer } from '@cachestack/test-support';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBackend } from '../src/index.js';
-import { LatencyProxy } from './support/latency-proxy.js';
 
 let server: RedisServer;
 let secured: RedisServer;
@@ -153,6 +152,28 @@ describe('RedisBackend faults', () => {
     expect(longAt).toBeLessThan(1200); // the re-armed timer, not the reply (after the 1.5 s sleep)
     expect(Buffer.from((await unlimited)!).toString()).toBe('C');
     expect(performance.now() - started).toBeGreaterThan(1200);
+    await sleeper;
+  });
+
+  it('a later round trip with a shorter limit times out on time (the shared timer re-arms earlier)', async () => {
+    const cache = backend();
+    await cache.setMany([
+      { key: 'a', value: Buffer.from('A') },
+      { key: 'b', value: Buffer.from('B') },
+    ]);
+    const sleeper = command(server.port, ['DEBUG', 'SLEEP', '1.2']);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const started = performance.now();
+    // Two separate round trips: the first arms the coalescer's timer for 800 ms.
+    const long = failure(cache.withTimeout('get', 800, () => cache.get('a')));
+    await new Promise((resolve) => setImmediate(resolve));
+    const shortStarted = performance.now();
+    const shortError = await failure(cache.withTimeout('get', 100, () => cache.get('b')));
+    expect([shortError.type, shortError.key]).toEqual(['TIMEOUT', 'b']);
+    expect(performance.now() - shortStarted).toBeLessThan(600);
+    const longError = await long;
+    expect([longError.type, longError.key]).toEqual(['TIMEOUT', 'a']);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(795);
     await sleeper;
   });
 

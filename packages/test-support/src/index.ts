@@ -13,6 +13,7 @@ export {
   runCacheTests,
   startCacheTestsOrigin,
 } from './http-cache-suite.js';
+export { LatencyProxy } from './latency-proxy.js';
 export {
   command,
   freePort,
