@@ -51,7 +51,9 @@ const TYPE = 'tiered';
  */
 function supersededEntries(entries: readonly BatchEntry[]): BatchEntry[] {
   const last = new Map<string, number>();
-  entries.forEach((entry, index) => last.set(entry.key, index));
+  entries.forEach((entry, index) => {
+    last.set(entry.key, index);
+  });
   return entries.filter((entry, index) => last.get(entry.key) !== index);
 }
 
