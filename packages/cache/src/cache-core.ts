@@ -13,6 +13,10 @@ import type { CorruptEntryPolicy } from './cache-options.js';
 import { type CacheStats, emptyStats } from './cache-stats.js';
 import { decodeEnvelope, type Envelope, encodeEnvelope } from './entry-envelope.js';
 import { corruptError, type Serializer, unserializableError } from './serializer.js';
+import { type TagStamp, TagVersions } from './tag-versions.js';
+
+/** Current versions of some tags, as read by {@link TagVersions.current}. */
+type Versions = Awaited<ReturnType<TagVersions['current']>>;
 
 /** What a read found. */
 export type ReadResult =
@@ -29,6 +33,8 @@ export interface CacheCoreSettings {
   onCorrupt: CorruptEntryPolicy;
   lockTtlMs: number;
   lockWaitMs: number;
+  /** The root cache's key prefix (`''` or `${namespace}:`): tags are scoped to it. */
+  rootPrefix: string;
 }
 
 /** A PERMANENT `INVALID_ARGUMENT` error for a bad per-call option. */
@@ -78,9 +84,12 @@ export class CacheCore {
   readonly inflight = new Map<string, Promise<unknown>>();
   readonly #background = new Set<Promise<unknown>>();
   stats: CacheStats = emptyStats();
+  /** Tag versions, stored through the same backend. */
+  readonly tags: TagVersions;
 
   constructor(settings: CacheCoreSettings) {
     this.settings = settings;
+    this.tags = new TagVersions(settings.backend, settings.rootPrefix);
   }
 
   /** Counts and emits an error; returns it as a {@link BackendError} when it is one. */
@@ -127,6 +136,7 @@ export class CacheCore {
     operation: string,
     ttlMs: number | undefined,
     graceMs = 0,
+    stamps: readonly TagStamp[] = [],
   ): { bytes: Uint8Array; backendTtlMs: number | undefined } {
     const ttl = normalizeTtl(ttlMs ?? this.settings.defaultTtlMs, operation, storeKey);
     if (value === undefined) {
@@ -152,13 +162,13 @@ export class CacheCore {
     }
     if (ttl === undefined) {
       return {
-        bytes: encodeEnvelope(payload, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY),
+        bytes: encodeEnvelope(payload, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, stamps),
         backendTtlMs: undefined,
       };
     }
     const freshUntil = Date.now() + ttl;
     return {
-      bytes: encodeEnvelope(payload, freshUntil, freshUntil + graceMs),
+      bytes: encodeEnvelope(payload, freshUntil, freshUntil + graceMs, stamps),
       backendTtlMs: ttl + graceMs,
     };
   }
@@ -173,18 +183,115 @@ export class CacheCore {
 
   /**
    * Decodes stored bytes (or their absence) into a {@link ReadResult},
-   * applying the corrupt-entry policy.
+   * applying the corrupt-entry policy and the entry's tags. `versions`:
+   * tag versions read beforehand (by {@link CacheCore.decodeMany}); without
+   * them, a tagged entry's versions are read here in one batched call.
    */
   async decode(
     bytes: Uint8Array | undefined,
     storeKey: string,
     operation: string,
+    versions?: Versions,
   ): Promise<ReadResult> {
-    if (bytes === undefined) return { state: 'missing' };
+    const envelope = await this.#envelope(bytes, storeKey, operation);
+    if (envelope === undefined) return { state: 'missing' };
+    return this.#finish(envelope, storeKey, operation, versions);
+  }
+
+  /**
+   * Decodes several reads; the versions of every tag they carry are read in
+   * one batched call.
+   */
+  async decodeMany(
+    bytes: readonly (Uint8Array | undefined)[],
+    storeKeys: readonly string[],
+    operation: string,
+  ): Promise<ReadResult[]> {
+    const envelopes = await Promise.all(
+      storeKeys.map((storeKey, i) => this.#envelope(bytes[i], storeKey, operation)),
+    );
+    const tags = new Set<string>();
+    for (const envelope of envelopes)
+      for (const stamp of envelope?.stamps ?? []) tags.add(stamp.tag);
+    const versions = tags.size === 0 ? new Map() : await this.#versions([...tags], operation);
+    return Promise.all(
+      envelopes.map((envelope, i) =>
+        envelope === undefined || versions === undefined
+          ? { state: 'missing' as const }
+          : this.#finish(envelope, storeKeys[i] as string, operation, versions),
+      ),
+    );
+  }
+
+  /**
+   * The versions of `tags` for an entry about to be written (see
+   * {@link TagVersions.observe}); `undefined` when they could not be read
+   * and the cache fails open (the value is then not stored).
+   */
+  async observeTags(
+    tags: readonly string[],
+    storeKey: string,
+    operation: string,
+  ): Promise<TagStamp[] | undefined> {
+    try {
+      return await this.tags.observe(tags);
+    } catch (error) {
+      const classified = toBackendError(error, operation, storeKey);
+      this.report(classified, operation, storeKey, this.settings.failOpen);
+      if (!this.settings.failOpen) throw classified;
+      return undefined;
+    }
+  }
+
+  /** Reads tag versions; `undefined` when that failed and the cache fails open. */
+  async #versions(tags: readonly string[], operation: string): Promise<Versions | undefined> {
+    try {
+      return await this.tags.current(tags);
+    } catch (error) {
+      const classified = toBackendError(error, operation);
+      this.report(classified, operation, undefined, this.settings.failOpen);
+      if (this.settings.failOpen) return undefined;
+      throw classified;
+    }
+  }
+
+  async #envelope(
+    bytes: Uint8Array | undefined,
+    storeKey: string,
+    operation: string,
+  ): Promise<Envelope | undefined> {
+    if (bytes === undefined) return undefined;
     const envelope = decodeEnvelope(bytes);
-    if (typeof envelope === 'string') return this.#corrupt(envelope, storeKey, operation);
-    const now = Date.now();
-    if (now >= envelope.staleUntil) return { state: 'missing' };
+    if (typeof envelope === 'string') {
+      await this.#corrupt(envelope, storeKey, operation);
+      return undefined;
+    }
+    return Date.now() >= envelope.staleUntil ? undefined : envelope;
+  }
+
+  async #finish(
+    envelope: Envelope,
+    storeKey: string,
+    operation: string,
+    given: Versions | undefined,
+  ): Promise<ReadResult> {
+    let fresh = Date.now() < envelope.freshUntil;
+    if (envelope.stamps.length > 0) {
+      const versions =
+        given ??
+        (await this.#versions(
+          envelope.stamps.map((stamp) => stamp.tag),
+          operation,
+        ));
+      if (versions === undefined) return { state: 'missing' };
+      const verdict = TagVersions.verdict(envelope.stamps, versions);
+      if (verdict === 'invalidated') return { state: 'missing' };
+      if (verdict === 'expired') {
+        // Soft-expired: servable stale only by entries written with a grace period.
+        if (envelope.staleUntil <= envelope.freshUntil) return { state: 'missing' };
+        fresh = false;
+      }
+    }
     let value: unknown;
     try {
       value = this.settings.serializer.deserialize(envelope.payload);
@@ -197,10 +304,10 @@ export class CacheCore {
         error,
       );
     }
-    return { state: now < envelope.freshUntil ? 'fresh' : 'stale', value, envelope };
+    return { state: fresh ? 'fresh' : 'stale', value, envelope };
   }
 
-  /** Reads one store key; applies fail-open. */
+  /** Reads one store key (and its tags' versions); applies fail-open. */
   async read(storeKey: string, operation: string): Promise<ReadResult> {
     let bytes: Uint8Array | undefined;
     try {

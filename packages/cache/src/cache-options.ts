@@ -64,6 +64,13 @@ export interface SetOptions {
    * @default the cache's `defaultTtlMs` (no expiry when that is unset)
    */
   ttlMs?: number | undefined;
+  /**
+   * Tags of the entry, for {@link Cache.invalidateTags} and
+   * {@link Cache.expireTags}: non-empty, well-formed strings of at most 256
+   * UTF-8 bytes, at most 64 distinct per entry (duplicates are ignored).
+   * @default [] (untagged)
+   */
+  tags?: readonly string[] | undefined;
 }
 
 /** An entry for {@link Cache.setMany}. */
@@ -77,6 +84,8 @@ export interface CacheSetManyEntry<T = unknown> {
    * @default the cache's `defaultTtlMs`
    */
   ttlMs?: number | undefined;
+  /** Tags of the entry (see {@link SetOptions.tags}). @default [] */
+  tags?: readonly string[] | undefined;
 }
 
 /** What happens when another process holds the key's lock for longer than `lockWaitMs`. */
@@ -135,6 +144,13 @@ export interface GetOrSetOptions {
    * @default true
    */
   lock?: boolean | undefined;
+  /**
+   * Tags of the loaded entry (see {@link SetOptions.tags}); the loader can
+   * add more with {@link LoaderContext.addTags}. Their versions are read
+   * before the loader runs.
+   * @default []
+   */
+  tags?: readonly string[] | undefined;
 }
 
 /** Fails with a `TypeError` naming the option unless `value` is a finite number > 0 (or undefined). */

@@ -1,5 +1,8 @@
 import {
   assertValidKey,
+  BackendError,
+  BackendErrorCode,
+  BackendErrorType,
   type BaseBackend,
   CapabilityNotAvailableError,
   isBatch,
@@ -14,6 +17,8 @@ import type { CacheSetManyEntry, GetOrSetOptions, SetOptions } from './cache-opt
 import type { CacheStats } from './cache-stats.js';
 import { emptyStats } from './cache-stats.js';
 import { getOrSet } from './get-or-set.js';
+import type { LoaderContext } from './loader-context.js';
+import { MAX_TAGS_PER_CALL, normalizeTags, RESERVED_KEY_CHARACTER } from './tags.js';
 
 /** Keys deleted per backend call when clearing a namespace. */
 const CLEAR_CHUNK = 500;
@@ -52,9 +57,22 @@ export class Cache {
     return this.#core.settings.backend;
   }
 
-  /** The backend key for `key`: the namespace prefix plus `key`. */
+  /**
+   * The backend key for `key`: the namespace prefix plus `key`.
+   * @throws BackendError `INVALID_KEY` for a key the backend contract refuses,
+   *   or one containing U+0000 (reserved for tag versions).
+   */
   storeKey(key: string, operation = 'storeKey'): string {
     assertValidKey(key, operation);
+    if (key.includes(RESERVED_KEY_CHARACTER)) {
+      throw new BackendError({
+        type: BackendErrorType.PERMANENT,
+        code: BackendErrorCode.INVALID_KEY,
+        message: 'cache keys must not contain U+0000 (reserved for tag versions)',
+        operation,
+        key,
+      });
+    }
     if (this.#prefix === '') return key;
     const full = this.#prefix + key;
     assertValidKey(full, operation);
@@ -84,12 +102,28 @@ export class Cache {
   /**
    * Stores `value` (anything the serializer accepts except `undefined`;
    * `null` is a real value).
+   * With `tags`, the current versions of the tags are read first (one
+   * batched call) and stored inside the entry, in the same single write.
    * @throws BackendError `INVALID_TTL` for a bad `ttlMs`, `INVALID_VALUE` for
-   *   a value the serializer cannot encode, or the backend's error.
+   *   a value the serializer cannot encode, `INVALID_TAG` for a bad tag
+   *   (nothing is written), or the backend's error.
    */
   async set<T>(key: string, value: T, options: SetOptions = {}): Promise<void> {
     const storeKey = this.storeKey(key, 'set');
-    const { bytes, backendTtlMs } = this.#core.encode(value, storeKey, 'set', options.ttlMs);
+    const tags = options.tags === undefined ? [] : normalizeTags(options.tags, 'set');
+    // Encoding first validates the TTL and the value before anything is written.
+    let { bytes, backendTtlMs } = this.#core.encode(value, storeKey, 'set', options.ttlMs);
+    if (tags.length > 0) {
+      const stamps = await this.#core.call('set', storeKey, () => this.#core.tags.observe(tags));
+      ({ bytes, backendTtlMs } = this.#core.encode(
+        value,
+        storeKey,
+        'set',
+        options.ttlMs,
+        0,
+        stamps,
+      ));
+    }
     await this.#core.call('set', storeKey, () =>
       this.#core.settings.backend.set(storeKey, bytes, backendTtlMs),
     );
@@ -126,9 +160,7 @@ export class Cache {
         if (!this.#core.settings.failOpen) throw classified;
         bytes = storeKeys.map(() => undefined);
       }
-      results = await Promise.all(
-        storeKeys.map((storeKey, i) => this.#core.decode(bytes[i], storeKey, 'getMany')),
-      );
+      results = await this.#core.decodeMany(bytes, storeKeys, 'getMany');
     } else {
       results = await Promise.all(
         storeKeys.map((storeKey) => this.#core.read(storeKey, 'getMany')),
@@ -153,14 +185,22 @@ export class Cache {
         throw invalidArgument('each entry must be { key, value, ttlMs? }', 'setMany');
       }
       const storeKey = this.storeKey(entry.key, 'setMany');
-      const { bytes, backendTtlMs } = this.#core.encode(
-        entry.value,
-        storeKey,
-        'setMany',
-        entry.ttlMs,
-      );
-      return { key: entry.key, storeKey, bytes, backendTtlMs, ttlMs: entry.ttlMs };
+      const tags = entry.tags === undefined ? [] : normalizeTags(entry.tags, 'setMany');
+      const encoded = this.#core.encode(entry.value, storeKey, 'setMany', entry.ttlMs);
+      return { key: entry.key, storeKey, ...encoded, ttlMs: entry.ttlMs, value: entry.value, tags };
     });
+    const allTags = [...new Set(prepared.flatMap((p) => p.tags))];
+    if (allTags.length > 0) {
+      const stamps = await this.#core.call('setMany', undefined, () =>
+        this.#core.tags.observe(allTags),
+      );
+      const byTag = new Map(stamps.map((stamp) => [stamp.tag, stamp]));
+      for (const p of prepared) {
+        if (p.tags.length === 0) continue;
+        const own = p.tags.map((tag) => byTag.get(tag) as (typeof stamps)[number]);
+        Object.assign(p, this.#core.encode(p.value, p.storeKey, 'setMany', p.ttlMs, 0, own));
+      }
+    }
     const backend = this.#core.settings.backend;
     await this.#core.call('setMany', undefined, async () => {
       if (isBatch(backend)) {
@@ -211,8 +251,15 @@ export class Cache {
    * loads.
    */
   namespace(name: string): Cache {
-    if (typeof name !== 'string' || name.length === 0 || !name.isWellFormed()) {
-      throw new TypeError(`namespace must be a non-empty, well-formed string, got ${String(name)}`);
+    if (
+      typeof name !== 'string' ||
+      name.length === 0 ||
+      !name.isWellFormed() ||
+      name.includes(RESERVED_KEY_CHARACTER)
+    ) {
+      throw new TypeError(
+        `namespace must be a non-empty, well-formed string without U+0000, got ${String(name)}`,
+      );
     }
     const full = this.#namespace === undefined ? name : `${this.#namespace}:${name}`;
     return new Cache(this.#core, full, `${full}:`);
@@ -232,11 +279,17 @@ export class Cache {
    * - With `graceMs`, a stale value is served when the loader fails or is
    *   slower than `loaderTimeoutMs`; the load carries on in the background.
    *
+   * - Tags ({@link GetOrSetOptions.tags}, and {@link LoaderContext.addTags}
+   *   from the loader): their versions are read before the loader runs, so
+   *   an invalidation during the load leaves the loaded value stale on
+   *   arrival, never fresh. The loader may also choose the TTL
+   *   ({@link LoaderContext.setTtl}).
+   *
    * See {@link GetOrSetOptions} for every option.
    */
   async getOrSet<T>(
     key: string,
-    loader: () => Promise<T> | T,
+    loader: (context: LoaderContext) => Promise<T> | T,
     options: GetOrSetOptions = {},
   ): Promise<T> {
     const storeKey = this.storeKey(key, 'getOrSet');
@@ -258,9 +311,39 @@ export class Cache {
         callMs(options.lockWaitMs, 'lockWaitMs', 'getOrSet', storeKey, true) ?? settings.lockWaitMs,
       onLockTimeout,
       lock: options.lock !== false,
+      tags: options.tags === undefined ? [] : normalizeTags(options.tags, 'getOrSet'),
     };
-    if (ttlMs === undefined) resolved.graceMs = 0;
     return (await getOrSet(this.#core, key, storeKey, loader, resolved)) as T;
+  }
+
+  /**
+   * Invalidates every entry carrying any of `tags`, for every reader in
+   * every process sharing the backend: one write per tag (a new tag
+   * version), whatever the number of tagged entries. Readers compare the
+   * versions stored in an entry with the current ones, so the entries are
+   * misses from now on (their bytes expire on their own TTL). Tags are
+   * scoped to the root cache's namespace: a sub-namespace shares them.
+   * @throws BackendError `INVALID_TAG` (nothing written), or the backend's error.
+   */
+  async invalidateTags(tags: readonly string[]): Promise<void> {
+    const valid = normalizeTags(tags, 'invalidateTags', MAX_TAGS_PER_CALL);
+    await this.#core.call('invalidateTags', undefined, () =>
+      this.#core.tags.bump(valid, 'invalidate'),
+    );
+  }
+
+  /**
+   * Soft invalidation: every entry carrying any of `tags` becomes stale (one
+   * write per tag). `get` and `has` treat it as missing; `getOrSet` calls
+   * the loader and, for entries written with a `graceMs`, may still serve
+   * the stale value within it when the loader fails or is slower than
+   * `loaderTimeoutMs`. Entries written without a grace period are gone, as
+   * with {@link Cache.invalidateTags}.
+   * @throws BackendError `INVALID_TAG` (nothing written), or the backend's error.
+   */
+  async expireTags(tags: readonly string[]): Promise<void> {
+    const valid = normalizeTags(tags, 'expireTags', MAX_TAGS_PER_CALL);
+    await this.#core.call('expireTags', undefined, () => this.#core.tags.bump(valid, 'expire'));
   }
 
   /** Adds a listener; returns a function that removes it. See {@link CacheEventMap}. */

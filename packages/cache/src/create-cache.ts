@@ -2,6 +2,7 @@ import { Cache } from './cache.js';
 import { CacheCore } from './cache-core.js';
 import { type CacheOptions, checkNonNegativeMs, checkPositiveMs } from './cache-options.js';
 import { defaultSerializer } from './default-serializer.js';
+import { RESERVED_KEY_CHARACTER } from './tags.js';
 
 /** Default {@link CacheOptions.lockTtlMs} and {@link CacheOptions.lockWaitMs}, in ms. */
 export const DEFAULT_LOCK_MS = 10_000;
@@ -32,10 +33,13 @@ export function createCache(options: CacheOptions): Cache {
   const { namespace } = options;
   if (
     namespace !== undefined &&
-    (typeof namespace !== 'string' || namespace.length === 0 || !namespace.isWellFormed())
+    (typeof namespace !== 'string' ||
+      namespace.length === 0 ||
+      !namespace.isWellFormed() ||
+      namespace.includes(RESERVED_KEY_CHARACTER))
   ) {
     throw new TypeError(
-      `namespace must be a non-empty, well-formed string, got ${String(namespace)}`,
+      `namespace must be a non-empty, well-formed string without U+0000, got ${String(namespace)}`,
     );
   }
   const serializer = options.serializer ?? defaultSerializer;
@@ -65,6 +69,7 @@ export function createCache(options: CacheOptions): Cache {
     onCorrupt,
     lockTtlMs: checkPositiveMs(options.lockTtlMs, 'lockTtlMs') ?? DEFAULT_LOCK_MS,
     lockWaitMs: checkNonNegativeMs(options.lockWaitMs, 'lockWaitMs') ?? DEFAULT_LOCK_MS,
+    rootPrefix: namespace === undefined ? '' : `${namespace}:`,
   });
   if (options.onError !== undefined) core.events.on('error', options.onError);
   return new Cache(core, namespace, namespace === undefined ? '' : `${namespace}:`);

@@ -1,5 +1,5 @@
 import type { Cache } from './cache.js';
-import type { GetOrSetOptions } from './cache-options.js';
+import type { GetOrSetOptions, SetOptions } from './cache-options.js';
 import { compileKey, type KeySpec } from './key-template.js';
 
 /** A cache, or a function that picks one from the instance (`this`) a method is called on. */
@@ -25,14 +25,25 @@ export interface CachePutOptions<Args extends unknown[] = never[], This = unknow
    * @default the cache's `defaultTtlMs`
    */
   ttlMs?: number | undefined;
+  /** Tags of the stored result (see {@link SetOptions.tags}). @default [] */
+  tags?: readonly string[] | undefined;
 }
 
 /** Options for {@link cacheEvict}. */
 export interface CacheEvictOptions<Args extends unknown[] = never[], This = unknown> {
   /** The cache to evict from. */
   cache: CacheSource<This>;
-  /** The key (or keys) to delete for a call; required unless {@link CacheEvictOptions.allEntries}. */
+  /**
+   * The key (or keys) to delete for a call; required unless
+   * {@link CacheEvictOptions.allEntries} or {@link CacheEvictOptions.tags}.
+   */
   key?: KeySpec<Args> | KeySpec<Args>[] | undefined;
+  /**
+   * Tags to invalidate ({@link Cache.invalidateTags}): a list, or a function
+   * of the call's arguments, e.g. `(id) => ['user:' + id]`.
+   * @default undefined (no tags)
+   */
+  tags?: readonly string[] | ((...args: Args) => readonly string[]) | undefined;
   /**
    * Clear the whole cache (its namespace only, see {@link Cache.clear}) instead of keys.
    * @default false
@@ -180,13 +191,15 @@ export function cachePut(
   fn?: (...args: never[]) => Promise<unknown>,
 ): unknown {
   checkCacheOption(options?.cache, 'cachePut');
-  const { cache, key, ttlMs } = options;
+  const { cache, key, ttlMs, tags } = options;
   const wrap: Wrap = (target, name) => {
     const keyOf = compileKey(key, target, name);
     return async function put(this: unknown, ...args: unknown[]) {
       const cacheKey = keyOf(args);
       const result = await callAsync(target, this, args, name, 'cachePut');
-      if (result !== undefined) await resolveCache(cache, this).set(cacheKey, result, { ttlMs });
+      if (result !== undefined) {
+        await resolveCache(cache, this).set(cacheKey, result, { ttlMs, tags });
+      }
       return result;
     };
   };
@@ -210,9 +223,12 @@ export function cacheEvict(
   fn?: (...args: never[]) => Promise<unknown>,
 ): unknown {
   checkCacheOption(options?.cache, 'cacheEvict');
-  const { cache, key, allEntries = false, beforeInvocation = false } = options;
-  if (!allEntries && key === undefined) {
-    throw new TypeError('cacheEvict needs a key (or keys) or allEntries: true');
+  const { cache, key, allEntries = false, beforeInvocation = false, tags } = options;
+  if (!allEntries && key === undefined && tags === undefined) {
+    throw new TypeError('cacheEvict needs a key (or keys), tags or allEntries: true');
+  }
+  if (tags !== undefined && typeof tags !== 'function' && !Array.isArray(tags)) {
+    throw new TypeError('cacheEvict tags must be an array of tags or a function of the arguments');
   }
   const specs = key === undefined ? [] : Array.isArray(key) ? key : [key];
   const wrap: Wrap = (target, name) => {
@@ -220,9 +236,16 @@ export function cacheEvict(
     return async function evict(this: unknown, ...args: unknown[]) {
       const keys = keysOf.map((keyOf) => keyOf(args));
       const target$ = resolveCache(cache, this);
+      const tagsOfCall =
+        tags === undefined
+          ? []
+          : typeof tags === 'function'
+            ? (tags as (...a: unknown[]) => readonly string[])(...args)
+            : tags;
       const run = async (): Promise<void> => {
         if (allEntries) await target$.clear();
         else await Promise.all(keys.map((k) => target$.delete(k)));
+        if (tagsOfCall.length > 0) await target$.invalidateTags(tagsOfCall);
       };
       if (beforeInvocation) await run();
       const result = await callAsync(target, this, args, name, 'cacheEvict');

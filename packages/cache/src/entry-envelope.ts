@@ -1,3 +1,5 @@
+import { type TagStamp, TOKEN_BYTES } from './tag-versions.js';
+
 /**
  * The header the cache stores in front of every serialized value, so that
  * freshness and grace work the same on every backend and across processes
@@ -5,11 +7,17 @@
  *
  * Layout (18 bytes, then the serializer's bytes):
  * - byte 0: {@link ENVELOPE_MAGIC} (format version 1)
- * - byte 1: flags (reserved, 0)
+ * - byte 1: flags: 0, or {@link ENVELOPE_FLAG_TAGS} when a tag block follows
  * - bytes 2–9: `freshUntil`, float64 little-endian epoch ms (`Infinity`: never stale)
  * - bytes 10–17: `staleUntil`, float64 little-endian epoch ms (`>= freshUntil`)
+ * - with {@link ENVELOPE_FLAG_TAGS}: uint16 LE tag count, then per tag a
+ *   uint16 LE byte length, the tag's UTF-8 bytes, and the two 8-byte tag
+ *   versions (invalidate, expire) observed when the entry was written
  */
 export const ENVELOPE_MAGIC = 0xca;
+
+/** Flag bit: the header is followed by the entry's tags and their observed versions. */
+export const ENVELOPE_FLAG_TAGS = 0x01;
 
 /** Size of the envelope header, in bytes. */
 export const ENVELOPE_HEADER_BYTES = 18;
@@ -22,6 +30,8 @@ export interface Envelope {
   staleUntil: number;
   /** The serializer's bytes (a view into the stored bytes). */
   payload: Uint8Array;
+  /** The entry's tags with the versions observed at write time (empty: untagged). */
+  stamps: TagStamp[];
 }
 
 /** Wraps `payload` in an envelope header. */
@@ -29,14 +39,57 @@ export function encodeEnvelope(
   payload: Uint8Array,
   freshUntil: number,
   staleUntil: number,
+  stamps: readonly TagStamp[] = [],
 ): Uint8Array {
-  const out = new Uint8Array(ENVELOPE_HEADER_BYTES + payload.byteLength);
+  const tagBlock = stamps.length === 0 ? undefined : encodeStamps(stamps);
+  const start = ENVELOPE_HEADER_BYTES + (tagBlock?.byteLength ?? 0);
+  const out = new Uint8Array(start + payload.byteLength);
   out[0] = ENVELOPE_MAGIC;
+  out[1] = tagBlock === undefined ? 0 : ENVELOPE_FLAG_TAGS;
   const view = new DataView(out.buffer);
   view.setFloat64(2, freshUntil, true);
   view.setFloat64(10, staleUntil, true);
-  out.set(payload, ENVELOPE_HEADER_BYTES);
+  if (tagBlock !== undefined) out.set(tagBlock, ENVELOPE_HEADER_BYTES);
+  out.set(payload, start);
   return out;
+}
+
+function encodeStamps(stamps: readonly TagStamp[]): Uint8Array {
+  const parts = stamps.map((stamp) => Buffer.from(stamp.tag, 'utf8'));
+  const size = 2 + parts.reduce((sum, part) => sum + 2 + part.byteLength + 2 * TOKEN_BYTES, 0);
+  const out = Buffer.alloc(size);
+  let at = out.writeUInt16LE(stamps.length, 0);
+  stamps.forEach((stamp, i) => {
+    const part = parts[i] as Buffer;
+    at = out.writeUInt16LE(part.byteLength, at);
+    at += part.copy(out, at);
+    at += out.write(stamp.hard, at, TOKEN_BYTES, 'hex');
+    at += out.write(stamp.soft, at, TOKEN_BYTES, 'hex');
+  });
+  return out;
+}
+
+/** Decodes the tag block at the start of `rest`; a reason string when it is damaged. */
+function decodeStamps(rest: Uint8Array): { stamps: TagStamp[]; length: number } | string {
+  const damaged = 'cache header has a damaged tag block';
+  const bytes = Buffer.from(rest.buffer, rest.byteOffset, rest.byteLength);
+  if (bytes.byteLength < 2) return damaged;
+  const count = bytes.readUInt16LE(0);
+  let at = 2;
+  const stamps: TagStamp[] = [];
+  for (let i = 0; i < count; i++) {
+    if (at + 2 > bytes.byteLength) return damaged;
+    const length = bytes.readUInt16LE(at);
+    at += 2;
+    if (at + length + 2 * TOKEN_BYTES > bytes.byteLength) return damaged;
+    const tag = bytes.toString('utf8', at, at + length);
+    at += length;
+    const hard = bytes.toString('hex', at, at + TOKEN_BYTES);
+    const soft = bytes.toString('hex', at + TOKEN_BYTES, at + 2 * TOKEN_BYTES);
+    at += 2 * TOKEN_BYTES;
+    stamps.push({ tag, hard, soft });
+  }
+  return { stamps, length: at };
 }
 
 /**
@@ -47,7 +100,8 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope | string {
   if (bytes.byteLength < ENVELOPE_HEADER_BYTES) {
     return `stored value is ${bytes.byteLength} bytes, shorter than the ${ENVELOPE_HEADER_BYTES}-byte cache header`;
   }
-  if (bytes[0] !== ENVELOPE_MAGIC || bytes[1] !== 0) {
+  const flags = bytes[1];
+  if (bytes[0] !== ENVELOPE_MAGIC || (flags !== 0 && flags !== ENVELOPE_FLAG_TAGS)) {
     return 'stored value does not start with the cache header (written by something else, or corrupt)';
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, ENVELOPE_HEADER_BYTES);
@@ -56,5 +110,9 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope | string {
   if (Number.isNaN(freshUntil) || Number.isNaN(staleUntil) || staleUntil < freshUntil) {
     return 'cache header has invalid freshness times';
   }
-  return { freshUntil, staleUntil, payload: bytes.subarray(ENVELOPE_HEADER_BYTES) };
+  const rest = bytes.subarray(ENVELOPE_HEADER_BYTES);
+  if (flags === 0) return { freshUntil, staleUntil, payload: rest, stamps: [] };
+  const tags = decodeStamps(rest);
+  if (typeof tags === 'string') return tags;
+  return { freshUntil, staleUntil, payload: rest.subarray(tags.length), stamps: tags.stamps };
 }

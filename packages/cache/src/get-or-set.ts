@@ -8,6 +8,7 @@ import {
 import type { CacheCore, ReadResult } from './cache-core.js';
 import type { StaleReason } from './cache-events.js';
 import type { LockTimeoutPolicy } from './cache-options.js';
+import { createLoaderContext, type LoaderContext } from './loader-context.js';
 
 /** getOrSet options after validation and defaults. @internal */
 export interface ResolvedGetOrSetOptions {
@@ -18,7 +19,12 @@ export interface ResolvedGetOrSetOptions {
   lockWaitMs: number;
   onLockTimeout: LockTimeoutPolicy;
   lock: boolean;
+  /** Validated, deduplicated tags from the options. */
+  tags: string[];
 }
+
+/** The loader as getOrSet calls it. @internal */
+export type Loader = (context: LoaderContext) => unknown;
 
 /** A load in progress for one store key, shared by every caller in this process. */
 interface Flight {
@@ -77,7 +83,7 @@ async function refresh(
   core: CacheCore,
   key: string,
   storeKey: string,
-  loader: () => unknown,
+  loader: Loader,
   options: ResolvedGetOrSetOptions,
   flight: Flight,
 ): Promise<unknown> {
@@ -100,30 +106,39 @@ async function refresh(
         });
       }
     }
+    // Tag versions are read BEFORE the loader runs: an invalidation during the
+    // load makes the stored entry stale on arrival.
+    const optionStamps = await core.observeTags(options.tags, storeKey, OPERATION);
     core.stats.loaderCalls++;
     const stopExtending =
       lock === undefined ? undefined : keepExtended(core, lock, options.lockTtlMs);
+    const context = createLoaderContext(core, key, storeKey);
     let value: unknown;
     try {
-      value = await loader();
+      value = await loader(context.api);
     } catch (error) {
       flight.loaderFailed = true;
       core.report(asError(error), 'loader', storeKey, flight.exposedWaiters === 0);
       throw error;
     } finally {
       stopExtending?.();
+      context.close();
     }
     if (value === undefined) return undefined;
+    const loaderStamps = await context.stamps(options.tags);
+    if (optionStamps === undefined || loaderStamps === undefined) return value;
+    const ttlMs = context.ttlMs ?? options.ttlMs;
     const { bytes, backendTtlMs } = core.encode(
       value,
       storeKey,
       OPERATION,
-      options.ttlMs,
+      ttlMs,
       options.graceMs,
+      [...optionStamps, ...loaderStamps],
     );
     try {
       await core.settings.backend.set(storeKey, bytes, backendTtlMs);
-      core.emitSet(key, storeKey, options.ttlMs);
+      core.emitSet(key, storeKey, ttlMs);
     } catch (error) {
       const classified = toBackendError(error, 'set', storeKey);
       core.report(classified, 'set', storeKey, core.settings.failOpen);
@@ -143,7 +158,7 @@ function startFlight(
   core: CacheCore,
   key: string,
   storeKey: string,
-  loader: () => unknown,
+  loader: Loader,
   options: ResolvedGetOrSetOptions,
 ): Flight {
   const flight: Flight = { promise: Promise.resolve(), exposedWaiters: 0, loaderFailed: false };
@@ -181,7 +196,7 @@ export async function getOrSet(
   core: CacheCore,
   key: string,
   storeKey: string,
-  loader: () => unknown,
+  loader: Loader,
   options: ResolvedGetOrSetOptions,
 ): Promise<unknown> {
   const first = await core.read(storeKey, OPERATION);

@@ -27,8 +27,9 @@ export {
   cachePut,
 } from './declarative.js';
 export { DefaultSerializerTag, defaultSerializer } from './default-serializer.js';
-export { ENVELOPE_HEADER_BYTES, ENVELOPE_MAGIC } from './entry-envelope.js';
+export { ENVELOPE_FLAG_TAGS, ENVELOPE_HEADER_BYTES, ENVELOPE_MAGIC } from './entry-envelope.js';
 export { compileKey, type KeySpec } from './key-template.js';
+export type { LoaderContext } from './loader-context.js';
 export {
   createMsgpackrSerializer,
   MSGPACKR_SERIALIZER_TAG,
@@ -38,3 +39,11 @@ export {
 } from './msgpackr-serializer.js';
 export { parameterNames } from './parameter-names.js';
 export { corruptError, type Serializer, unserializableError } from './serializer.js';
+export {
+  INVALID_TAG,
+  MAX_TAG_BYTES,
+  MAX_TAGS_PER_CALL,
+  MAX_TAGS_PER_ENTRY,
+  normalizeTags,
+  RESERVED_KEY_CHARACTER,
+} from './tags.js';

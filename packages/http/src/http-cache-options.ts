@@ -1,5 +1,6 @@
 import type { Cache } from '@cachestack/cache';
 import { normalizeHeaderNames } from './cache-key.js';
+import type { ResponseTagFunction } from './response-tags.js';
 
 /**
  * A route's own cache key: the string that identifies the resource (in place
@@ -41,6 +42,17 @@ export interface RouteCacheOptions {
    * @default 1_048_576 (1 MiB)
    */
   maxBodyBytes?: number | undefined;
+  /**
+   * Tags for a stored response, in addition to those its tag headers list
+   * (see {@link HttpCacheOptions.tagHeaders}); purge them with
+   * {@link HttpCache.invalidateTags}. Tags are checked like keys (non-empty,
+   * well-formed, at most 256 UTF-8 bytes, at most 64 per response): a bad
+   * one leaves the response unstored (it is still answered) and is reported
+   * to `onError` as a PERMANENT `INVALID_TAG` error. Nested layers' tag
+   * functions add to the outer layer's.
+   * @default undefined (header tags only)
+   */
+  tags?: ResponseTagFunction | undefined;
 }
 
 /** Options for {@link HttpCache}: the store, engine settings and route defaults. */
@@ -68,6 +80,20 @@ export interface HttpCacheOptions extends RouteCacheOptions {
    * @default []
    */
   targetedCacheControl?: readonly string[] | undefined;
+  /**
+   * Response headers whose values list tags for the stored response,
+   * separated by spaces or commas (`Surrogate-Key: product:1 products`,
+   * `Cache-Tag: a,b`). `[]` turns header tags off.
+   * @default ['surrogate-key', 'cache-tag']
+   */
+  tagHeaders?: readonly string[] | undefined;
+  /**
+   * Keep the tag headers in stored responses and in answers to clients. By
+   * default they are for this cache only (as CDNs treat them) and are
+   * removed from what it stores and from the GET/HEAD answers it produces.
+   * @default false
+   */
+  forwardTagHeaders?: boolean | undefined;
 }
 
 /** Route options after validation and defaults, as returned by {@link HttpCache.route}. */
@@ -82,6 +108,8 @@ export interface ResolvedRouteOptions {
   allowSetCookie: boolean;
   /** {@link RouteCacheOptions.maxBodyBytes}, in bytes. */
   maxBodyBytes: number;
+  /** {@link RouteCacheOptions.tags}: the engine's and the route's functions, outermost first. */
+  tags: readonly ResponseTagFunction[];
 }
 
 /** Defaults of {@link RouteCacheOptions}. */
@@ -91,6 +119,7 @@ export const DEFAULT_ROUTE_OPTIONS: Readonly<ResolvedRouteOptions> = Object.free
   key: undefined,
   allowSetCookie: false,
   maxBodyBytes: 1_048_576,
+  tags: [],
 });
 
 /** Options of earlier versions, rejected with a hint rather than silently ignored. */
@@ -143,7 +172,11 @@ export function resolveRouteOptions(
     throw new TypeError('key must be a function (request) => string | undefined');
   }
   const maxBodyBytes = checkNonNegativeInteger(options.maxBodyBytes, 'maxBodyBytes');
+  if (options.tags !== undefined && typeof options.tags !== 'function') {
+    throw new TypeError('tags must be a function (request, response) => string[]');
+  }
   return {
+    tags: options.tags === undefined ? base.tags : [...new Set([...base.tags, options.tags])],
     ttlMs: ttlMs === undefined ? base.ttlMs : Math.ceil(ttlMs),
     vary: normalizeHeaderNames([...base.vary, ...(vary ?? [])]),
     key: key ?? base.key,
@@ -169,6 +202,7 @@ export function refineRoute(
       key: refined.key,
       allowSetCookie: inner.allowSetCookie,
       maxBodyBytes: inner.maxBodyBytes,
+      tags: [...new Set([...refined.tags, ...inner.tags])],
     };
   }
   return refined;

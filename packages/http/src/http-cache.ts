@@ -21,6 +21,13 @@ import { invalidationTargets, isUnsafeMethod } from './invalidation.js';
 import { readLimitedBody } from './read-limited-body.js';
 import { parseRequestDirectives, type RequestDirectives } from './request-directives.js';
 import { type ResourceMeta, ResponseStore } from './response-store.js';
+import {
+  resolveTagHeaders,
+  responseTags,
+  stripTagHeaders,
+  type TagHeaderSettings,
+  withoutTagHeaders,
+} from './response-tags.js';
 import { decideReuse, mayServeOnError, mayServeStale, type ReuseFacts } from './reuse-policy.js';
 import { decideStorage, unsharedCredential } from './storage-policy.js';
 import { type StoredResponse, storableHeaders, storedHeaders } from './stored-response.js';
@@ -83,6 +90,7 @@ export class HttpCache {
   readonly #onError: ((error: unknown) => void) | undefined;
   readonly #staleRetentionMs: number;
   readonly #targets: string[];
+  readonly #tagHeaders: TagHeaderSettings;
 
   /** @throws TypeError naming the first invalid option. */
   constructor(options: HttpCacheOptions) {
@@ -111,6 +119,7 @@ export class HttpCache {
     this.#staleRetentionMs =
       checkNonNegativeInteger(options.staleRetentionMs, 'staleRetentionMs') ?? 600_000;
     this.#targets = targets.map((name) => name.trim().toLowerCase()).filter(Boolean);
+    this.#tagHeaders = resolveTagHeaders(options.tagHeaders, options.forwardTagHeaders);
     this.#defaults = resolveRouteOptions(options, DEFAULT_ROUTE_OPTIONS);
   }
 
@@ -151,6 +160,17 @@ export class HttpCache {
   /** Evicts every stored representation (all `Vary` variants) of `url` (as sent). */
   async invalidate(url: string | URL): Promise<void> {
     await this.#store.invalidate(urlKey(url));
+  }
+
+  /**
+   * Purges every stored response carrying any of `tags` (from its tag
+   * headers or its route's `tags` function), in every process sharing the
+   * store: one write per tag, whatever the number of responses (see
+   * `Cache.invalidateTags` in `@cachestack/cache`).
+   * @throws BackendError PERMANENT `INVALID_TAG` (nothing purged), or the store's error.
+   */
+  async invalidateTags(tags: readonly string[]): Promise<void> {
+    await this.#store.cache.invalidateTags(tags);
   }
 
   async #handle(
@@ -324,7 +344,10 @@ export class HttpCache {
       await response.body?.cancel().catch(() => undefined);
       const updated: StoredResponse = {
         ...stored,
-        headers: updateStoredHeaders(stored.headers, response.headers),
+        headers: withoutTagHeaders(
+          this.#tagHeaders,
+          updateStoredHeaders(stored.headers, response.headers),
+        ),
         requestTime,
         responseTime,
       };
@@ -378,14 +401,25 @@ export class HttpCache {
       facts,
       route,
     );
-    if (!decision.store)
-      return answerReceived(exchange.request, response, response.body, exchange.head);
+    const answer = (body: ReadableStream<Uint8Array> | Uint8Array | null): Response => {
+      const answered = answerReceived(exchange.request, response, body, exchange.head);
+      stripTagHeaders(this.#tagHeaders, answered.headers);
+      return answered;
+    };
+    if (!decision.store) return answer(response.body);
+    let tags: string[];
+    try {
+      tags = responseTags(this.#tagHeaders, route.tags, exchange.request, response);
+    } catch (error) {
+      this.#report(error); // a bad tag (or a throwing tags function): answered, not stored
+      return answer(response.body);
+    }
     const body = await readLimitedBody(response.body, route.maxBodyBytes);
-    if (!body.complete) return answerReceived(exchange.request, response, body.body, exchange.head);
+    if (!body.complete) return answer(body.body);
     const entry: StoredResponse = {
       v: 2,
       status: response.status,
-      headers: storableHeaders(response.headers),
+      headers: withoutTagHeaders(this.#tagHeaders, storableHeaders(response.headers)),
       body: body.bytes,
       requestTime,
       responseTime,
@@ -394,9 +428,10 @@ export class HttpCache {
         forwarded.headers,
       ),
       ttlMs: route.ttlMs,
+      tags: tags.length === 0 ? undefined : tags,
     };
     await this.#write(exchange, entry, forwarded.headers);
-    return answerReceived(exchange.request, response, body.bytes, exchange.head);
+    return answer(body.bytes);
   }
 
   async #write(exchange: Exchange, entry: StoredResponse, requestHeaders: Headers): Promise<void> {

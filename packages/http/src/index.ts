@@ -43,6 +43,7 @@ export {
 } from './http-cache-options.js';
 export { formatHttpDate, parseHttpDate } from './http-date.js';
 export { parseRequestDirectives, type RequestDirectives } from './request-directives.js';
+export { DEFAULT_TAG_HEADERS, type ResponseTagFunction } from './response-tags.js';
 export {
   createReverseProxy,
   type ReverseProxy,

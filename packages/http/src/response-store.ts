@@ -109,7 +109,10 @@ export class ResponseStore {
       normalizeHeaderNames(current.vary),
       headers,
     );
-    await this.#cache.set(key, entry, { ttlMs: Math.max(1000, Math.ceil(ttlMs)) });
+    await this.#cache.set(key, entry, {
+      ttlMs: Math.max(1000, Math.ceil(ttlMs)),
+      tags: entry.tags,
+    });
   }
 
   /** Makes every stored representation of `resourceKey` unreachable (a new generation). */

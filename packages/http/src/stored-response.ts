@@ -19,6 +19,8 @@ export interface StoredResponse {
   selecting: [string, string | null][];
   /** The route's `ttlMs` when it set one: overrides heuristic freshness. */
   ttlMs?: number | undefined;
+  /** The response's tags (kept so that a revalidated copy keeps them). */
+  tags?: string[] | undefined;
 }
 
 /** Headers never stored besides hop-by-hop ones: cookies and framing the cache recomputes. */
