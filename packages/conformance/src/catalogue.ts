@@ -11,6 +11,8 @@ export interface ConformanceGroupSummary {
   readonly description: string;
   /** The test names, in order. */
   readonly cases: readonly string[];
+  /** Why each case exists (the wrong backend it catches), by case name. */
+  readonly why: Readonly<Record<string, string>>;
 }
 
 /** Every group of the suite with its case names, so users can count and list them. */
@@ -20,6 +22,7 @@ export const conformanceGroups: readonly ConformanceGroupSummary[] =
     capability: group.capability,
     description: group.description,
     cases: group.cases.map((entry) => entry.name),
+    why: Object.fromEntries(group.cases.map((entry) => [entry.name, entry.why])),
   }));
 
 /** The total number of cases over every group. */

@@ -6,6 +6,8 @@ import type { ResolvedConformanceOptions } from './resolve-options.js';
 export interface ConformanceCase {
   /** The test name: the rule it checks, in words. */
   readonly name: string;
+  /** Why the case exists: the wrong backend it catches, for the case catalogue (CASES.md). */
+  readonly why: string;
   /**
    * Returns why this case cannot run with these options (a missing fault
    * hook, no shared store), or `undefined` when it can. The reason is shown

@@ -75,4 +75,25 @@ export interface ConformanceOptions<B extends BaseBackend = BaseBackend> {
   groups?: readonly string[];
   /** Runs after each test, after every backend the test created was closed. */
   cleanup?: () => Promise<void>;
+  /** Settings of the seeded model check (the `model check` group). */
+  modelCheck?: ModelCheckSettings;
+}
+
+/** Settings of the `model check` group; a failure prints the seed to put here to replay it. */
+export interface ModelCheckSettings {
+  /**
+   * Seed of the random sequences; the same seed replays the same calls.
+   * @default 20261203
+   */
+  seed?: number;
+  /**
+   * Sequences per case, each on a fresh namespace.
+   * @default 3
+   */
+  sequences?: number;
+  /**
+   * Operations per sequence.
+   * @default 300
+   */
+  length?: number;
 }

@@ -1,4 +1,4 @@
-import type { ConformanceFaults, ConformanceOptions } from './options.js';
+import type { ConformanceFaults, ConformanceOptions, ModelCheckSettings } from './options.js';
 
 /** Default size of the large-value round trip, in bytes (4 MiB). */
 export const DEFAULT_LARGE_VALUE_BYTES = 4 * 1024 * 1024;
@@ -21,6 +21,18 @@ export interface ResolvedConformanceOptions extends ConformanceOptions {
   readonly faults: ConformanceFaults;
   /** Bound in ms for failing or recovering under a fault. */
   readonly faultBoundMs: number;
+  /** Model-check settings with defaults. */
+  readonly modelCheck: Required<ModelCheckSettings>;
+}
+
+/** Default seed of the model check. */
+export const DEFAULT_MODEL_CHECK_SEED = 20_261_203;
+
+function wholeNumber(value: unknown, option: string, min: number, max: number): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    fail(option, `must be a whole number ${min} – ${max}, got ${String(value)}`);
+  }
 }
 
 function fail(option: string, detail: string): never {
@@ -76,6 +88,15 @@ export function resolveOptions(
   if (options.cleanup !== undefined && typeof options.cleanup !== 'function') {
     fail('cleanup', 'must be a function');
   }
+  if (
+    options.modelCheck !== undefined &&
+    (typeof options.modelCheck !== 'object' || options.modelCheck === null)
+  ) {
+    fail('modelCheck', 'must be an object { seed?, sequences?, length? }');
+  }
+  wholeNumber(options.modelCheck?.seed, 'modelCheck.seed', 0, 0xffff_ffff);
+  wholeNumber(options.modelCheck?.sequences, 'modelCheck.sequences', 1, 10_000);
+  wholeNumber(options.modelCheck?.length, 'modelCheck.length', 1, 1_000_000);
   const maxValueBytes = options.maxValueBytes;
   const largeValueBytes =
     options.largeValueBytes ??
@@ -87,5 +108,10 @@ export function resolveOptions(
     timingSlackMs: options.timingSlackMs ?? DEFAULT_TIMING_SLACK_MS,
     faults: options.faults ?? {},
     faultBoundMs: options.faults?.boundMs ?? DEFAULT_FAULT_BOUND_MS,
+    modelCheck: {
+      seed: options.modelCheck?.seed ?? DEFAULT_MODEL_CHECK_SEED,
+      sequences: options.modelCheck?.sequences ?? 3,
+      length: options.modelCheck?.length ?? 300,
+    },
   };
 }

@@ -52,3 +52,72 @@ export async function expectGone(backend: BaseBackend, key: string, rule: string
     `exists of ${describeValue(key)} returned ${String(exists)}`,
   );
 }
+
+/** TTL of the "late in its life" checks, in ms: read at {@link LATE_READ_SHARE} of it. */
+export const LATE_TTL_MS = 1_000;
+
+/** The share of its ttl after which an entry is read by {@link expectAliveLateInLife}. */
+export const LATE_READ_SHARE = 0.7;
+
+/**
+ * Checks that an entry written at `startedAt` (performance.now(), taken
+ * before the write began) with `ttlMs` is still there late in its life: waits
+ * until {@link LATE_READ_SHARE} of the ttl has passed, then reads it with
+ * `read` (true: present). Catches entries that expire early (e.g. at half
+ * their ttl). When the read finished too close to the expiry to tell (a slow
+ * machine), the check is a no-op rather than a false failure.
+ */
+export async function expectAliveLateInLife(
+  read: () => Promise<boolean>,
+  startedAt: number,
+  ttlMs: number,
+  rule: string,
+): Promise<void> {
+  const due = startedAt + ttlMs * LATE_READ_SHARE;
+  const wait = due - performance.now();
+  if (wait > 0) await sleep(wait);
+  const alive = await read();
+  const elapsed = performance.now() - startedAt;
+  if (elapsed < ttlMs - 20) {
+    check(
+      alive,
+      rule,
+      `the entry was gone ${Math.round(elapsed)} ms into its ttl of ${ttlMs} ms: it expired early`,
+    );
+  }
+}
+
+/** Attempts of {@link expectFractionRoundsUp}, and how many fast ones it needs to judge. */
+const FRACTION_ATTEMPTS = 200;
+const FRACTION_FAST_ATTEMPTS_NEEDED = 10;
+/** A write and read finishing within this many ms count as fast enough to judge a 1 ms ttl. */
+const FRACTION_FAST_MS = 0.3;
+
+/**
+ * Checks that a 0.4 ms ttl rounds up to 1 ms rather than down to 0 (expired
+ * at once): writes with `write(0.4)` and reads at once with `read`, up to
+ * 200 times, until a read sees the entry. An attempt counts only when write
+ * and read together took under 0.3 ms, so a correct backend (the entry lives
+ * for the rest of the current millisecond at least) misses every one of ten
+ * such attempts with probability under 0.3^10; a store too slow for any
+ * attempt to count cannot be judged, and passes.
+ */
+export async function expectFractionRoundsUp(
+  write: (ttlMs: number) => Promise<void>,
+  read: () => Promise<boolean>,
+  rule: string,
+): Promise<void> {
+  let fast = 0;
+  for (let attempt = 0; attempt < FRACTION_ATTEMPTS; attempt++) {
+    const started = performance.now();
+    await write(0.4);
+    const alive = await read();
+    if (alive) return;
+    if (performance.now() - started < FRACTION_FAST_MS) fast++;
+  }
+  check(
+    fast < FRACTION_FAST_ATTEMPTS_NEEDED,
+    rule,
+    `an entry with a ttl of 0.4 ms was gone at once in ${fast} writes read back within ${FRACTION_FAST_MS} ms: the ttl was rounded down to 0, not up to 1 ms`,
+  );
+}

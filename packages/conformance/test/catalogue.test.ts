@@ -32,3 +32,15 @@ describe('conformanceGroups', () => {
     }
   });
 });
+
+describe('the case catalogue', () => {
+  it('states why every case exists', () => {
+    for (const group of conformanceGroups) {
+      for (const name of group.cases) {
+        expect(group.why[name]?.length ?? 0, `${group.name} › ${name} needs a why`).toBeGreaterThan(
+          20,
+        );
+      }
+    }
+  });
+});

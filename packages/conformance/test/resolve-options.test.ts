@@ -25,6 +25,21 @@ describe('resolveOptions', () => {
     expect(resolved.faults).toEqual({});
   });
 
+  it('fills in the model-check defaults and names a bad modelCheck option', () => {
+    expect(resolve(valid).modelCheck).toEqual({ seed: 20_261_203, sequences: 3, length: 300 });
+    expect(resolve({ ...valid, modelCheck: { seed: 7 } }).modelCheck.seed).toBe(7);
+    expect(() => resolve({ ...valid, modelCheck: 5 })).toThrow(/option "modelCheck"/);
+    expect(() => resolve({ ...valid, modelCheck: { seed: -1 } })).toThrow(
+      /option "modelCheck.seed"/,
+    );
+    expect(() => resolve({ ...valid, modelCheck: { sequences: 0 } })).toThrow(
+      /option "modelCheck.sequences"/,
+    );
+    expect(() => resolve({ ...valid, modelCheck: { length: 1.5 } })).toThrow(
+      /option "modelCheck.length"/,
+    );
+  });
+
   it('caps the large value at maxValueBytes', () => {
     expect(resolve({ ...valid, maxValueBytes: 1024 }).largeValueBytes).toBe(1024);
   });

@@ -1,21 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type BaseBackend,
-  isBatch,
-  isClearable,
-  isKeyIterable,
-  isLockable,
-  isTimeoutConfigurable,
-  isTtlInspectable,
-} from '@cachestack/core';
+import type { ModelCheckInstance, ModelCheckTarget } from '@cachestack/conformance';
+import type { BaseBackend } from '@cachestack/core';
 import { FileBackend } from '@cachestack/file';
 import { MemoryBackend } from '@cachestack/memory';
 import { RedisBackend } from '@cachestack/redis';
 import { SqliteBackend } from '@cachestack/sqlite';
 import { LocalInvalidationBus, TieredBackend } from '@cachestack/tiered';
-import type { FuzzCapabilities } from './operations.js';
 
 /**
  * Largest value, in bytes, every fuzzed backend is configured with
@@ -23,39 +15,11 @@ import type { FuzzCapabilities } from './operations.js';
  */
 export const FUZZ_MAX_VALUE_BYTES = 4096;
 
-/** A fresh, empty backend for one fuzzed sequence, and how to dispose of it. */
-export interface FuzzInstance {
-  backend: BaseBackend;
-  /**
-   * A second instance on the same store (same directory, file, Redis
-   * namespace; for tiered, its own L1 over the same L2, kept coherent by an
-   * invalidation bus), as a second process would open it. Absent for stores
-   * private to one instance (memory).
-   */
-  peer?: BaseBackend;
-  /** Closes the instances and removes what they created (temp dirs, their Redis namespace). */
-  dispose(): Promise<void>;
-}
+/** A fresh, empty backend for one fuzzed sequence (the kit's model-check instance). */
+export type FuzzInstance = ModelCheckInstance;
 
-/** One adapter configuration under fuzzing. */
-export interface FuzzTarget {
-  /** Name in reports, e.g. `sqlite` or `tiered(memory, redis)`. */
-  name: string;
-  /** A fresh, empty instance; `id` is unique per call within a campaign. */
-  create(id: string): Promise<FuzzInstance>;
-}
-
-/** What `backend` offers, from core's capability guards. */
-export function capabilitiesOf(backend: BaseBackend): FuzzCapabilities {
-  return {
-    ttl: isTtlInspectable(backend),
-    batch: isBatch(backend),
-    keys: isKeyIterable(backend),
-    clear: isClearable(backend),
-    lock: isLockable(backend),
-    timeout: isTimeoutConfigurable(backend),
-  };
-}
+/** One adapter configuration under fuzzing (the kit's model-check target). */
+export type FuzzTarget = ModelCheckTarget;
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'cachestack-reliability-'));

@@ -3,7 +3,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { createFuzzInputs } from '@cachestack/conformance';
+import { createFuzzInputs, type ViolationKind } from '@cachestack/conformance';
 import { RedisServer } from '@cachestack/test-support';
 import {
   type FullDiskReport,
@@ -15,7 +15,6 @@ import { type FuzzFinding, fuzzTarget } from './fuzz-campaign.js';
 import { fuzzTargets } from './fuzz-targets.js';
 import { type KillAdapter, type KillReport, killCampaign } from './kill-campaign.js';
 import { requireMountPrivileges } from './mounts.js';
-import type { ViolationKind } from './run-sequence.js';
 import { rotatingSeed, seedFromEnvironment } from './seed.js';
 
 /** The knobs of a long run, read from the environment by {@link knobsFromEnvironment}. */

@@ -20,10 +20,3 @@ export function seedFromEnvironment(fallback = DEFAULT_SEED): number {
 export function rotatingSeed(): number {
   return (Date.now() ^ (process.pid << 16)) >>> 0;
 }
-
-/** The seed of sequence `index` of a campaign seeded with `seed` (a cheap 32-bit mix). */
-export function sequenceSeed(seed: number, index: number): number {
-  let h = (seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
-  return (h ^ (h >>> 13)) >>> 0;
-}

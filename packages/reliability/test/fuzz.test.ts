@@ -1,9 +1,9 @@
+import type { ViolationKind } from '@cachestack/conformance';
 import { RedisServer } from '@cachestack/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatFinding, fuzzTarget } from '../src/fuzz-campaign.js';
 import { fuzzTargets } from '../src/fuzz-targets.js';
 import { once } from '../src/once.js';
-import type { ViolationKind } from '../src/run-sequence.js';
 import { seedFromEnvironment } from '../src/seed.js';
 
 // Seeded random calls over every adapter, checked against the reference

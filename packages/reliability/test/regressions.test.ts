@@ -1,8 +1,7 @@
+import { describeOperation, type Operation, runSequence } from '@cachestack/conformance';
 import { RedisServer } from '@cachestack/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fuzzTargets } from '../src/fuzz-targets.js';
-import { describeOperation, type Operation } from '../src/operations.js';
-import { runSequence } from '../src/run-sequence.js';
 
 // Findings of the campaigns, kept as fixed sequences and replayed on every
 // adapter (the fuzzer's random stream moves whenever generation changes; these

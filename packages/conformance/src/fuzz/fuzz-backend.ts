@@ -1,15 +1,19 @@
-import { type BaseBackend, type CapabilityName, isBackendError } from '@cachestack/core';
-import { describeError, describeValue } from '../assertions.js';
+import { type BaseBackend, type CapabilityName, hasCapability } from '@cachestack/core';
 import {
-  claimedOperations,
-  classifyOutcome,
-  planCall,
-  type Settled,
-  settle,
-} from './fuzz-calls.js';
+  buildOperation,
+  generateSequence,
+  type ModelCapabilities,
+  type OperationKind,
+  showArgument,
+} from '../model/operations.js';
+import { runSequence } from '../model/run-sequence.js';
+import type { ViolationKind } from '../model/violations.js';
 import { createFuzzInputs } from './fuzz-inputs.js';
-import { FuzzModel } from './fuzz-model.js';
 import { sweepCalls } from './fuzz-sweep.js';
+
+// The fuzz is the model check on one handle (src/model/), preceded by a sweep
+// of the invalid-input catalogue: one implementation of the calls, the model
+// and the checks.
 
 /** Values of `maxValueBytes + 1` are generated only up to this limit, in bytes. */
 const OVERSIZE_LIMIT_BYTES = 8 * 1024 * 1024;
@@ -36,15 +40,20 @@ export interface FuzzOptions {
    */
   largeValueBytes?: number | undefined;
   /**
-   * How long one call may take before the run stops with a "hung" issue, in ms.
+   * How long one call may take before it is reported as hung, in ms.
    * @default 10000
    */
   callBoundMs?: number | undefined;
+  /**
+   * Clock slack around every expiry, in ms (an entry is certainly live or gone only outside it).
+   * @default 40
+   */
+  marginMs?: number | undefined;
 }
 
 /** One broken rule found by {@link fuzzBackend}. */
 export interface FuzzIssue {
-  /** The 0-based index of the call in the run. */
+  /** The 0-based index of the operation in the run (the sweep's first). */
   call: number;
   /** The method called. */
   operation: string;
@@ -60,7 +69,7 @@ export interface FuzzIssue {
 export interface FuzzReport {
   /** The seed the run used. */
   seed: number;
-  /** Calls made: the sweep's and the random ones. */
+  /** Calls made: the sweep's, the random ones and the read-backs that check them. */
   calls: number;
   /** Calls that resolved. */
   resolved: number;
@@ -70,95 +79,80 @@ export interface FuzzReport {
   issues: FuzzIssue[];
 }
 
-function show(value: unknown): string {
-  try {
-    return describeValue(value);
-  } catch {
-    return typeof value;
-  }
-}
-
-function rejectionLabel(error: unknown): string {
-  if (isBackendError(error)) return `${error.type}/${error.code}`;
-  return `raw ${error instanceof Error ? error.name : typeof error}`;
-}
-
-function withBound(promise: Promise<Settled>, ms: number): Promise<Settled | 'hung'> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const bound = new Promise<'hung'>((resolve) => {
-    timer = setTimeout(() => resolve('hung'), ms);
-    timer.unref?.();
-  });
-  return Promise.race([promise, bound]).finally(() => clearTimeout(timer));
-}
+/** The rule each kind of violation breaks, as reported in {@link FuzzIssue.problem}. */
+const PROBLEMS: Record<ViolationKind, string> = {
+  unclassified:
+    'a rejection must be a classified BackendError (never a raw error or a synchronous throw)',
+  unknown: 'a rejection must not be UNKNOWN',
+  'accepted-invalid': 'invalid input must be rejected',
+  'wrong-code': 'invalid input must be rejected PERMANENT with its code',
+  'changed-on-reject': 'a rejected call must change nothing',
+  'unexpected-rejection': 'valid input must resolve',
+  'model-mismatch': 'valid input must resolve with what the model expects',
+  health: 'healthCheck must report healthy on a working store',
+  hang: 'a call must settle',
+};
 
 /**
- * Calls `backend` `options.calls` times with seeded random arguments (see
- * {@link createFuzzInputs}) and checks every outcome against the contract and
- * a model of what the namespace holds: every rejection is a classified
- * `BackendError` (never `UNKNOWN`, never a raw error, never a synchronous
- * throw); invalid input rejects PERMANENT and changes nothing (the keys it
- * named are read back); valid input resolves with what the model expects.
- * `backend` must start on an empty namespace and see no other writer.
- * Resolves a {@link FuzzReport}; it never throws for a misbehaving backend.
+ * Calls `backend` with seeded random arguments (see {@link createFuzzInputs}):
+ * first every invalid input of the catalogue once on every claimed method
+ * that takes it (unless `sweep: false`), then `options.calls` random
+ * operations of the model check. Every outcome is checked against the
+ * contract and the model check's reference model: every rejection is a
+ * classified `BackendError` (never `UNKNOWN`, never a raw error, never a
+ * synchronous throw); invalid input rejects PERMANENT with its code and
+ * changes nothing (the keys it named are read back); valid input resolves
+ * with what the model expects. `backend` must start on an empty namespace and
+ * see no other writer. Resolves a {@link FuzzReport}; it never throws for a
+ * misbehaving backend.
  */
 export async function fuzzBackend(backend: BaseBackend, options: FuzzOptions): Promise<FuzzReport> {
+  const max = options.maxValueBytes;
   const largeValueBytes = Math.min(
     options.largeValueBytes ?? 1024 * 1024,
-    options.maxValueBytes === undefined ? Number.POSITIVE_INFINITY : options.maxValueBytes + 1,
+    max === undefined ? Number.POSITIVE_INFINITY : max + 1,
   );
-  const max = options.maxValueBytes;
   const oversizeBytes = max !== undefined && max <= OVERSIZE_LIMIT_BYTES ? max + 1 : undefined;
   const inputs = createFuzzInputs(options.seed, { largeValueBytes, oversizeBytes });
-  const model = new FuzzModel(backend);
-  const report: FuzzReport = {
-    seed: options.seed,
-    calls: 0,
-    resolved: 0,
-    rejections: {},
-    issues: [],
+  const claims = (name: CapabilityName): boolean =>
+    options.capabilities.includes(name) && hasCapability(backend, name);
+  const capabilities: ModelCapabilities = {
+    ttl: claims('ttl'),
+    batch: claims('batch'),
+    keys: claims('keys'),
+    clear: claims('clear'),
+    lock: claims('lock'),
+    timeout: claims('timeout'),
   };
-  const boundMs = options.callBoundMs ?? 10_000;
-  const operations = claimedOperations(backend, options);
-  const swept = options.sweep === false ? [] : sweepCalls(inputs, operations);
-  const total = swept.length + options.calls;
-  for (let index = 0; index < total; index++) {
-    const forced = swept[index];
-    const call = planCall(backend, forced?.inputs ?? inputs, model, {
-      ...options,
-      operations,
-      operation: forced?.operation,
-    });
-    const issue = (problem: string, outcome: string): void => {
-      report.issues.push({
-        call: index,
-        operation: call.operation,
-        problem,
-        input: call.args.map(show).join(', '),
-        outcome,
-      });
-    };
-    report.calls++;
-    const outcome = await withBound(settle(call.run), boundMs);
-    if (outcome === 'hung') {
-      issue(`a call must settle (it took over ${boundMs} ms); the run stopped here`, 'pending');
-      break;
-    }
-    if (outcome.ok) {
-      report.resolved++;
-      const problem = classifyOutcome(outcome, call.valid);
-      const checked = problem ?? (call.valid ? await call.resolved(outcome.value) : undefined);
-      if (checked !== undefined) issue(checked, `resolved ${show(outcome.value)}`);
-      if (!call.valid) model.forget(call.touched);
-      continue;
-    }
-    const label = rejectionLabel(outcome.error);
-    report.rejections[label] = (report.rejections[label] ?? 0) + 1;
-    const problem = classifyOutcome(outcome, call.valid);
-    if (problem !== undefined) issue(problem, describeError(outcome.error));
-    const changed = await model.findChanged(call.touched);
-    if (changed !== undefined) issue('a rejected call must change nothing', changed);
-    if (call.valid) model.forget(call.touched);
-  }
-  return report;
+  const named: string[] = ['get', 'set', 'delete', 'exists'];
+  if (capabilities.ttl) named.push('getTtl', 'refreshTtl');
+  if (capabilities.lock) named.push('acquireLock');
+  if (capabilities.batch) named.push('getMany', 'setMany', 'deleteMany');
+  if (capabilities.keys) named.push('keys');
+  const limit = max ?? Number.POSITIVE_INFINITY;
+  const swept =
+    options.sweep === false
+      ? []
+      : sweepCalls(inputs, named).map((call) =>
+          buildOperation(call.operation as OperationKind, call.inputs, new Set(), limit, true),
+        );
+  const operations = [...swept, ...generateSequence(inputs, options.calls, capabilities, limit)];
+  const result = await runSequence({ backend }, operations, {
+    stopAtFirst: false,
+    callTimeoutMs: options.callBoundMs ?? 10_000,
+    marginMs: options.marginMs,
+  });
+  return {
+    seed: options.seed,
+    calls: result.stats.calls,
+    resolved: result.stats.resolved,
+    rejections: result.stats.rejections,
+    issues: result.all.map((violation) => ({
+      call: violation.index,
+      operation: violation.operation.kind,
+      problem: PROBLEMS[violation.kind],
+      input: violation.operation.args.map(showArgument).join(', '),
+      outcome: violation.message,
+    })),
+  };
 }

@@ -16,6 +16,7 @@ export const baseContractGroup: ConformanceGroup = {
   cases: [
     {
       name: 'backendType is a non-empty string',
+      why: 'health reports and errors name the backend by it; a backend that leaves it empty or undefined is anonymous in every log',
       run: async (h) => {
         const backend = await h.create();
         check(
@@ -27,6 +28,7 @@ export const baseContractGroup: ConformanceGroup = {
     },
     {
       name: 'set then get returns identical bytes',
+      why: 'the first promise of a store; catches encodings that change bytes (UTF-8 round trips of binary, base64 slips, trailing padding)',
       run: async (h) => {
         const backend = await h.create();
         const value = utf8('hello, world');
@@ -37,6 +39,7 @@ export const baseContractGroup: ConformanceGroup = {
     },
     {
       name: 'set resolves undefined',
+      why: 'callers must not come to rely on a store-specific return value (an OK string, a row count)',
       run: async (h) => {
         const backend = await h.create();
         const result = await backend.set('k', utf8('v'));
@@ -45,6 +48,7 @@ export const baseContractGroup: ConformanceGroup = {
     },
     {
       name: 'get of a key never set resolves undefined',
+      why: 'a miss must be undefined, not null, an empty array or a rejection',
       run: async (h) => {
         const backend = await h.create();
         const got = await expectResolves(
@@ -60,6 +64,7 @@ export const baseContractGroup: ConformanceGroup = {
     },
     {
       name: 'a second set overwrites the first (last write wins)',
+      why: 'catches insert-only writes (INSERT without UPSERT, NX) that keep the first value',
       run: async (h) => {
         const backend = await h.create();
         await backend.set('k', utf8('first'));
@@ -75,6 +80,7 @@ export const baseContractGroup: ConformanceGroup = {
     },
     {
       name: 'delete of a live key resolves true; then get is undefined and exists is false',
+      why: 'catches deletes that report success but leave the entry, or leave it visible to exists',
       run: async (h) => {
         const backend = await h.create();
         await backend.set('k', utf8('v'));
@@ -88,6 +94,7 @@ export const baseContractGroup: ConformanceGroup = {
     },
     {
       name: 'delete of a missing key resolves false',
+      why: 'pinned: callers count deletions; a backend that always answers true passes every other delete check',
       run: async (h) => {
         const backend = await h.create();
         const deleted = await backend.delete('missing');
@@ -108,6 +115,7 @@ export const baseContractGroup: ConformanceGroup = {
     },
     {
       name: 'delete leaves other keys intact',
+      why: 'catches deletes by pattern or prefix that take neighbours with them',
       run: async (h) => {
         const backend = await h.create();
         await backend.set('a', utf8('A'));
@@ -124,6 +132,7 @@ export const baseContractGroup: ConformanceGroup = {
     },
     {
       name: 'exists is true for a live key and false for a missing one',
+      why: 'exists has its own code path (EXISTS, a stat, a COUNT query) and can disagree with get',
       run: async (h) => {
         const backend = await h.create();
         const before = await backend.exists('k');
@@ -139,6 +148,7 @@ export const baseContractGroup: ConformanceGroup = {
     },
     {
       name: 'every method returns a Promise, even for invalid input',
+      why: 'a synchronous throw escapes try/await patterns and .catch() handlers of callers',
       run: async (h) => {
         const backend = await h.create();
         const calls: [string, () => unknown][] = [
@@ -176,6 +186,7 @@ export const baseContractGroup: ConformanceGroup = {
     },
     {
       name: 'two namespaces are isolated',
+      why: 'catches backends that ignore or mis-apply the namespace, so two tenants share entries',
       run: async (h) => {
         const first = await h.create();
         const second = await h.create(h.newNamespace());

@@ -9,12 +9,14 @@ export const clearGroup: ConformanceGroup = {
   cases: [
     {
       name: "the backend implements the claimed 'clear' capability (clear)",
+      why: 'a claimed capability with missing methods fails here by name',
       run: async (h) => {
         await h.createWith('clear');
       },
     },
     {
       name: 'clear removes every entry of the namespace, and the backend stays usable',
+      why: 'catches clears that miss entries or leave the backend closed',
       run: async (h) => {
         const backend = await h.createWith('clear');
         await backend.set('a', utf8('A'));
@@ -39,6 +41,7 @@ export const clearGroup: ConformanceGroup = {
     },
     {
       name: 'clear of an empty namespace resolves',
+      why: 'catches clears that fail when there is nothing to remove',
       run: async (h) => {
         const backend = await h.createWith('clear');
         await backend.clear();
@@ -47,6 +50,7 @@ export const clearGroup: ConformanceGroup = {
     },
     {
       name: 'clear leaves other namespaces untouched',
+      why: 'catches FLUSHDB, unlinking the whole directory, or a prefix match that takes namespaces whose name extends this one',
       run: async (h) => {
         const mine = await h.createWith('clear');
         const otherNamespace = h.newNamespace();

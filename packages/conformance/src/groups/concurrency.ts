@@ -22,6 +22,7 @@ export const concurrencyGroup: ConformanceGroup = {
   cases: [
     {
       name: '100 concurrent gets and sets on one key raise no errors and never tear a value',
+      why: 'catches non-atomic writes (partial files, interleaved chunks) that a reader sees half-written',
       run: async (h) => {
         const backend = await h.create();
         const operations: Promise<unknown>[] = [];
@@ -58,6 +59,7 @@ export const concurrencyGroup: ConformanceGroup = {
     },
     {
       name: '100 concurrent sets on distinct keys all persist',
+      why: 'catches shared state in write paths (one temp file name, one statement object) that loses writes',
       run: async (h) => {
         const backend = await h.create();
         const keys = Array.from({ length: 100 }, (_, i) => `key-${i}`);
@@ -74,6 +76,7 @@ export const concurrencyGroup: ConformanceGroup = {
     },
     {
       name: 'of 20 concurrent deletes of one key exactly one resolves true',
+      why: 'catches check-then-delete races where several callers all see the key',
       run: async (h) => {
         const backend = await h.create();
         await backend.set('victim', utf8('v'));

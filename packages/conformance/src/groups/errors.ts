@@ -35,6 +35,7 @@ async function expectUnchanged(backend: BaseBackend, rule: string): Promise<void
 const cases: ConformanceCase[] = [
   {
     name: 'base methods: errors carry type, code, operation and key',
+    why: 'callers branch on type and code and log operation and key; catches errors missing any of them',
     run: async (h) => {
       const backend = await h.create();
       await backend.set('k', utf8('old'));
@@ -68,6 +69,7 @@ const cases: ConformanceCase[] = [
   },
   {
     name: 'ttl methods: invalid keys and ttls are rejected and change nothing',
+    why: 'getTtl and refreshTtl validate on their own paths; catches a refresh that applies a bad ttl',
     skip: claimed('ttl'),
     run: async (h) => {
       const backend = await seeded(h, 'ttl');
@@ -100,6 +102,7 @@ const cases: ConformanceCase[] = [
   },
   {
     name: 'lock methods: invalid key, ttlMs, waitMs and options are rejected',
+    why: 'catches locks taken with a bad ttl (forever) or a bad wait (spin)',
     skip: claimed('lock'),
     run: async (h) => {
       const backend = await seeded(h, 'lock');
@@ -152,6 +155,7 @@ const cases: ConformanceCase[] = [
   },
   {
     name: 'batch methods: non-arrays, bad keys, values and ttls are rejected and change nothing',
+    why: 'catches batches that write the valid entries before finding the bad one',
     skip: claimed('batch'),
     run: async (h) => {
       const backend = await seeded(h, 'batch');
@@ -220,6 +224,7 @@ const cases: ConformanceCase[] = [
   },
   {
     name: `a seeded fuzz of ${FUZZ_CALLS} random calls: every rejection is a classified BackendError and rejected calls change nothing`,
+    why: 'hand-picked inputs miss combinations; the fuzz tries the invalid-input catalogue on every claimed method and finds raw, UNKNOWN or synchronous errors',
     run: async (h) => {
       const backend = await h.create();
       const report = await fuzzBackend(backend, {

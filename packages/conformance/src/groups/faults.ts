@@ -43,6 +43,7 @@ export const faultsGroup: ConformanceGroup = {
   cases: [
     {
       name: 'while the store is unavailable every operation rejects with the configured type, within the bound',
+      why: 'catches hangs, raw socket errors and UNKNOWN while the store is away',
       skip: needsAvailability,
       run: async (h) => {
         const backend = await h.createClaimed();
@@ -68,6 +69,7 @@ export const faultsGroup: ConformanceGroup = {
     },
     {
       name: 'healthCheck while the store is unavailable resolves healthy: false with an error, without throwing',
+      why: "catches health checks that throw, hang or report a cached 'healthy'",
       skip: needsAvailability,
       run: async (h) => {
         const backend = await h.create();
@@ -97,6 +99,7 @@ export const faultsGroup: ConformanceGroup = {
     },
     {
       name: 'the same instance recovers after the store comes back',
+      why: 'catches instances that stay broken after a reconnect (a poisoned pool, a closed handle)',
       skip: needsAvailability,
       run: async (h) => {
         const backend = await h.create();
@@ -129,6 +132,7 @@ export const faultsGroup: ConformanceGroup = {
     },
     {
       name: 'a backend with bad credentials fails with AUTHENTICATION',
+      why: 'catches NOAUTH and EACCES reported as TRANSIENT (retried forever) or UNKNOWN',
       skip: (o) =>
         o.faults.createWithBadCredentials === undefined
           ? 'needs faults.createWithBadCredentials'

@@ -8,6 +8,7 @@ export const healthGroup: ConformanceGroup = {
   cases: [
     {
       name: 'healthCheck reports healthy with finite latencyMs >= 0, details and the backendType',
+      why: 'catches health reports with NaN or negative latency, or missing fields that monitors read',
       run: async (h) => {
         const backend = await h.create();
         const outcome = await withinMs(backend.healthCheck(), 10_000, 'healthCheck must settle');
@@ -43,6 +44,7 @@ export const healthGroup: ConformanceGroup = {
     },
     {
       name: 'backendType is stable across calls and instances',
+      why: 'dashboards group by backendType; catches values that change per call',
       run: async (h) => {
         const first = await h.create();
         const second = await h.create(h.newNamespace());

@@ -10,6 +10,7 @@ import { keyListingGroup } from './key-listing.js';
 import { keysGroup } from './keys.js';
 import { lifecycleGroup } from './lifecycle.js';
 import { locksGroup } from './locks.js';
+import { modelCheckGroup } from './model-check.js';
 import { sharedStoreGroup } from './shared-store.js';
 import { timeoutsGroup } from './timeouts.js';
 import { ttlGroup } from './ttl.js';
@@ -34,4 +35,5 @@ export const CONFORMANCE_GROUP_DEFINITIONS: readonly ConformanceGroup[] = [
   clearGroup,
   keyListingGroup,
   faultsGroup,
+  modelCheckGroup,
 ];

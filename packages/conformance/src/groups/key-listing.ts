@@ -40,12 +40,14 @@ export const keyListingGroup: ConformanceGroup = {
   cases: [
     {
       name: "the backend implements the claimed 'keys' capability (keys)",
+      why: 'a claimed capability with missing methods fails here by name',
       run: async (h) => {
         await h.createWith('keys');
       },
     },
     {
       name: 'keys() lists every live key once, as the original strings',
+      why: 'catches SCAN duplicates and keys listed in their escaped or namespaced store form',
       run: async (h) => {
         const backend = await h.createWith('keys');
         const keys = ['a', 'b/c', 'with space', '🔑', '123', 'nul\u0000byte', 'x'.repeat(300)];
@@ -61,6 +63,7 @@ export const keyListingGroup: ConformanceGroup = {
     },
     {
       name: 'keys() of an empty namespace yields nothing',
+      why: 'catches listings that fall back to the whole store',
       run: async (h) => {
         const backend = await h.createWith('keys');
         expectSameKeys(
@@ -72,6 +75,7 @@ export const keyListingGroup: ConformanceGroup = {
     },
     {
       name: 'keys(prefix) filters by a literal prefix (glob and LIKE characters are not patterns)',
+      why: 'catches prefixes passed unescaped to MATCH or LIKE',
       run: async (h) => {
         const backend = await h.createWith('keys');
         for (const key of [
@@ -117,6 +121,7 @@ export const keyListingGroup: ConformanceGroup = {
     },
     {
       name: 'keys() with a lone-surrogate or non-string prefix rejects with INVALID_ARGUMENT',
+      why: 'catches prefixes that are never validated (they match nothing, or everything once coerced)',
       run: async (h) => {
         const backend = await h.createWith('keys');
         await backend.set('a\uD83D\uDE00', utf8('v'));
@@ -142,6 +147,7 @@ export const keyListingGroup: ConformanceGroup = {
     },
     {
       name: 'keys() does not list expired keys',
+      why: 'expired entries are invisible to every read path at once, listings too',
       run: async (h) => {
         const backend = await h.createWith('keys');
         const started = performance.now();
@@ -153,6 +159,7 @@ export const keyListingGroup: ConformanceGroup = {
     },
     {
       name: 'keys() does not list lock keys',
+      why: 'catches lock entries stored beside data and listed with it',
       skip: (o) =>
         o.capabilities.includes('lock') ? undefined : "'lock' not claimed by this backend",
       run: async (h) => {
@@ -167,6 +174,7 @@ export const keyListingGroup: ConformanceGroup = {
     },
     {
       name: 'keys() does not list other namespaces',
+      why: 'catches listings of the whole store',
       run: async (h) => {
         const backend = await h.createWith('keys');
         const other = await h.create(h.newNamespace());

@@ -50,6 +50,35 @@ export const RESERVED_CHARACTER_KEYS: readonly string[] = [
   'a/',
 ];
 
+/**
+ * Keys that collide under naive escaping or normalization: each must stay a
+ * key of its own (a backend that maps `/` to `%2F` without escaping `%`, or
+ * `:` to `\:` without escaping `\`, or normalizes Unicode, merges them).
+ */
+export const LOOK_ALIKE_KEYS: readonly string[] = [
+  'a:b',
+  'a\\:b',
+  'a\\\\:b',
+  'a/b',
+  'a%2Fb',
+  'a%2fb',
+  'a%252Fb',
+  'a_b',
+  'a%5Fb',
+  'a b',
+  'a+b',
+  'a%20b',
+  'a.b',
+  'a%2Eb',
+  '\u00e9',
+  'e\u0301',
+  '\u212b',
+  '\u00c5',
+  'A\u030a',
+  '\ufb01',
+  'fi',
+];
+
 /** Unicode keys that must round-trip. */
 export const UNICODE_KEYS: readonly string[] = [
   'ключ',
@@ -88,6 +117,7 @@ export const keysGroup: ConformanceGroup = {
   cases: [
     {
       name: 'keys of [A-Za-z0-9_.] up to 64 characters work',
+      why: 'the plain keys every caller uses; a baseline before the edge cases',
       run: async (h) => {
         const backend = await h.create();
         const keys = ['a', 'Z', '0', 'under_score', 'dot.ted', 'ABCdef123_.'.padEnd(64, 'x')];
@@ -96,6 +126,7 @@ export const keysGroup: ConformanceGroup = {
     },
     {
       name: 'a 300-character key works for set, get, exists and delete',
+      why: 'catches stores with short key limits (file names of 255 bytes, indexed columns) that truncate or fail',
       run: async (h) => {
         const backend = await h.create();
         const key = `${'k'.repeat(299)}z`;
@@ -116,6 +147,7 @@ export const keysGroup: ConformanceGroup = {
     },
     {
       name: 'a key of exactly 1024 UTF-8 bytes is accepted',
+      why: 'the documented limit is inclusive; catches off-by-one limits and limits counted in characters or UTF-16 units',
       run: async (h) => {
         const backend = await h.create();
         const ascii = 'b'.repeat(1024);
@@ -130,6 +162,7 @@ export const keysGroup: ConformanceGroup = {
     },
     {
       name: 'invalid string keys (empty, over 1024 bytes, lone surrogate) are rejected on every method and nothing is stored',
+      why: 'catches backends that validate on set only, or store a lone surrogate as U+FFFD (two keys then collide)',
       run: async (h) => {
         const backend = await h.create();
         for (const [label, key] of INVALID_STRING_KEYS) {
@@ -170,6 +203,7 @@ export const keysGroup: ConformanceGroup = {
     },
     {
       name: 'non-string keys are rejected, never coerced',
+      why: "catches String(key) coercion, which makes 1 and '1' (or every object) the same key",
       run: async (h) => {
         const backend = await h.create();
         for (const [label, key] of NON_STRING_KEYS) {
@@ -201,6 +235,7 @@ export const keysGroup: ConformanceGroup = {
     },
     {
       name: 'numeric-string keys stay strings',
+      why: "catches stores that parse keys as numbers ('01' and '1' collide)",
       run: async (h) => {
         const backend = await h.create();
         await roundTripEachDistinct(
@@ -212,6 +247,7 @@ export const keysGroup: ConformanceGroup = {
     },
     {
       name: 'unicode and emoji keys round-trip (NFC and NFD forms stay distinct)',
+      why: 'catches encodings that mangle non-ASCII keys, and stores that normalize Unicode so two keys collide',
       run: async (h) => {
         const backend = await h.create();
         await roundTripEachDistinct(
@@ -223,6 +259,7 @@ export const keysGroup: ConformanceGroup = {
     },
     {
       name: 'reserved characters / .. : {}()\\@ quotes, spaces and NUL are ordinary key characters',
+      why: 'catches path traversal in file stores, SQL and glob injection, and separators taken literally',
       run: async (h) => {
         const backend = await h.create();
         await roundTripEachDistinct(
@@ -233,7 +270,26 @@ export const keysGroup: ConformanceGroup = {
       },
     },
     {
+      name: 'keys that collide under naive escaping or normalization stay distinct (a:b / a\\:b, a/b / a%2Fb, NFC / NFD)',
+      why: 'backends that escape separators for their store (file names, Redis key patterns, URLs) without escaping the escape character, or normalize Unicode, merge different keys; each pair here is one such collision',
+      run: async (h) => {
+        const backend = await h.create();
+        await roundTripEachDistinct(
+          backend,
+          LOOK_ALIKE_KEYS,
+          'keys that look alike once escaped or normalized must stay distinct',
+        );
+        await backend.delete('a%2Fb');
+        expectBytes(
+          await backend.get('a/b'),
+          utf8(`value-${LOOK_ALIKE_KEYS.indexOf('a/b')}`),
+          'deleting "a%2Fb" must not delete "a/b"',
+        );
+      },
+    },
+    {
       name: 'keys are case-sensitive: a and A are different keys',
+      why: 'catches case-insensitive file systems and collations (NTFS, APFS, SQLite NOCASE)',
       run: async (h) => {
         const backend = await h.create();
         await roundTripEachDistinct(
@@ -247,6 +303,7 @@ export const keysGroup: ConformanceGroup = {
     },
     {
       name: 'long keys sharing a 250+ character prefix stay distinct',
+      why: 'catches stores that truncate or hash only the first part of a key',
       run: async (h) => {
         const backend = await h.create();
         const prefix = 'p'.repeat(300);

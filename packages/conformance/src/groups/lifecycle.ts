@@ -20,6 +20,7 @@ export const lifecycleGroup: ConformanceGroup = {
   cases: [
     {
       name: 'close resolves and a second close is a no-op',
+      why: 'close is called from several places (dispose, shutdown hooks); catches a second close that throws',
       run: async (h) => {
         const backend = await h.create();
         await backend.set('k', utf8('v'));
@@ -38,6 +39,7 @@ export const lifecycleGroup: ConformanceGroup = {
     },
     {
       name: 'every operation after close rejects with PERMANENT CLOSED (capability methods too)',
+      why: 'catches backends that keep working, hang or fail unclassified after close',
       run: async (h) => {
         const backend = await h.createClaimed();
         await backend.close();
@@ -52,6 +54,7 @@ export const lifecycleGroup: ConformanceGroup = {
     },
     {
       name: 'Symbol.asyncDispose closes the backend',
+      why: '`await using` must close the backend like close()',
       run: async (h) => {
         const backend = await h.create();
         check(
@@ -69,6 +72,7 @@ export const lifecycleGroup: ConformanceGroup = {
     },
     {
       name: 'operations in flight at close settle (resolve, or reject with a BackendError) and never hang',
+      why: 'catches closes that drop pending replies, leaving callers waiting forever',
       run: async (h) => {
         const backend = await h.createClaimed();
         await backend.set('k', utf8('v'));
@@ -97,6 +101,7 @@ export const lifecycleGroup: ConformanceGroup = {
     },
     {
       name: 'healthCheck after close resolves a defined result and never throws',
+      why: 'healthCheck never throws, also after close; probes run on their own schedule',
       run: async (h) => {
         const backend = await h.create();
         await backend.close();

@@ -78,15 +78,18 @@ export interface HeldLock {
 
 /**
  * A lock case that creates a backend and acquires the free lock `job` for
- * `ttlMs` ("a free lock must be acquired"), then runs `body` with them.
+ * `ttlMs` ("a free lock must be acquired"), then runs `body` with them;
+ * `why` is the case's reason for the catalogue.
  */
 export function heldLockCase(
   name: string,
+  why: string,
   ttlMs: number,
   body: (held: HeldLock, h: ConformanceHarness) => Promise<void>,
 ): ConformanceCase {
   return {
     name,
+    why,
     run: async (h) => {
       const backend = await h.createWith('lock');
       const acquiredAt = performance.now();

@@ -15,6 +15,7 @@ import {
 export const lockWaitingCases: ConformanceCase[] = [
   heldLockCase(
     'waitMs is honoured: a waiter gets the lock once the holder releases mid-wait',
+    'catches waits that try once, or poll too rarely to see a release',
     LONG_LOCK_MS,
     async ({ backend, lock: holder }) => {
       const started = performance.now();
@@ -38,6 +39,7 @@ export const lockWaitingCases: ConformanceCase[] = [
   ),
   heldLockCase(
     'waitMs is honoured: a waiter gets the lock once the holder expires mid-wait',
+    'catches waits that only watch for releases, not for expiry',
     SHORT_LOCK_MS,
     async ({ backend }) => {
       const lock = await backend.acquireLock('job', { ttlMs: LONG_LOCK_MS, waitMs: 5_000 });
@@ -51,6 +53,7 @@ export const lockWaitingCases: ConformanceCase[] = [
   ),
   heldLockCase(
     'waitMs is honoured: a waiter gives up not before waitMs and not much after',
+    'catches waits that give up at once or overrun',
     LONG_LOCK_MS,
     async ({ backend, lock: holder }, h) => {
       const waitMs = 300;
@@ -74,6 +77,7 @@ export const lockWaitingCases: ConformanceCase[] = [
   ),
   heldLockCase(
     'lock keys are invisible to get, exists and delete, and a data key does not block a lock',
+    'catches locks stored under the data key itself',
     LONG_LOCK_MS,
     async ({ backend, lock }) => {
       check(
@@ -119,6 +123,7 @@ export const lockWaitingCases: ConformanceCase[] = [
   ),
   heldLockCase(
     'a fencingToken, when exposed, grows with every acquisition',
+    'a fencing token is only useful if it grows; catches random or repeated ones',
     LONG_LOCK_MS,
     async ({ backend, lock: first }) => {
       await first.release();
@@ -139,6 +144,7 @@ export const lockWaitingCases: ConformanceCase[] = [
   ),
   {
     name: '4 workers x 10 locked read-modify-write increments give exactly 40',
+    why: 'mutual exclusion under real contention; catches check-then-set acquisitions',
     run: async (h) => {
       const workers = await Promise.all(
         Array.from({ length: 4 }, () => (h.options.sharedStore ? h.createWith('lock') : undefined)),
@@ -177,6 +183,7 @@ export const lockWaitingCases: ConformanceCase[] = [
   },
   {
     name: 'a lock held through instance A blocks instance B on the same store',
+    why: "catches locks kept in one instance's memory where the store is shared",
     skip: (o) => (o.sharedStore ? undefined : 'sharedStore is false'),
     run: async (h) => {
       const a = await h.createWith('lock');

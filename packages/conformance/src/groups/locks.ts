@@ -1,5 +1,6 @@
 import { check, describeValue } from '../assertions.js';
 import type { ConformanceGroup } from '../conformance-case.js';
+import { expectAliveLateInLife, LATE_TTL_MS } from '../timing.js';
 import {
   heldLockCase,
   LONG_LOCK_MS,
@@ -21,12 +22,14 @@ export const locksGroup: ConformanceGroup = {
   cases: [
     {
       name: "the backend implements the claimed 'lock' capability (acquireLock)",
+      why: 'a claimed capability with missing methods fails here by name',
       run: async (h) => {
         await h.createWith('lock');
       },
     },
     heldLockCase(
       'a free key is acquired; a second acquire with waitMs 0 gets nothing; after release it succeeds',
+      "the lock's core promise: exclusive while held, free after release",
       LONG_LOCK_MS,
       async ({ backend, lock }) => {
         check(
@@ -46,6 +49,7 @@ export const locksGroup: ConformanceGroup = {
     ),
     heldLockCase(
       'acquireLock without waitMs makes one try and resolves undefined promptly',
+      'waitMs defaults to 0; catches backends that wait (or spin) by default',
       LONG_LOCK_MS,
       async ({ backend, lock }, h) => {
         const started = performance.now();
@@ -62,6 +66,7 @@ export const locksGroup: ConformanceGroup = {
     ),
     {
       name: 'locks on different keys are independent',
+      why: 'catches one global lock behind per-key locks',
       run: async (h) => {
         const backend = await h.createWith('lock');
         const a = await mustAcquire(backend, 'a', LONG_LOCK_MS, 'lock a must be acquired');
@@ -76,7 +81,44 @@ export const locksGroup: ConformanceGroup = {
       },
     },
     {
+      name: 'a lock is still held late in its ttl (70%), and so after extend: it never expires early',
+      why: 'the expiry cases check that a lock is free after its ttl, so a lock that lapses at half its ttl (or an extend that sets half) passed them, letting two holders in',
+      run: async (h) => {
+        const backend = await h.createWith('lock');
+        const started = performance.now();
+        const lock = await mustAcquire(backend, 'job', LATE_TTL_MS, 'a free lock must be acquired');
+        await expectAliveLateInLife(
+          async () => {
+            const other = await backend.acquireLock('job', { ttlMs: LONG_LOCK_MS, waitMs: 0 });
+            await other?.release();
+            return other === undefined;
+          },
+          started,
+          LATE_TTL_MS,
+          'a lock must stay held until its ttl has passed',
+        );
+        const extended = performance.now();
+        check(
+          (await lock.extend(LATE_TTL_MS)) === true,
+          'extend by the holder must resolve true',
+          'it did not',
+        );
+        await expectAliveLateInLife(
+          async () => {
+            const other = await backend.acquireLock('job', { ttlMs: LONG_LOCK_MS, waitMs: 0 });
+            await other?.release();
+            return other === undefined;
+          },
+          extended,
+          LATE_TTL_MS,
+          'an extended lock must stay held until the new ttl has passed',
+        );
+        await lock.release();
+      },
+    },
+    {
       name: 'tokens have at least 128 random bits and are unique',
+      why: 'a guessable or repeated token lets another caller release or extend the lock',
       run: async (h) => {
         const backend = await h.createWith('lock');
         const tokens = new Set<string>();
@@ -109,6 +151,7 @@ export const locksGroup: ConformanceGroup = {
     },
     heldLockCase(
       'a lock expires by itself after ttlMs',
+      'catches locks that never expire (a crashed holder blocks forever)',
       SHORT_LOCK_MS,
       async ({ backend, acquiredAt }, h) => {
         await waitForLockExpiry(acquiredAt, h);
@@ -121,6 +164,7 @@ export const locksGroup: ConformanceGroup = {
     ),
     heldLockCase(
       'a stale handle cannot release or extend the lock of the new owner',
+      'catches release or extend by key without comparing the token',
       SHORT_LOCK_MS,
       async ({ backend, lock: stale, acquiredAt }, h) => {
         await waitForLockExpiry(acquiredAt, h);
@@ -146,6 +190,7 @@ export const locksGroup: ConformanceGroup = {
     ),
     heldLockCase(
       'releasing twice: the second release resolves false',
+      'catches releases that always answer true',
       LONG_LOCK_MS,
       async ({ lock }) => {
         await mustResolve(lock.release(), true, 'the first release must resolve true');
@@ -154,6 +199,7 @@ export const locksGroup: ConformanceGroup = {
     ),
     heldLockCase(
       'extend while owned resolves true and keeps the lock past its first ttl',
+      'catches extends that do nothing or answer without extending',
       SHORT_LOCK_MS,
       async ({ backend, lock, acquiredAt }, h) => {
         await mustResolve(
@@ -168,6 +214,7 @@ export const locksGroup: ConformanceGroup = {
     ),
     heldLockCase(
       'extend after expiry resolves false even though the key is free, and does not take it',
+      'catches extends that re-acquire a lapsed lock (SET without a token check)',
       SHORT_LOCK_MS,
       async ({ backend, lock, acquiredAt }, h) => {
         await waitForLockExpiry(acquiredAt, h);
@@ -179,17 +226,27 @@ export const locksGroup: ConformanceGroup = {
         await mustAcquireAndRelease(backend, 'job', 'a failed extend must not re-take the lock');
       },
     ),
-    heldLockCase('extend after release resolves false', LONG_LOCK_MS, async ({ backend, lock }) => {
-      await lock.release();
-      await mustResolve(
-        lock.extend(LONG_LOCK_MS),
-        false,
-        'extend after release must resolve false',
-      );
-      await mustAcquireAndRelease(backend, 'job', 'extend after release must not re-take the lock');
-    }),
+    heldLockCase(
+      'extend after release resolves false',
+      'catches extends that ignore a release',
+      LONG_LOCK_MS,
+      async ({ backend, lock }) => {
+        await lock.release();
+        await mustResolve(
+          lock.extend(LONG_LOCK_MS),
+          false,
+          'extend after release must resolve false',
+        );
+        await mustAcquireAndRelease(
+          backend,
+          'job',
+          'extend after release must not re-take the lock',
+        );
+      },
+    ),
     heldLockCase(
       '[Symbol.asyncDispose] releases the lock even when the body throws',
+      '`await using lock` must release on every exit path',
       LONG_LOCK_MS,
       async ({ backend, lock }) => {
         check(

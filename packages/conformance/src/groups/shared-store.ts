@@ -8,6 +8,7 @@ const needsSharedStore = (options: { sharedStore: boolean }) =>
 const cases: ConformanceCase[] = [
   {
     name: 'a write through instance A is visible through instance B',
+    why: 'catches per-instance stores where sharedStore is claimed',
     run: async (h) => {
       const a = await h.create();
       const b = await h.create();
@@ -32,6 +33,7 @@ const cases: ConformanceCase[] = [
   },
   {
     name: 'an overwrite and a delete through B are seen by A',
+    why: 'catches private read caches that serve A a stale copy',
     run: async (h) => {
       const a = await h.create();
       const b = await h.create();
@@ -57,6 +59,7 @@ const cases: ConformanceCase[] = [
   },
   {
     name: 'an expiry set through A applies through B',
+    why: "catches expiry kept in one instance's memory (timers) instead of the store",
     run: async (h) => {
       const a = await h.create();
       const b = await h.create();
@@ -68,6 +71,7 @@ const cases: ConformanceCase[] = [
   },
   {
     name: 'closing A leaves B working, and a new instance sees earlier writes',
+    why: 'catches close removing shared state (deleting the file, flushing the namespace)',
     run: async (h) => {
       const a = await h.create();
       const b = await h.create();

@@ -27,6 +27,7 @@ function needsSlowDown(options: ResolvedConformanceOptions): string | undefined 
 const slowCases: ConformanceCase[] = [
   {
     name: 'an operation slower than its limit rejects with TIMEOUT naming operation and key, within the limit plus slack',
+    why: 'catches limits that are not enforced, enforced late, or reported as TRANSIENT',
     run: async (h) => {
       const backend = await h.createWith('timeout');
       await backend.set('a', utf8('A'));
@@ -53,6 +54,7 @@ const slowCases: ConformanceCase[] = [
   },
   {
     name: 'after a timeout the next operation gets its own reply, never the late one',
+    why: 'pinned: a pipelined connection that does not drop the late reply hands it to the next caller',
     run: async (h) => {
       const backend = await h.createWith('timeout');
       await backend.set('a', utf8('value of a'));
@@ -84,6 +86,7 @@ const slowCases: ConformanceCase[] = [
   },
   {
     name: 'after a timed-out set the value is the old or the new one, never corrupt',
+    why: 'catches a timed-out write that leaves a partial value behind',
     run: async (h) => {
       const backend = await h.createWith('timeout');
       const oldValue = utf8('old value');
@@ -109,6 +112,7 @@ const slowCases: ConformanceCase[] = [
   },
   {
     name: 'a concurrent caller outside the scope is not limited',
+    why: 'limits are scoped with AsyncLocalStorage; catches limits set on the whole backend',
     run: async (h) => {
       const backend = await h.createWith('timeout');
       await backend.set('a', utf8('A'));
@@ -131,6 +135,7 @@ const slowCases: ConformanceCase[] = [
   },
   {
     name: "'*' limits every operation",
+    why: "catches '*' treated as an unknown operation name",
     run: async (h) => {
       const backend = await h.createWith('timeout');
       await backend.set('k', utf8('v'));
@@ -150,7 +155,59 @@ const slowCases: ConformanceCase[] = [
     },
   },
   {
+    name: 'after timed-out get, set and delete, the same backend keeps working: 30 mixed operations give their own results and it is healthy',
+    why: 'a timeout can leave a connection, transaction or lock half-used; a backend that fails or mixes up the operations after it (not only the very next one) passed the single follow-up read',
+    run: async (h) => {
+      const backend = await h.createWith('timeout');
+      await backend.set('keep', utf8('kept'));
+      await h.slowDown(DELAY_MS);
+      await expectBackendError(
+        () => backend.withTimeout('get', LIMIT_MS, () => backend.get('keep')),
+        TIMEOUT,
+        'a slowed get must time out',
+      );
+      await expectBackendError(
+        () => backend.withTimeout('set', LIMIT_MS, () => backend.set('late', utf8('late'))),
+        TIMEOUT,
+        'a slowed set must time out',
+      );
+      await expectBackendError(
+        () => backend.withTimeout('delete', LIMIT_MS, () => backend.delete('keep')),
+        TIMEOUT,
+        'a slowed delete must time out',
+      );
+      await h.restoreSpeed();
+      await sleep(DELAY_MS + h.slackMs);
+      for (let i = 0; i < 10; i++) {
+        await backend.set(`after-${i}`, utf8(`value ${i}`));
+        expectBytes(
+          await backend.get(`after-${i}`),
+          utf8(`value ${i}`),
+          `operation ${i} after the timeouts must get its own reply`,
+        );
+        check(
+          (await backend.delete(`after-${i}`)) === true,
+          `delete ${i} after the timeouts must resolve true for a live key`,
+          'it resolved false',
+        );
+      }
+      const kept = await backend.get('keep');
+      check(
+        kept === undefined || Buffer.from(kept).toString('utf8') === 'kept',
+        'after a timed-out delete the key must be kept or deleted, never changed',
+        `got ${describeValue(kept)}`,
+      );
+      const health = await backend.healthCheck();
+      check(
+        health.healthy === true,
+        'the backend must be healthy after its operations timed out',
+        `healthCheck: ${describeValue(health)}`,
+      );
+    },
+  },
+  {
     name: 'a limit on one operation kind does not apply to another',
+    why: 'catches limits that apply to every operation whatever their kind',
     run: async (h) => {
       const backend = await h.createWith('timeout');
       await backend.set('k', utf8('v'));
@@ -175,12 +232,14 @@ export const timeoutsGroup: ConformanceGroup = {
   cases: [
     {
       name: "the backend implements the claimed 'timeout' capability (withTimeout)",
+      why: 'a claimed capability with missing methods fails here by name',
       run: async (h) => {
         await h.createWith('timeout');
       },
     },
     {
       name: "withTimeout resolves fn's value (sync and async)",
+      why: "catches wrappers that lose fn's result",
       run: async (h) => {
         const backend = await h.createWith('timeout');
         const sync = await backend.withTimeout('get', 5_000, () => 42);
@@ -199,6 +258,7 @@ export const timeoutsGroup: ConformanceGroup = {
     },
     {
       name: 'invalid timeouts (0, -1, NaN, Infinity, strings) reject with INVALID_TIMEOUT and do not run fn',
+      why: "catches a timeout of 0 meaning 'no limit' and fn running anyway",
       run: async (h) => {
         const backend = await h.createWith('timeout');
         for (const timeout of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '100']) {
@@ -221,6 +281,7 @@ export const timeoutsGroup: ConformanceGroup = {
     },
     {
       name: 'fast operations inside a generous limit succeed',
+      why: 'catches limits applied in the wrong unit (seconds as ms) or always firing',
       run: async (h) => {
         const backend = await h.createWith('timeout');
         await backend.withTimeout('*', 10_000, async () => {

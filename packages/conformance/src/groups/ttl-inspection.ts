@@ -1,6 +1,13 @@
 import { check, describeValue, expectBytes, sleep, utf8 } from '../assertions.js';
 import type { ConformanceGroup } from '../conformance-case.js';
-import { expectGone, SHORT_TTL_MS, waitPastExpiry } from '../timing.js';
+import {
+  expectAliveLateInLife,
+  expectFractionRoundsUp,
+  expectGone,
+  LATE_TTL_MS,
+  SHORT_TTL_MS,
+  waitPastExpiry,
+} from '../timing.js';
 
 /** Section F: getTtl and refreshTtl (capability 'ttl'). */
 export const ttlInspectionGroup: ConformanceGroup = {
@@ -11,12 +18,14 @@ export const ttlInspectionGroup: ConformanceGroup = {
   cases: [
     {
       name: "the backend implements the claimed 'ttl' capability (getTtl, refreshTtl)",
+      why: 'a claimed capability with missing methods fails here by name, not with a TypeError deep in another case',
       run: async (h) => {
         await h.createWith('ttl');
       },
     },
     {
       name: 'getTtl gives 0 < remaining <= ttl, decreasing over time',
+      why: 'catches getTtl returning the original ttl, seconds instead of ms, or a value that does not count down',
       run: async (h) => {
         const backend = await h.createWith('ttl');
         await backend.set('k', utf8('v'), 10_000);
@@ -37,6 +46,7 @@ export const ttlInspectionGroup: ConformanceGroup = {
     },
     {
       name: 'getTtl is Infinity for a key without expiry (distinct from missing)',
+      why: "the contract separates 'no expiry' from 'missing' (Redis answers -1 and -2); catches -1 or undefined",
       run: async (h) => {
         const backend = await h.createWith('ttl');
         await backend.set('k', utf8('v'));
@@ -50,6 +60,7 @@ export const ttlInspectionGroup: ConformanceGroup = {
     },
     {
       name: 'getTtl is undefined for a missing key',
+      why: 'catches -2, 0 or null for a missing key',
       run: async (h) => {
         const backend = await h.createWith('ttl');
         const remaining = await backend.getTtl('missing');
@@ -62,6 +73,7 @@ export const ttlInspectionGroup: ConformanceGroup = {
     },
     {
       name: 'getTtl is undefined for an expired key',
+      why: 'catches lazily removed entries still reported with a ttl of 0 or less',
       run: async (h) => {
         const backend = await h.createWith('ttl');
         const started = performance.now();
@@ -77,6 +89,7 @@ export const ttlInspectionGroup: ConformanceGroup = {
     },
     {
       name: 'refreshTtl on a live key resolves true and replaces the ttl (not adds to it)',
+      why: 'catches refreshes that extend by ttlMs instead of setting it',
       run: async (h) => {
         const backend = await h.createWith('ttl');
         await backend.set('k', utf8('v'), 10_000);
@@ -110,6 +123,7 @@ export const ttlInspectionGroup: ConformanceGroup = {
     },
     {
       name: 'refreshTtl makes the key expire after the new ttl and leaves the value unchanged',
+      why: 'catches refreshes that rewrite or drop the value',
       run: async (h) => {
         const backend = await h.createWith('ttl');
         await backend.set('k', utf8('value'));
@@ -126,6 +140,7 @@ export const ttlInspectionGroup: ConformanceGroup = {
     },
     {
       name: 'refreshTtl on a missing key resolves false and creates nothing',
+      why: 'catches upserting refreshes that create an empty entry',
       run: async (h) => {
         const backend = await h.createWith('ttl');
         const result = await backend.refreshTtl('missing', 5_000);
@@ -144,6 +159,7 @@ export const ttlInspectionGroup: ConformanceGroup = {
     },
     {
       name: 'refreshTtl on an expired key resolves false and does not revive it',
+      why: 'catches refreshes of lazily removed rows that bring them back',
       run: async (h) => {
         const backend = await h.createWith('ttl');
         const started = performance.now();
@@ -160,6 +176,7 @@ export const ttlInspectionGroup: ConformanceGroup = {
     },
     {
       name: 'a fractional refreshTtl rounds up',
+      why: 'catches fractional refresh ttls rejected or truncated',
       run: async (h) => {
         const backend = await h.createWith('ttl');
         await backend.set('k', utf8('v'));
@@ -173,7 +190,46 @@ export const ttlInspectionGroup: ConformanceGroup = {
       },
     },
     {
+      name: 'after refreshTtl the entry is still there late in its new life, and getTtl agrees',
+      why: 'the refresh cases check the value right after refreshTtl and the absence after the new ttl, so a refresh that sets half the ttl (or getTtl reporting an entry gone while get still returns it) passed them',
+      run: async (h) => {
+        const backend = await h.createWith('ttl');
+        await backend.set('k', utf8('v'), 100);
+        const started = performance.now();
+        await backend.refreshTtl('k', LATE_TTL_MS);
+        await expectAliveLateInLife(
+          async () => {
+            const remaining = await backend.getTtl('k');
+            return (
+              (await backend.get('k')) !== undefined &&
+              typeof remaining === 'number' &&
+              remaining > 0
+            );
+          },
+          started,
+          LATE_TTL_MS,
+          'an entry must not expire before the ttl given to refreshTtl (get and getTtl late in its life)',
+        );
+      },
+    },
+    {
+      name: 'a refreshTtl of 0.4 ms rounds up to 1 ms, not down to 0: read back at once, the entry is there',
+      why: 'a refresh that rounds a fraction down to 0 ms expires the entry at once; waiting past 1 ms cannot tell 1 from 0',
+      run: async (h) => {
+        const backend = await h.createWith('ttl');
+        await expectFractionRoundsUp(
+          async (ttl) => {
+            await backend.set('tiny', utf8('v'));
+            await backend.refreshTtl('tiny', ttl);
+          },
+          async () => (await backend.get('tiny')) !== undefined,
+          'a fractional refreshTtl must round up (0.4 ms lives 1 ms), not down to 0',
+        );
+      },
+    },
+    {
       name: 'exists and getTtl do not extend the ttl',
+      why: 'catches sliding expiry on the inspection paths',
       run: async (h) => {
         const backend = await h.createWith('ttl');
         const started = performance.now();

@@ -1,7 +1,15 @@
 import { isTtlInspectable } from '@cachestack/core';
 import { check, expectBackendError, expectBytes, loose, sleep, utf8 } from '../assertions.js';
 import type { ConformanceGroup } from '../conformance-case.js';
-import { expectGone, expectPresentBeforeExpiry, SHORT_TTL_MS, waitPastExpiry } from '../timing.js';
+import {
+  expectAliveLateInLife,
+  expectFractionRoundsUp,
+  expectGone,
+  expectPresentBeforeExpiry,
+  LATE_TTL_MS,
+  SHORT_TTL_MS,
+  waitPastExpiry,
+} from '../timing.js';
 
 /** TTL values that are not `undefined` or a finite number > 0. */
 export const INVALID_TTLS: readonly [string, unknown][] = [
@@ -23,6 +31,7 @@ export const ttlGroup: ConformanceGroup = {
   cases: [
     {
       name: 'an entry is present before its ttl and absent after (get, exists, delete)',
+      why: 'the basic expiry promise; catches expiry ignored by a read path, and delete counting an expired key',
       run: async (h) => {
         const backend = await h.create();
         const started = performance.now();
@@ -52,6 +61,7 @@ export const ttlGroup: ConformanceGroup = {
     },
     {
       name: 'invalid ttls (0, -1, NaN, Infinity, strings, objects, null) are rejected with INVALID_TTL and the old entry stays',
+      why: 'pinned: 0 is not forever (Keyv) and not delete (PSR-16); catches coercion and silent defaults',
       run: async (h) => {
         const backend = await h.create();
         await backend.set('k', utf8('old'));
@@ -89,6 +99,7 @@ export const ttlGroup: ConformanceGroup = {
     },
     {
       name: 'a fractional ttl is accepted and rounds up (0.4 ms lives about 1 ms, not forever)',
+      why: "catches a 0.4 ms ttl rounded to 0 and then read as 'no expiry', and fractions rejected",
       run: async (h) => {
         const backend = await h.create();
         const started = performance.now();
@@ -108,7 +119,35 @@ export const ttlGroup: ConformanceGroup = {
       },
     },
     {
+      name: 'an entry is still there late in its life (70% of its ttl): it never expires early',
+      why: 'the expiry cases read an entry right after writing it and again after its ttl, so a backend whose entries expire at half their ttl passed them; the contract says an entry never expires before its ttl',
+      run: async (h) => {
+        const backend = await h.create();
+        const started = performance.now();
+        await backend.set('late', utf8('v'), LATE_TTL_MS);
+        await expectAliveLateInLife(
+          async () => (await backend.get('late')) !== undefined && (await backend.exists('late')),
+          started,
+          LATE_TTL_MS,
+          'an entry must not expire before its ttl (get and exists late in its life)',
+        );
+      },
+    },
+    {
+      name: 'a 0.4 ms ttl rounds up to 1 ms, not down to 0: read back at once, the entry is there',
+      why: 'the fraction case waits past 1 ms and checks the entry is gone, which cannot tell 1 ms from 0 ms: a backend that rounds 0.4 down (expired at once) passed it',
+      run: async (h) => {
+        const backend = await h.create();
+        await expectFractionRoundsUp(
+          (ttl) => backend.set('tiny', utf8('v'), ttl),
+          async () => (await backend.get('tiny')) !== undefined,
+          'a fractional ttl must round up (0.4 ms lives 1 ms), not down to 0',
+        );
+      },
+    },
+    {
       name: 'an entry set without a ttl does not expire',
+      why: 'catches default ttls applied when none is given',
       run: async (h) => {
         const backend = await h.create();
         const started = performance.now();
@@ -129,6 +168,7 @@ export const ttlGroup: ConformanceGroup = {
     },
     {
       name: 'set without a ttl on a key that had one removes its expiry (as Redis SET)',
+      why: 'pinned (as Redis SET): catches backends that keep the old expiry on overwrite',
       run: async (h) => {
         const backend = await h.create();
         const started = performance.now();
@@ -144,6 +184,7 @@ export const ttlGroup: ConformanceGroup = {
     },
     {
       name: 'set with a ttl on a key that had none makes it expire',
+      why: 'catches overwrites that keep the old (absent) expiry',
       run: async (h) => {
         const backend = await h.create();
         await backend.set('k', utf8('first'));
@@ -155,6 +196,7 @@ export const ttlGroup: ConformanceGroup = {
     },
     {
       name: 'very long ttls (2^31 ms, 30 days, 1 year) do not expire early',
+      why: 'a single setTimeout overflows above 2^31-1 ms and fires at once; catches that and 32-bit expiry fields',
       run: async (h) => {
         const backend = await h.create();
         const ttls = [2 ** 31, 2 ** 31 - 1, 30 * 24 * 3600 * 1000, 365 * 24 * 3600 * 1000];
@@ -180,6 +222,7 @@ export const ttlGroup: ConformanceGroup = {
     },
     {
       name: 'an expired key can be set again',
+      why: 'catches stores where an expired-but-not-removed row blocks a new insert',
       run: async (h) => {
         const backend = await h.create();
         const started = performance.now();
@@ -200,6 +243,7 @@ export const ttlGroup: ConformanceGroup = {
     },
     {
       name: 'get and exists do not extend the ttl',
+      why: 'catches sliding expiry (touch on read), which the contract does not have',
       run: async (h) => {
         const backend = await h.create();
         const started = performance.now();

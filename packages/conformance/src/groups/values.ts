@@ -45,6 +45,7 @@ export const valuesGroup: ConformanceGroup = {
   cases: [
     {
       name: 'all 256 byte values round-trip',
+      why: 'catches text encodings of binary values (UTF-8 replacement of invalid bytes, NUL truncation)',
       run: async (h) => {
         const backend = await h.create();
         await backend.set('bytes', allByteValues());
@@ -57,6 +58,7 @@ export const valuesGroup: ConformanceGroup = {
     },
     {
       name: 'an empty value is a hit, not a miss',
+      why: 'a zero-length value is easy to confuse with a miss (falsy checks, empty-file reads); the contract says it is a hit',
       run: async (h) => {
         const backend = await h.create();
         await backend.set('empty', new Uint8Array(0));
@@ -77,6 +79,7 @@ export const valuesGroup: ConformanceGroup = {
     },
     {
       name: 'a large value round-trips (largeValueBytes, default 4 MiB)',
+      why: 'catches chunking bugs and silent truncation at protocol or page limits',
       run: async (h) => {
         const backend = await h.create();
         const value = randomBytes(h.options.largeValueBytes);
@@ -90,6 +93,7 @@ export const valuesGroup: ConformanceGroup = {
     },
     {
       name: 'get returns a Uint8Array',
+      why: 'callers rely on byte views; catches strings, ArrayBuffers or arrays of numbers returned instead',
       run: async (h) => {
         const backend = await h.create();
         await backend.set('k', utf8('v'));
@@ -103,6 +107,7 @@ export const valuesGroup: ConformanceGroup = {
     },
     {
       name: 'mutating the input after set does not change the stored value',
+      why: "catches in-memory stores that keep the caller's array instead of a copy",
       run: async (h) => {
         const backend = await h.create();
         const input = utf8('original');
@@ -117,6 +122,7 @@ export const valuesGroup: ConformanceGroup = {
     },
     {
       name: 'mutating a returned value does not change the stored value',
+      why: 'catches in-memory stores that hand out their own array',
       run: async (h) => {
         const backend = await h.create();
         await backend.set('k', utf8('original'));
@@ -139,6 +145,7 @@ export const valuesGroup: ConformanceGroup = {
     },
     {
       name: 'a view into a larger buffer stores only its own bytes',
+      why: "catches backends that store view.buffer (the whole pool, e.g. a pooled Buffer) instead of the view's bytes",
       run: async (h) => {
         const backend = await h.create();
         const backing = utf8('xxxxHELLOyyyy');
@@ -160,6 +167,7 @@ export const valuesGroup: ConformanceGroup = {
     },
     {
       name: 'Buffer and plain Uint8Array values are both accepted',
+      why: 'catches backends that check instanceof Buffer and reject plain Uint8Arrays',
       run: async (h) => {
         const backend = await h.create();
         await backend.set('buffer', Buffer.from([1, 2, 3]));
@@ -178,6 +186,7 @@ export const valuesGroup: ConformanceGroup = {
     },
     {
       name: 'a non-Uint8Array value is rejected with INVALID_VALUE and the old value is kept',
+      why: 'catches backends that store strings or JSON of anything they are given',
       run: async (h) => {
         const backend = await h.create();
         await backend.set('k', utf8('old'));
@@ -207,6 +216,7 @@ export const valuesGroup: ConformanceGroup = {
     },
     {
       name: 'a view over a detached ArrayBuffer is rejected with INVALID_VALUE and stores nothing',
+      why: 'a detached view reads as 0 bytes; a backend that stores it turns a caller bug into an empty value',
       run: async (h) => {
         const backend = await h.create();
         await backend.set('k', utf8('old'));
@@ -234,6 +244,7 @@ export const valuesGroup: ConformanceGroup = {
     },
     {
       name: 'a value larger than maxValueBytes is rejected with VALUE_TOO_LARGE and the old value is kept',
+      why: 'catches limits that are not enforced, enforced off by one, or that truncate the value',
       skip: (o) => (o.maxValueBytes === undefined ? 'maxValueBytes not given' : undefined),
       run: async (h) => {
         const backend = await h.create();

@@ -1,4 +1,3 @@
-import type { FuzzInputs } from '@cachestack/conformance';
 import {
   assertValidKey,
   assertValidKeys,
@@ -11,9 +10,10 @@ import {
   normalizeTtl,
   TIMEOUT_OPERATIONS,
 } from '@cachestack/core';
+import type { FuzzInputs } from '../fuzz/fuzz-inputs.js';
 
-/** The optional capabilities a fuzzed backend offers (from core's type guards). */
-export interface FuzzCapabilities {
+/** The optional capabilities a model-checked backend offers (see {@link capabilitiesOf}). */
+export interface ModelCapabilities {
   ttl: boolean;
   batch: boolean;
   keys: boolean;
@@ -125,7 +125,7 @@ function keyListCodes(list: unknown): string[] | undefined {
  */
 export function generateOperation(
   inputs: FuzzInputs,
-  capabilities: FuzzCapabilities,
+  capabilities: ModelCapabilities,
   held: ReadonlySet<string>,
   maxValueBytes: number,
 ): Operation {
@@ -141,6 +141,22 @@ export function generateOperation(
   if (rare === 0) kind = capabilities.clear ? 'clear' : 'healthCheck';
   else if (rare === 1) kind = 'healthCheck';
   else if (rare < 5) return { kind: 'sleep', args: [1 + inputs.int(40)] };
+  return buildOperation(kind, inputs, held, maxValueBytes);
+}
+
+/**
+ * An operation of `kind` with arguments from `inputs`, and the codes it may
+ * be rejected with. With `plain`, `acquireLock` always uses
+ * `inputs.lockOptions()` and releases the lock at once (the fuzz sweep plants
+ * bad options through it).
+ */
+export function buildOperation(
+  kind: OperationKind,
+  inputs: FuzzInputs,
+  held: ReadonlySet<string>,
+  maxValueBytes: number,
+  plain = false,
+): Operation {
   switch (kind) {
     case 'set': {
       const key = inputs.key();
@@ -194,7 +210,7 @@ export function generateOperation(
         // Never wait on a lock the sequence holds: the call must resolve undefined at once.
         return { kind, args: [key, { ttlMs: HELD_LOCK_TTL_MS, waitMs: 0 }], hold: false };
       }
-      if (inputs.chance(0.4)) {
+      if (!plain && inputs.chance(0.4)) {
         const expect = codes(keyCode(key));
         return { kind, args: [key, { ttlMs: HELD_LOCK_TTL_MS, waitMs: 0 }], expect, hold: true };
       }
@@ -249,7 +265,7 @@ export function generateOperation(
 export function generateSequence(
   inputs: FuzzInputs,
   length: number,
-  capabilities: FuzzCapabilities,
+  capabilities: ModelCapabilities,
   maxValueBytes: number,
   peer = false,
 ): Operation[] {

@@ -1,4 +1,5 @@
-import type { BaseBackend, Lock } from '@cachestack/core';
+import { type BaseBackend, isBackendError, type Lock } from '@cachestack/core';
+import { callBounded, isTimeout, type Outcome } from './bounded-call.js';
 import {
   checkKeys,
   checkPresence,
@@ -26,6 +27,16 @@ export interface SequenceStats {
   calls: number;
   /** Invalid calls rejected with the expected code. */
   rejectedInvalid: number;
+  /**
+   * Valid calls that rejected with a `TIMEOUT` (a wrapper's own limit on a
+   * loaded machine): inconclusive, not violations; the keys they named are
+   * unknown to the model until written again.
+   */
+  timedOut: number;
+  /** Calls of the sequence that resolved. */
+  resolved: number;
+  /** Calls of the sequence that rejected, by `type/code` (`raw <name>` for anything but a `BackendError`). */
+  rejections: Record<string, number>;
   /** Violations by kind (every one, not just the first). */
   violations: Partial<Record<ViolationKind, number>>;
 }
@@ -33,11 +44,11 @@ export interface SequenceStats {
 /** Options of {@link runSequence}. */
 export interface RunSequenceOptions {
   /** Clock slack around expiry windows, in ms. @default 40 */
-  marginMs?: number;
+  marginMs?: number | undefined;
   /** A call that takes longer is a `hang` violation, in ms. @default 15000 */
-  callTimeoutMs?: number;
+  callTimeoutMs?: number | undefined;
   /** Stop at the first violation (for shrinking). @default true */
-  stopAtFirst?: boolean;
+  stopAtFirst?: boolean | undefined;
 }
 
 /** The result of {@link runSequence}. */
@@ -46,12 +57,10 @@ export interface SequenceResult {
   violation: Violation | undefined;
   /** The first violation of each kind. */
   firstByKind: Map<ViolationKind, Violation>;
+  /** Every violation, in order. */
+  all: Violation[];
   stats: SequenceStats;
 }
-
-type Outcome = { ok: true; value: unknown } | { ok: false; reason: unknown; sync: boolean };
-
-const HANG = Symbol('hang');
 
 /**
  * Runs `operations` against `backend` in order, checking every call: only
@@ -67,7 +76,17 @@ export async function runSequence(
 ): Promise<SequenceResult> {
   const model = new ReferenceModel(options.marginMs ?? 40);
   const callTimeoutMs = options.callTimeoutMs ?? 15_000;
-  const stats: SequenceStats = { calls: 0, rejectedInvalid: 0, violations: {} };
+  const stats: SequenceStats = {
+    calls: 0,
+    rejectedInvalid: 0,
+    timedOut: 0,
+    resolved: 0,
+    rejections: {},
+    violations: {},
+  };
+  const all: Violation[] = [];
+  /** Keys whose lock may be held by a call that timed out. */
+  const uncertainLocks = new Set<string>();
   type Methods = Record<string, (...args: unknown[]) => unknown>;
   const { backend } = instances;
   const peer = instances.peer ?? backend;
@@ -78,31 +97,10 @@ export async function runSequence(
   const call = (name: string, args: unknown[], onPeer = false): Promise<Outcome> =>
     callOn((onPeer ? peer : backend) as unknown as Methods, name, args);
 
-  /** Calls `target[name](...args)`, noting a synchronous throw and bounding the wait by `callTimeoutMs`. */
-  const callOn = async (target: Methods, name: string, args: unknown[]): Promise<Outcome> => {
+  /** Calls `target[name](...args)`, counted and bounded by `callTimeoutMs` (see {@link callBounded}). */
+  const callOn = (target: Methods, name: string, args: unknown[]): Promise<Outcome> => {
     stats.calls++;
-    let pending: unknown;
-    try {
-      pending = target[name]?.apply(target, args);
-    } catch (reason) {
-      return { ok: false, reason, sync: name !== 'keys' };
-    }
-    if (name === 'keys') pending = collect(pending as AsyncIterable<string>);
-    let timer: NodeJS.Timeout | undefined;
-    const limit = new Promise<typeof HANG>((resolve) => {
-      timer = setTimeout(() => resolve(HANG), callTimeoutMs);
-    });
-    try {
-      const value = await Promise.race([pending, limit]);
-      if (value === HANG)
-        throw new Mismatch('hang', `${name} did not settle within ${callTimeoutMs} ms`);
-      return { ok: true, value };
-    } catch (reason) {
-      if (reason instanceof Mismatch) throw reason;
-      return { ok: false, reason, sync: false };
-    } finally {
-      clearTimeout(timer);
-    }
+    return callBounded(target, name, args, callTimeoutMs);
   };
 
   /** Makes the call an operation stands for (a lock's `extend`, a `get` inside `withTimeout`). */
@@ -130,6 +128,10 @@ export async function runSequence(
       const started = Date.now();
       const read = await call('get', [key]);
       const ended = Date.now();
+      if (!read.ok && isTimeout(read.reason)) {
+        stats.timedOut++;
+        continue;
+      }
       if (!read.ok) {
         throw (
           classify(read.reason, 'get') ??
@@ -164,6 +166,11 @@ export async function runSequence(
       (value) => ({ ok: true as const, value }),
       (reason: unknown) => ({ ok: false as const, reason }),
     );
+    if (!released.ok && isTimeout(released.reason)) {
+      stats.timedOut++;
+      uncertainLocks.add(key);
+      return;
+    }
     if (!released.ok) {
       throw (
         classify(released.reason, 'lock.release') ??
@@ -194,6 +201,13 @@ export async function runSequence(
     const outcome = await dispatch(operation);
     const ended = Date.now();
     if (outcome === undefined) return;
+    if (outcome.ok) stats.resolved++;
+    else {
+      const label = isBackendError(outcome.reason)
+        ? `${outcome.reason.type}/${outcome.reason.code}`
+        : `raw ${outcome.reason instanceof Error ? outcome.reason.name : typeof outcome.reason}`;
+      stats.rejections[label] = (stats.rejections[label] ?? 0) + 1;
+    }
     if (!outcome.ok) {
       if (outcome.sync)
         throw new Mismatch(
@@ -203,6 +217,13 @@ export async function runSequence(
       const problem = classify(outcome.reason, operation.kind);
       if (problem !== undefined) throw problem;
       const error = outcome.reason as { code: string; type: string };
+      if (operation.expect === undefined && isTimeout(outcome.reason)) {
+        stats.timedOut++;
+        model.forget(keysNamedBy(operation).filter(isModelKey));
+        if (operation.kind === 'clear') model.forget(model.keys());
+        if (operation.kind === 'acquireLock') uncertainLocks.add(operation.args[0] as string);
+        return;
+      }
       if (operation.expect === undefined)
         throw new Mismatch(
           'unexpected-rejection',
@@ -237,6 +258,10 @@ export async function runSequence(
       const started = Date.now();
       const read = await call('get', [key]);
       const ended = Date.now();
+      if (!read.ok && isTimeout(read.reason)) {
+        stats.timedOut++;
+        return;
+      }
       if (!read.ok)
         throw (
           classify(read.reason, 'get') ??
@@ -363,7 +388,7 @@ export async function runSequence(
     const lock = actual as Lock | undefined;
     const { ttlMs } = (operation.args[1] ?? {}) as { ttlMs: number };
     // A lock shorter than a second may expire before the call returns.
-    if (lock === undefined && ttlMs < 1_000) return;
+    if (lock === undefined && (ttlMs < 1_000 || uncertainLocks.has(key))) return;
     if (lock === undefined || lock.key !== key || typeof lock.release !== 'function') {
       throw new Mismatch(
         'model-mismatch',
@@ -393,6 +418,7 @@ export async function runSequence(
         operation,
         message: `${describeOperation(operation)}: ${error.message}`,
       };
+      all.push(violation);
       first ??= violation;
       if (!firstByKind.has(error.kind)) firstByKind.set(error.kind, violation);
       if (options.stopAtFirst ?? true) break;
@@ -400,11 +426,5 @@ export async function runSequence(
   }
   for (const lock of model.locks.values()) await lock.release().catch(() => undefined);
   model.locks.clear();
-  return { violation: first, firstByKind, stats };
-}
-
-async function collect(iterable: AsyncIterable<string>): Promise<string[]> {
-  const keys: string[] = [];
-  for await (const key of iterable) keys.push(key);
-  return keys;
+  return { violation: first, firstByKind, all, stats };
 }
