@@ -30,6 +30,8 @@ export class EntryTable {
   readonly #namespace: string;
   readonly #options: ResolvedSqliteOptions;
   readonly #access: AccessTracker | undefined;
+  /** True with `maxEntries` or `maxBytes`: only then are write times kept for eviction. */
+  readonly #limited: boolean;
   readonly #transaction: Transaction<(work: () => unknown) => unknown>;
   /** Damaged rows found by reads and not yet deleted: `[key, stored bytes]`. */
   readonly #damaged: [string, Buffer][] = [];
@@ -42,6 +44,7 @@ export class EntryTable {
     this.#options = options;
     this.#transaction = db.transaction((work: () => unknown) => work());
     const limited = options.maxEntries !== undefined || options.maxBytes !== undefined;
+    this.#limited = limited;
     if (limited && options.eviction === 'lru') {
       this.#access = new AccessTracker(statements, options.namespace, options.accessResolutionMs);
     }
@@ -63,11 +66,36 @@ export class EntryTable {
       const now = Date.now();
       this.#access?.flush();
       const result = work(now);
-      if (++this.#writes % LAZY_PURGE_EVERY === 0) {
-        this.#statements.purgeExpired.run({ ns: this.#namespace, now });
-      }
+      this.#countWrite(now);
       return result;
     }) as T;
+  }
+
+  /**
+   * Stores one entry for `set`. Without limits that is one upsert statement,
+   * atomic on its own (its counter trigger included) and committed by
+   * SQLite's autocommit, which takes the write lock at the statement's start
+   * and waits for it like `BEGIN IMMEDIATE`; with limits it runs in
+   * {@link EntryTable.write} with eviction.
+   */
+  store(key: string, value: Uint8Array, ttlMs: number | undefined): void {
+    if (this.#limited) {
+      this.write((now) => {
+        this.put(key, value, ttlMs, now, 'set');
+        this.enforceLimits(key, now);
+      });
+      return;
+    }
+    const now = Date.now();
+    this.put(key, value, ttlMs, now, 'set');
+    this.#countWrite(now);
+  }
+
+  /** Every {@link LAZY_PURGE_EVERY} writes, deletes a page of expired entries. */
+  #countWrite(now: number): void {
+    if (++this.#writes % LAZY_PURGE_EVERY === 0) {
+      this.#statements.purgeExpired.run({ ns: this.#namespace, now });
+    }
   }
 
   /**
@@ -193,7 +221,13 @@ export class EntryTable {
     ) as string[];
   }
 
-  /** Inserts or replaces `key`. Call inside {@link EntryTable.write}. */
+  /**
+   * Inserts or replaces `key`. A new row's `accessed_at` is `now`; a
+   * replaced row's moves to `now` only with a limit set and when it is at
+   * least `accessResolutionMs` old, so most rewrites leave the access index
+   * alone (and rewriting the same bytes writes no page at all).
+   * Call inside {@link EntryTable.write}.
+   */
   put(
     key: string,
     value: Uint8Array,
@@ -214,15 +248,13 @@ export class EntryTable {
     }
     const expiresAt = ttlMs === undefined ? null : now + ttlMs;
     const checksum = crc32(value);
-    this.#statements.upsert.run({
-      ns: this.#namespace,
-      key,
-      value,
-      checksum,
-      expiresAt,
-      now,
-      size,
-    });
+    const ns = this.#namespace;
+    this.#statements.upsert.run(ns, key, value, checksum, expiresAt, now, size);
+    if (this.#limited) {
+      // Exact to accessResolutionMs, like reads: see SqliteStatements.touchWritten.
+      const resolution = this.#options.accessResolutionMs;
+      this.#statements.touchWritten.run({ ns, key, now, resolution });
+    }
   }
 
   /** Deletes `key`; true when it was live. Call inside {@link EntryTable.write}. */

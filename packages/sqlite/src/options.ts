@@ -82,14 +82,17 @@ export interface SqliteBackendOptions {
    * What limits evict first: `'lru'` the least recently read or written
    * entry (reads record their time at most once per
    * {@link SqliteBackendOptions.accessResolutionMs}), `'oldest'` the least
-   * recently written entry (reads never write).
+   * recently written entry (reads never write; a rewrite also records its
+   * time at most once per `accessResolutionMs`).
    * @default 'lru'
    */
   eviction?: SqliteEvictionPolicy;
   /**
-   * With `eviction: 'lru'` and a limit, a read updates an entry's last-access
-   * time only when the stored one is older than this, in ms. Smaller is more
-   * exact LRU; larger makes fewer reads write.
+   * With a limit, a read (`'lru'`) or a rewrite of an existing key updates
+   * the entry's last-access time only when the stored one is at least this
+   * old, in ms. Smaller is more exact eviction order; larger
+   * makes fewer reads write and lets more rewrites skip the access index
+   * (each such update costs a rewrite about two more database pages).
    * @default 1000
    */
   accessResolutionMs?: number;

@@ -154,17 +154,23 @@ export class SqliteBackend
    * May evict other entries when a limit is set.
    */
   set(key: string, value: Uint8Array, ttlMs?: number): Promise<void> {
-    return this.#timeouts.guard('set', key, async () => {
-      assertValidKey(key, 'set');
-      assertValidValue(value, 'set', key, this.#options.maxValueBytes);
-      const ttl = normalizeTtl(ttlMs, 'set', key);
-      this.#run('set', key, () =>
-        this.#entries.write((now) => {
-          this.#entries.put(key, value, ttl, now, 'set');
-          this.#entries.enforceLimits(key, now);
-        }),
-      );
-    });
+    if (this.#timeouts.limitFor('set') === undefined) {
+      // Hot path without a time limit: no guard, no async function.
+      try {
+        this.#set(key, value, ttlMs);
+        return Promise.resolve();
+      } catch (error) {
+        return Promise.reject(toSqliteBackendError(error, 'set', key));
+      }
+    }
+    return this.#timeouts.guard('set', key, async () => this.#set(key, value, ttlMs));
+  }
+
+  #set(key: string, value: Uint8Array, ttlMs: number | undefined): void {
+    assertValidKey(key, 'set');
+    assertValidValue(value, 'set', key, this.#options.maxValueBytes);
+    const ttl = normalizeTtl(ttlMs, 'set', key);
+    this.#run('set', key, () => this.#entries.store(key, value, ttl));
   }
 
   /**

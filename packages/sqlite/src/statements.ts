@@ -19,7 +19,13 @@ export interface SqliteStatements {
   exists: Statement;
   /** `@ns, @key, @now` → expires_at (plucked; null for none) when live. */
   getExpiry: Statement;
-  /** `@ns, @key, @value, @checksum, @expiresAt, @now, @size`: insert or replace. */
+  /**
+   * `(ns, key, value, checksum, expiresAt, now, size)` (positional, for
+   * speed): insert or replace. A replaced row keeps its `accessed_at` (see `touchWritten`):
+   * a column in the `SET` list is rewritten in its index even when
+   * unchanged, so rewriting the same bytes would always dirty the access
+   * index's pages.
+   */
   upsert: Statement;
   /** `@ns, @key, @value`: deletes the row only while it still holds exactly `@value`. */
   deleteDamaged: Statement;
@@ -31,6 +37,12 @@ export interface SqliteStatements {
   refresh: Statement;
   /** `@ns, @key, @now`: records a read for LRU. */
   touch: Statement;
+  /**
+   * `@ns, @key, @now, @resolution`: records a write for eviction, only when
+   * the stored time is at least `@resolution` ms older than `@now` (so the
+   * access index changes at most once per resolution).
+   */
+  touchWritten: Statement;
   /** `@ns, @after, @now` → up to {@link PAGE_ROWS} live keys after `@after`, in order (plucked). */
   keysAfter: Statement;
   /** `@ns, @from, @now` → up to {@link PAGE_ROWS} live keys >= `@from`, in order (plucked). */
@@ -72,10 +84,9 @@ export function prepareStatements(db: Database): SqliteStatements {
     getExpiry: p(`SELECT expires_at FROM cachestack_entries WHERE ${where} AND ${LIVE}`).pluck(),
     upsert: p(
       `INSERT INTO cachestack_entries (namespace, key, value, checksum, expires_at, accessed_at, size)
-       VALUES (@ns, @key, @value, @checksum, @expiresAt, @now, @size)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value,
-         checksum = excluded.checksum, expires_at = excluded.expires_at,
-         accessed_at = excluded.accessed_at, size = excluded.size`,
+         checksum = excluded.checksum, expires_at = excluded.expires_at, size = excluded.size`,
     ),
     deleteDamaged: p(`DELETE FROM cachestack_entries WHERE ${where} AND value = @value`),
     healthProbe: p(
@@ -86,6 +97,10 @@ export function prepareStatements(db: Database): SqliteStatements {
     refresh: p(`UPDATE cachestack_entries SET expires_at = @expiresAt WHERE ${where} AND ${LIVE}`),
     touch: p(
       `UPDATE cachestack_entries SET accessed_at = @now WHERE ${where} AND accessed_at < @now`,
+    ),
+    touchWritten: p(
+      `UPDATE cachestack_entries SET accessed_at = @now
+       WHERE ${where} AND accessed_at < @now AND accessed_at <= @now - @resolution`,
     ),
     keysAfter: p(
       `SELECT key FROM cachestack_entries WHERE namespace = @ns AND key > @after AND ${LIVE}

@@ -1,0 +1,80 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import type { SqliteBackend } from '../src/index.js';
+import { backendsPerTest } from './helpers.js';
+
+/** Frames now in the WAL after emptying it, i.e. pages the next writes commit. */
+function emptyWal(db: BetterSqlite3.Database): void {
+  db.pragma('wal_checkpoint(TRUNCATE)');
+}
+function walFrames(db: BetterSqlite3.Database): number {
+  const [row] = db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[];
+  return row?.log ?? -1;
+}
+function accessedAt(backend: SqliteBackend, key: string): number {
+  return backend.database
+    .prepare('SELECT accessed_at FROM cachestack_entries WHERE namespace = ? AND key = ?')
+    .pluck()
+    .get(backend.namespace, key) as number;
+}
+function ageRow(backend: SqliteBackend, key: string, accessedAtMs: number): void {
+  backend.database
+    .prepare('UPDATE cachestack_entries SET accessed_at = ? WHERE namespace = ? AND key = ?')
+    .run(accessedAtMs, backend.namespace, key);
+}
+
+describe('pages a set writes (the write cost of the bookkeeping)', () => {
+  const { open } = backendsPerTest();
+  const limits = [
+    ['no limit', {}],
+    ["maxEntries, 'lru'", { maxEntries: 1000 }],
+    ["maxBytes, 'oldest'", { maxBytes: 1_000_000, eviction: 'oldest' as const }],
+  ] as const;
+
+  for (const [name, options] of limits) {
+    it(`${name}: rewriting the same bytes commits no page; new bytes of the same size commit one`, async () => {
+      const backend = open({ purgeIntervalMs: 0, ...options });
+      const db = backend.database;
+      db.pragma('wal_autocheckpoint = 0');
+      for (let i = 0; i < 50; i++) await backend.set(`key-${i}`, Buffer.alloc(100, 1));
+      emptyWal(db);
+      for (let i = 0; i < 50; i++) await backend.set(`key-${i}`, Buffer.alloc(100, 1));
+      expect(walFrames(db)).toBe(0);
+      await backend.set('key-7', Buffer.alloc(100, 2));
+      expect(walFrames(db)).toBe(1);
+      expect(await backend.get('key-7')).toEqual(Buffer.alloc(100, 2));
+    });
+  }
+
+  it('with a limit, a rewrite older than accessResolutionMs moves the write time (eviction order holds)', async () => {
+    const backend = open({ maxEntries: 3, eviction: 'oldest', purgeIntervalMs: 0 });
+    for (const key of ['a', 'b', 'c']) await backend.set(key, Buffer.from(key));
+    ageRow(backend, 'a', 1);
+    ageRow(backend, 'b', 2);
+    ageRow(backend, 'c', 3);
+    await backend.set('a', Buffer.from('a2'));
+    expect(accessedAt(backend, 'a')).toBeGreaterThan(Date.now() - 60_000);
+    await backend.set('d', Buffer.from('d'));
+    const keys: string[] = [];
+    for await (const key of backend.keys()) keys.push(key);
+    expect(keys).toEqual(['a', 'c', 'd']);
+  });
+
+  it('a rewrite within accessResolutionMs keeps the stored write time', async () => {
+    const backend = open({ maxEntries: 10, accessResolutionMs: 1000, purgeIntervalMs: 0 });
+    await backend.set('a', Buffer.from('1'));
+    const stored = Date.now() - 500;
+    ageRow(backend, 'a', stored);
+    await backend.set('a', Buffer.from('2'));
+    expect(accessedAt(backend, 'a')).toBe(stored);
+    expect(await backend.get('a')).toEqual(Buffer.from('2'));
+  });
+
+  it('without a limit a rewrite keeps the insert time (no eviction bookkeeping)', async () => {
+    const backend = open({ purgeIntervalMs: 0 });
+    await backend.set('a', Buffer.from('1'));
+    ageRow(backend, 'a', 5);
+    await backend.set('a', Buffer.from('2'));
+    expect(accessedAt(backend, 'a')).toBe(5);
+  });
+});
