@@ -14,4 +14,7 @@ export const baseTsupOptions: Options = {
   platform: 'node',
   splitting: false,
   treeshake: true,
+  // Keep class and function names: without it esbuild renames classes that
+  // refer to themselves (`class _BackendError`), and errors print that way.
+  keepNames: true,
 };

@@ -150,7 +150,8 @@ export const CAPABILITY_NAMES: readonly CapabilityName[] = [
   'keys',
 ];
 
-type UnionToIntersection<U> = (U extends unknown ? (arg: U) => void : never) extends (
+/** Turns a union `A | B` into the intersection `A & B` (used by {@link BackendWith}). */
+export type UnionToIntersection<U> = (U extends unknown ? (arg: U) => void : never) extends (
   arg: infer I,
 ) => void
   ? I

@@ -20,7 +20,7 @@ const SWEEP_EVERY = 1024;
  * Expiring, token-checked locks inside one process, for adapters whose store
  * has no shared lock (memory) and for tests. Expiry uses the monotonic clock,
  * so wall-clock jumps do not matter. No per-lock timers: expired locks are
- * dropped when touched and swept every {@link SWEEP_EVERY} acquisitions.
+ * dropped when touched and swept every 1024 acquisitions.
  * Waiters wake on release, on the holder's expiry, or at their deadline.
  */
 export class InProcessLockTable {

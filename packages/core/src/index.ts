@@ -14,6 +14,7 @@ export {
   type TimeoutConfigurable,
   type TimeoutOperation,
   type TTLInspectable,
+  type UnionToIntersection,
 } from './capabilities.js';
 export {
   CAPABILITY_METHODS,
@@ -44,6 +45,7 @@ export type {
   InvalidationHandlers,
   InvalidationMessage,
 } from './invalidation.js';
+export { assertKnownOptions, closestName, editDistance } from './known-options.js';
 export {
   hasLocalRead,
   LOCAL_READ,

@@ -1,4 +1,4 @@
-import { resolveTimeoutsOption, type TimeoutDefaults } from '@cachestack/core';
+import { assertKnownOptions, resolveTimeoutsOption, type TimeoutDefaults } from '@cachestack/core';
 
 /**
  * How hard a write works to survive a power loss.
@@ -78,6 +78,19 @@ export const MAX_VALUE_BYTES_LIMIT = 1024 * 1024 * 1024;
 /** Default {@link FileBackendOptions.maxValueBytes}: 512 MiB. */
 export const DEFAULT_MAX_VALUE_BYTES = 512 * 1024 * 1024;
 
+/** Every option name of {@link FileBackendOptions} (the compiler checks the list is complete). */
+const OPTION_NAMES = Object.keys({
+  directory: true,
+  namespace: true,
+  durability: true,
+  maxBytes: true,
+  maxEntries: true,
+  maxValueBytes: true,
+  sweepIntervalMs: true,
+  staleTempFileMs: true,
+  timeouts: true,
+} satisfies Record<keyof FileBackendOptions, true>);
+
 /** Options after validation, with defaults applied. */
 export interface ResolvedFileBackendOptions {
   directory: string;
@@ -128,6 +141,7 @@ export function resolveOptions(input: FileBackendOptions): ResolvedFileBackendOp
   if (typeof input !== 'object' || input === null) {
     throw optionError('options', 'an object with a "directory"', input);
   }
+  assertKnownOptions(input, OPTION_NAMES, 'FileBackend');
   const options = input as unknown as Record<string, unknown>;
   const { directory, namespace = 'default', durability = 'none' } = input;
   if (typeof directory !== 'string' || directory.length === 0 || directory.includes('\0')) {

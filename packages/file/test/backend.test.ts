@@ -22,6 +22,15 @@ describe('options', () => {
     expect(create).toThrow(`FileBackend: option "${name}" must be `);
   });
 
+  it('rejects a misspelt option with a TypeError suggesting the right name', () => {
+    expect(() => new FileBackend({ directory: '/tmp/x', maxEntires: 3 } as never)).toThrow(
+      new TypeError('FileBackend: unknown option "maxEntires" (did you mean "maxEntries"?)'),
+    );
+    expect(() => new FileBackend({ directry: '/tmp/x' } as never)).toThrow(
+      /unknown option "directry" \(did you mean "directory"\?\)/,
+    );
+  });
+
   it('rejects options that are not an object with a TypeError', () => {
     expect(() => new FileBackend(null as never)).toThrow(
       new TypeError('FileBackend: option "options" must be an object with a "directory", got null'),

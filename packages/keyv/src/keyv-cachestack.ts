@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import {
   type AcquireLockOptions,
+  assertKnownOptions,
   type BaseBackend,
   isBatch,
   isClearable,
@@ -16,6 +17,12 @@ import {
   encodeKeyvValue,
   keyvTtlToBackendTtl,
 } from './keyv-values.js';
+
+/** Every option name of {@link KeyvCachestackOptions} (the compiler checks the list is complete). */
+const OPTION_NAMES = Object.keys({
+  backend: true,
+  closeOnDisconnect: true,
+} satisfies Record<keyof KeyvCachestackOptions, true>);
 
 /** One entry of {@link KeyvCachestack.setMany}, as Keyv hands it over. */
 export interface KeyvStoreEntry {
@@ -73,6 +80,7 @@ export class KeyvCachestack extends EventEmitter {
     if (typeof options !== 'object' || options === null) {
       throw new TypeError('KeyvCachestack: options must be an object such as { backend }');
     }
+    assertKnownOptions(options, OPTION_NAMES, 'KeyvCachestack');
     const { backend, closeOnDisconnect } = options;
     if (!isBackend(backend)) {
       throw new TypeError(

@@ -211,6 +211,15 @@ describe('lifecycle and options', () => {
     await expect(keyv.get('k')).rejects.toMatchObject({ type: 'PERMANENT', code: 'CLOSED' });
   });
 
+  it('a misspelt option throws a TypeError suggesting the right name', () => {
+    const backend = new MemoryBackend();
+    expect(() => new KeyvCachestack({ backend, closeOnDisconect: false } as never)).toThrow(
+      new TypeError(
+        'KeyvCachestack: unknown option "closeOnDisconect" (did you mean "closeOnDisconnect"?)',
+      ),
+    );
+  });
+
   it('bad options throw a TypeError naming the option', () => {
     expect(() => new KeyvCachestack(undefined as never)).toThrow(TypeError);
     expect(() => new KeyvCachestack({ backend: new Map() as never })).toThrow(/option "backend"/);
