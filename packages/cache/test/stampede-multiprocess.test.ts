@@ -51,7 +51,9 @@ async function runRound(count: number, args: string[]): Promise<WorkerResult[]> 
         child.on('message', (message) => {
           if (message !== 'ready') resolve(message as WorkerResult);
         });
-        child.once('exit', (code) =>
+        // 'close', not 'exit': 'exit' can come before the last IPC message is
+        // read (the worker sends its answer and exits at once).
+        child.once('close', (code) =>
           reject(new Error(`worker exited with ${code} before answering`)),
         );
       }),
