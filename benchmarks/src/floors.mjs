@@ -1,7 +1,6 @@
 // The raw floors: the least work any cache over the same engine can do.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SCHEMA_SQL } from '@cachestack/sqlite';
 import BetterSqlite3 from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
@@ -62,41 +61,39 @@ export function lruCopyFloor() {
   };
 }
 
-/** better-sqlite3 prepared statements on the SqliteBackend schema (WAL, synchronous NORMAL). */
+/**
+ * A plain key/value better-sqlite3 table, `kv(k TEXT PRIMARY KEY, v BLOB,
+ * exp INTEGER)`, with SqliteBackend's pragmas (WAL, synchronous NORMAL, busy
+ * timeout 5 s): one prepared SELECT per get (expiry checked in SQL) and one
+ * prepared upsert per set, each set its own implicit transaction. Not our
+ * schema: the least any SQLite cache has to do.
+ */
 export function sqliteFloor({ tmpDir }) {
   let db;
   let select;
   let upsert;
   return {
     id: 'better-sqlite3',
-    label: 'better-sqlite3 prepared statements',
+    label: 'better-sqlite3 plain key/value table',
     kind: 'floor',
     family: 'sqlite',
     ops: 100_000,
     opCounts: { set: 10_000, 'mixed 90/10': 30_000 },
     async open() {
-      db = new BetterSqlite3(join(tmpDir, 'floor.db'));
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.exec(SCHEMA_SQL);
-      select = db
-        .prepare('SELECT value FROM cachestack_entries WHERE namespace = ? AND key = ?')
-        .pluck();
+      db = openPlainKv(join(tmpDir, 'floor.db'));
+      select = db.prepare('SELECT v FROM kv WHERE k = ? AND (exp IS NULL OR exp > ?)').pluck();
       upsert = db.prepare(
-        `INSERT INTO cachestack_entries (namespace, key, value, expires_at, accessed_at, size)
-         VALUES ('bench', ?, ?, NULL, ?, ?)
-         ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value,
-           expires_at = excluded.expires_at, accessed_at = excluded.accessed_at, size = excluded.size`,
+        'INSERT INTO kv (k, v, exp) VALUES (?, ?, NULL) ON CONFLICT (k) DO UPDATE SET v = excluded.v, exp = excluded.exp',
       );
     },
     async fill(keys, value) {
       db.transaction(() => {
-        for (const key of keys) upsert.run(key, value, Date.now(), key.length + value.length);
+        for (const key of keys) upsert.run(key, value);
       })();
     },
-    get: async (key) => select.get('bench', key),
+    get: async (key) => select.get(key, Date.now()),
     set: async (key, value) => {
-      upsert.run(key, value, Date.now(), key.length + value.length);
+      upsert.run(key, value);
     },
     async close() {
       db.close();
@@ -104,23 +101,63 @@ export function sqliteFloor({ tmpDir }) {
   };
 }
 
-function ioredisFloor({ redisPort }, pipelined) {
+/** Opens `path` with SqliteBackend's default pragmas and creates the plain `kv` table. */
+export function openPlainKv(path) {
+  const db = new BetterSqlite3(path, { timeout: 5000 });
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v BLOB, exp INTEGER)');
+  return db;
+}
+
+const IOREDIS_FLOORS = {
+  'sequential-plain': {
+    id: 'ioredis',
+    label: 'ioredis getBuffer/set, sequential',
+    concurrency: 1,
+    autoPipelining: false,
+  },
+  'sequential-auto': {
+    id: 'ioredis-auto',
+    label: 'ioredis getBuffer/set, sequential, auto-pipelining on',
+    concurrency: 1,
+    autoPipelining: true,
+  },
+  'concurrent-plain': {
+    id: 'ioredis-100',
+    label: 'ioredis, 100 concurrent, no auto-pipelining',
+    concurrency: 100,
+    autoPipelining: false,
+  },
+  'concurrent-auto': {
+    id: 'ioredis-pipelined',
+    label: 'ioredis, 100 concurrent, auto-pipelined',
+    concurrency: 100,
+    autoPipelining: true,
+  },
+};
+
+function ioredisFloor({ redisPort }, variant) {
+  const { id, label, concurrency, autoPipelining } = IOREDIS_FLOORS[variant];
   let client;
   return {
-    id: pipelined ? 'ioredis-pipelined' : 'ioredis',
-    label: pipelined
-      ? 'ioredis, 100 concurrent, auto-pipelined'
-      : 'ioredis getBuffer/set, sequential',
+    id,
+    label,
     kind: 'floor',
     family: 'redis',
-    concurrency: pipelined ? 100 : 1,
-    ops: pipelined ? 40_000 : 8_000,
+    concurrency,
+    autoPipelining,
+    ops: concurrency > 1 ? 40_000 : 8_000,
     async open() {
-      client = new Redis({ host: '127.0.0.1', port: redisPort, enableAutoPipelining: pipelined });
+      client = new Redis({
+        host: '127.0.0.1',
+        port: redisPort,
+        enableAutoPipelining: autoPipelining,
+      });
       await client.ping();
     },
     async fill(keys, value) {
-      if (pipelined) return; // shares the keys written by the sequential floor
+      if (variant !== 'sequential-plain') return; // shares the keys the first floor wrote
       const pipeline = client.pipeline();
       for (const key of keys) pipeline.set(`floor:${key}`, value);
       await pipeline.exec();
@@ -134,9 +171,13 @@ function ioredisFloor({ redisPort }, pipelined) {
 }
 
 /** Raw ioredis, one awaited command at a time. */
-export const ioredisSequentialFloor = (ctx) => ioredisFloor(ctx, false);
+export const ioredisSequentialFloor = (ctx) => ioredisFloor(ctx, 'sequential-plain');
+/** Raw ioredis with enableAutoPipelining, one awaited command at a time. */
+export const ioredisSequentialAutoFloor = (ctx) => ioredisFloor(ctx, 'sequential-auto');
+/** Raw ioredis without auto-pipelining, 100 concurrent callers. */
+export const ioredisConcurrentFloor = (ctx) => ioredisFloor(ctx, 'concurrent-plain');
 /** Raw ioredis with enableAutoPipelining and 100 concurrent callers. */
-export const ioredisPipelinedFloor = (ctx) => ioredisFloor(ctx, true);
+export const ioredisPipelinedFloor = (ctx) => ioredisFloor(ctx, 'concurrent-auto');
 
 /** fs.readFile / fs.writeFile to a temp name + rename, one file per key. */
 export function fsFloor({ tmpDir }) {
@@ -179,6 +220,8 @@ export const FLOORS = [
   lruCopyFloor,
   sqliteFloor,
   ioredisSequentialFloor,
+  ioredisSequentialAutoFloor,
+  ioredisConcurrentFloor,
   ioredisPipelinedFloor,
   fsFloor,
 ];

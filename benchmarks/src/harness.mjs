@@ -30,22 +30,43 @@ export const FAMILIES = ['memory', 'sqlite', 'file', 'redis'];
 /** Value sizes in bytes: 100 B and 10 KiB. */
 export const VALUE_SIZES = [100, 10 * 1024];
 
+/** Value size of the scaling runs (scaling.mjs), in bytes. */
+export const SCALING_VALUE_BYTES = 100;
+
 /** `100 B` / `10 KiB`. */
 export function sizeLabel(size) {
   return size >= 1024 ? `${size / 1024} KiB` : `${size} B`;
 }
 
-/** Keys, miss keys and a value of `size` bytes shared by every system. */
+/**
+ * Keys, miss keys and the value of `size` bytes shared by every system, in
+ * both input kinds: `value` (a Buffer, for byte stores) and `text` (an ASCII
+ * string of `size` characters, so `size` bytes in UTF-8, for string stores).
+ */
 export function workload(size) {
   const keys = Array.from({ length: KEY_COUNT }, (_, i) => `bench:key:${i}`);
   const missKeys = Array.from({ length: KEY_COUNT }, (_, i) => `bench:missing:${i}`);
   const value = Buffer.alloc(size);
   for (let i = 0; i < size; i++) value[i] = (i * 31 + 7) & 0xff;
-  return { keys, missKeys, value };
+  let text = '';
+  for (let i = 0; i < size; i++) text += String.fromCharCode(33 + ((i * 31 + 7) % 94));
+  return { keys, missKeys, value, text };
+}
+
+/** What each system is given as a value: `Buffer` (default) or `string`. */
+export const INPUTS = ['Buffer', 'string'];
+
+/** The value `system` is given from `data`: its `input` kind (Buffer unless it says `string`). */
+export function inputValue(system, data) {
+  const input = system.input ?? 'Buffer';
+  if (!INPUTS.includes(input)) throw new Error(`${system.id}: unknown input ${input}`);
+  return input === 'string' ? data.text : data.value;
 }
 
 /** The per-index function for `operation` on `system`. */
-export function operationFn(system, operation, { keys, missKeys, value }) {
+export function operationFn(system, operation, data) {
+  const { keys, missKeys } = data;
+  const value = inputValue(system, data);
   const k = keys.length;
   switch (operation) {
     case 'get hit':

@@ -1,10 +1,8 @@
 // Heap bytes per cached entry: MemoryBackend vs lru-cache holding the same
 // Buffers. Each measurement runs in its own child `node --expose-gc` process.
-import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { runGcChild } from './child-run.mjs';
 
-const run = promisify(execFile);
 const SELF = fileURLToPath(import.meta.url);
 
 /** MemoryBackend measured after one `get` of every key (a read moves a small value from a string into an ArrayBuffer). */
@@ -57,11 +55,7 @@ export async function measureFootprints(sizes, countFor) {
   for (const size of sizes) {
     const count = countFor(size);
     for (const store of FOOTPRINT_STORES) {
-      const { stdout } = await run(
-        process.execPath,
-        ['--expose-gc', SELF, store, String(count), String(size)],
-        { maxBuffer: 1 << 20 },
-      );
+      const stdout = await runGcChild(SELF, [store, String(count), String(size)]);
       results.push({ store, size, count, ...JSON.parse(stdout) });
     }
   }

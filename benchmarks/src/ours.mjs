@@ -1,4 +1,7 @@
 // Our adapters, each naming the floor and the peers it is compared with.
+// Backends are given bytes (a Buffer: the contract is bytes); the rows for
+// string users go through the facade, `@cachestack/cache` with its default
+// serializer, and are given strings like the peers.
 import { join } from 'node:path';
 import { createCache } from '@cachestack/cache';
 import { FileBackend } from '@cachestack/file';
@@ -28,7 +31,88 @@ function backendSystem(meta, create) {
   };
 }
 
-const MEMORY_PEERS = ['keyv-memory', 'cache-manager', 'cacheable', 'bentocache-memory'];
+const MEMORY_PEERS = [
+  'keyv-memory',
+  'cache-manager',
+  'cacheable',
+  'bentocache-memory',
+  'bentocache-memory-raw',
+];
+
+const TIERED_PEERS = ['bentocache-tiered', 'bentocache-tiered-raw'];
+
+/** Wraps a facade (`createCache` over `create()`) as a benchmark system given strings. */
+function facadeSystem(meta, create) {
+  let backend;
+  let cache;
+  return {
+    kind: 'ours',
+    input: 'string',
+    ...meta,
+    async open() {
+      backend = await create();
+      cache = createCache({ backend });
+    },
+    async fill(keys, value) {
+      await fillKeys(keys, (key) => cache.set(key, value));
+    },
+    get: (key) => cache.get(key),
+    set: (key, value) => cache.set(key, value),
+    async close() {
+      await backend.close();
+    },
+  };
+}
+
+/** The facade over a MemoryBackend, given strings (what a string user calls). */
+export const memoryFacadeOurs = () =>
+  facadeSystem(
+    {
+      id: 'facade-memory',
+      label: '@cachestack/cache over MemoryBackend',
+      family: 'memory',
+      ops: 100_000,
+      floor: 'memory',
+      peers: MEMORY_PEERS,
+    },
+    () => new MemoryBackend({ maxEntries: KEY_COUNT * 2 }),
+  );
+
+/** The facade over a RedisBackend, one awaited call at a time, given strings. */
+export const redisFacadeOurs = ({ redisUrl }) =>
+  facadeSystem(
+    {
+      id: 'facade-redis',
+      label: '@cachestack/cache over RedisBackend, sequential',
+      family: 'redis',
+      ops: 8_000,
+      floor: 'redis',
+      peers: ['keyv-redis'],
+    },
+    () => new RedisBackend({ url: redisUrl, namespace: 'facade' }),
+  );
+
+/** The facade over tiered memory + Redis (get hit = L1 hit), given strings. */
+export const tieredFacadeOurs = ({ redisUrl }) =>
+  facadeSystem(
+    {
+      id: 'facade-tiered',
+      label: '@cachestack/cache over tiered memory+Redis',
+      family: 'redis',
+      group: 'memory',
+      ops: 100_000,
+      opCounts: { 'get miss': 8_000, set: 8_000, 'mixed 90/10': 40_000 },
+      floor: 'tiered',
+      peers: TIERED_PEERS,
+    },
+    () =>
+      new TieredBackend({
+        tiers: [
+          new MemoryBackend({ maxEntries: KEY_COUNT * 2 }),
+          new RedisBackend({ url: redisUrl, namespace: 'facade-tiered' }),
+        ],
+      }),
+  );
 
 /** MemoryBackend (no eviction within the working set). */
 export const memoryOurs = () =>
@@ -123,7 +207,7 @@ export const tieredHitOurs = ({ redisUrl }) =>
       opCounts: { 'get miss': 8_000, set: 8_000, 'mixed 90/10': 40_000 },
       floor: 'ioredis', // misses and sets go to Redis
       floors: { 'get hit': 'memory', 'mixed 90/10': undefined },
-      peers: ['bentocache-tiered'],
+      peers: TIERED_PEERS,
     },
     () =>
       new TieredBackend({
@@ -177,6 +261,7 @@ export function getOrSetOurs() {
     id: 'getorset',
     label: '@cachestack/cache getOrSet hit (memory)',
     kind: 'ours',
+    input: 'string',
     family: 'memory',
     operations: ['get hit'],
     ops: 100_000,
@@ -200,11 +285,14 @@ export function getOrSetOurs() {
 /** Every adapter of ours, in report order. */
 export const OURS = [
   memoryOurs,
+  memoryFacadeOurs,
   getOrSetOurs,
   fileOurs,
   sqliteOurs,
   redisSequentialOurs,
+  redisFacadeOurs,
   redisConcurrentOurs,
   tieredHitOurs,
+  tieredFacadeOurs,
   tieredMissOurs,
 ];

@@ -1,6 +1,8 @@
 // The peers users would pick instead, with their default settings and the
-// same 10k keys and Buffer values. @keyv/sqlite is not installed (its sqlite3
-// dependency needs a native download), so SQLite has no peer row.
+// same 10k keys, each given the input it is built for: strings (every peer
+// here serializes to JSON strings, or keeps the value as given). @keyv/sqlite
+// is not installed (its sqlite3 dependency needs a native download), so
+// SQLite has no peer row.
 import KeyvRedis from '@keyv/redis';
 import { BentoCache, bentostore } from 'bentocache';
 import { memoryDriver } from 'bentocache/drivers/memory';
@@ -15,6 +17,7 @@ function peer(meta, create, { read, write, close }) {
   let store;
   return {
     kind: 'peer',
+    input: 'string',
     ...meta,
     async open() {
       store = await create();
@@ -108,8 +111,8 @@ export const cacheableGetOrSetPeer = () =>
     },
   );
 
-function bento(l2Url) {
-  let store = bentostore().useL1Layer(memoryDriver({ maxItems: 100_000 }));
+function bento(l2Url, { serialize = true } = {}) {
+  let store = bentostore().useL1Layer(memoryDriver({ maxItems: 100_000, serialize }));
   if (l2Url !== undefined) {
     const { hostname, port } = new URL(l2Url);
     store = store.useL2Layer(redisDriver({ connection: { host: hostname, port: Number(port) } }));
@@ -128,6 +131,22 @@ export const bentoMemoryPeer = () =>
   peer(
     { id: 'bentocache-memory', label: 'bentocache (memory)', family: 'memory', ops: 100_000 },
     () => bento(),
+    bentoCalls,
+  );
+
+/**
+ * bentocache with a memory L1 only and `serialize: false` (the L1 keeps the
+ * value as given: the configuration of bentocache's own published figures).
+ */
+export const bentoMemoryRawPeer = () =>
+  peer(
+    {
+      id: 'bentocache-memory-raw',
+      label: 'bentocache (memory, serialize: false)',
+      family: 'memory',
+      ops: 100_000,
+    },
+    () => bento(undefined, { serialize: false }),
     bentoCalls,
   );
 
@@ -160,6 +179,21 @@ export const bentoTieredPeer = ({ redisUrl }) =>
     bentoCalls,
   );
 
+/** bentocache memory L1 with `serialize: false` + Redis L2. */
+export const bentoTieredRawPeer = ({ redisUrl }) =>
+  peer(
+    {
+      id: 'bentocache-tiered-raw',
+      label: 'bentocache (memory+Redis, L1 serialize: false)',
+      family: 'redis',
+      group: 'memory',
+      ops: 100_000,
+      opCounts: { 'get miss': 8_000, set: 8_000, 'mixed 90/10': 40_000 },
+    },
+    () => bento(redisUrl, { serialize: false }),
+    bentoCalls,
+  );
+
 function keyvRedis(redisUrl, concurrent) {
   return peer(
     {
@@ -185,10 +219,12 @@ export const PEERS = [
   cacheManagerPeer,
   cacheablePeer,
   bentoMemoryPeer,
+  bentoMemoryRawPeer,
   cacheManagerWrapPeer,
   cacheableGetOrSetPeer,
   bentoGetOrSetPeer,
   keyvRedisPeer,
   keyvRedisConcurrentPeer,
   bentoTieredPeer,
+  bentoTieredRawPeer,
 ];

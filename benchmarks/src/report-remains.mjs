@@ -36,13 +36,21 @@ const CAUSES = {
   getorset: () =>
     'every hit reads the backend (which returns a copy), decodes the entry envelope and runs the serializer; peers hand back the stored object by reference, which at 10 KiB skips the copy that dominates.',
   sqlite: () =>
-    'both sides run the same prepared statements (a set is one WAL commit); the backend adds key validation and expiry handling per call.',
+    "the floor is a plain key/value table: one prepared SELECT per get, one upsert (its own WAL commit) per set. SqliteBackend's own schema and write path add what its contract needs on top (namespaces, expiry, the bookkeeping behind maxEntries/maxBytes eviction and cross-process locks), plus key validation and error classification per call; profile the set path with --cpu-prof to see which part costs what.",
   file: () =>
     'both sides do the same file system calls (a get miss is one failed open()); the backend adds key validation, hashing the key to a file name and the entry header.',
   redis: () =>
     'each call is one loopback round trip on both sides; RedisBackend adds a fixed per-call cost on top (key validation, the per-operation time limit, error classification, and on set a copy of the value). Commands leave at the end of the tick (the socket is corked until the next process.nextTick, with no extra event-loop turn). Against Keyv the sequential case is round-trip bound, so a 2× lead is not reachable there.',
   'redis-100': () =>
     'gets made in the same tick go out as one MGET, and all commands made in the same tick leave in one socket write (corked until the next process.nextTick); sets stay one SET each. Each call still pays key validation, the per-operation time limit and error classification (and on set a copy of the value), which is where it can trail the floor or Keyv (@redis/client).',
+  'facade-memory': () =>
+    "the facade encodes every string with its serializer (UTF-8, a format tag) into an entry with an 18-byte freshness header, and on a hit checks the header and decodes the bytes back into a new string, on top of the backend's copy in and out; peers that keep the caller's string (cacheable, bentocache with `serialize: false`) hand the stored string back by reference.",
+  'facade-redis': () =>
+    'one loopback round trip per call on both sides; the facade adds its serializer and the 18-byte entry header to the RedisBackend call, Keyv adds its own JSON serialization.',
+  'facade-tiered': () =>
+    "an L1 hit is the tiered L1 hit plus the facade's header check and decode into a new string; bentocache with `serialize: false` returns the stored string by reference.",
+  'tiered-l2': () =>
+    'an L1 miss that hits Redis reads the value and its remaining TTL from Redis and then writes the entry into L1 (a MemoryBackend set); the floor is one GET. The number of round trips per L2 hit is set by the tiered and Redis packages.',
   tiered: () =>
     "an L1 hit is a MemoryBackend get plus the tier walk; a get miss reads L1 and then Redis, and a set writes both tiers (a Redis round trip plus the L1 write), so misses and sets also pay RedisBackend's per-call cost.",
 };

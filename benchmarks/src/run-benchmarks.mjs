@@ -1,25 +1,43 @@
 // `pnpm bench`: starts a redis-server on a free loopback port, measures the
-// floors, our adapters and the peers on the same 10k keys, stops the server
-// and writes benchmarks.md + benchmarks.svg.
-// Env: BENCH_SCALE (batch sizes × this, default 1 ≈ 3–4 min), BENCH_ROUNDS
+// floors, our adapters and the peers on the same 10k keys, the server's own
+// limit with redis-benchmark, stops the server, measures scaling (10k, 100k,
+// 1M keys) and memory per entry, and writes benchmarks.md + benchmarks.svg
+// and the report JSON that README claims are generated from (readme.mjs).
+// Env: BENCH_SCALE (batch sizes × this, default 1), BENCH_ROUNDS
 // (interleaved rounds, default 20), BENCH_BATCH_MS (wall-clock cap per batch,
-// default 45), BENCH_KEYS (working set, default 10000), BENCH_OUT_DIR
-// (default <repo>/docs), BENCH_JSON (optional path: every result, including
-// each round's batch, as JSON, e.g. to compare two runs).
+// default 45), BENCH_KEYS (working set, default 10000), BENCH_SCALING_KEYS
+// (comma-separated key counts, default 10000,100000,1000000), BENCH_OUT_DIR
+// (default <repo>/docs), BENCH_JSON (the report JSON: every result, including
+// each round's batch; default benchmarks/results/latest.json when writing
+// into docs/, else <BENCH_OUT_DIR>/benchmarks.json).
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { compare } from './compare.mjs';
 import { FLOORS } from './floors.mjs';
-import { FAMILIES, measureOperation, OPERATIONS, VALUE_SIZES, workload } from './harness.mjs';
+import {
+  FAMILIES,
+  inputValue,
+  KEY_COUNT,
+  measureOperation,
+  OPERATIONS,
+  VALUE_SIZES,
+  workload,
+} from './harness.mjs';
 import { measureFootprints } from './memory-footprint.mjs';
 import { OURS } from './ours.mjs';
 import { orderForPairs } from './pair-order.mjs';
 import { PEERS } from './peers.mjs';
+import { updateReadmes } from './readme.mjs';
+import { measureServerLimits, redisBenchmarkBinary } from './redis-benchmark.mjs';
 import { startRedisServer } from './redis-server.mjs';
 import { renderMarkdown } from './report-markdown.mjs';
 import { renderSvg } from './report-svg.mjs';
+import { measureScaling, scalingCounts } from './scaling.mjs';
 
 function positive(name, fallback) {
   const raw = process.env[name];
@@ -31,8 +49,26 @@ function positive(name, fallback) {
 
 const log = (message) => process.stderr.write(`[bench] ${message}\n`);
 
+const BIOME = fileURLToPath(new URL('../../node_modules/.bin/biome', import.meta.url));
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * Formats a report JSON written inside the repository with its Biome settings
+ * (so `pnpm lint` passes on it), when Biome is installed; a failure only warns.
+ */
+async function formatLikeTheRepo(path) {
+  if (!existsSync(BIOME) || !resolve(path).startsWith(REPO_ROOT)) return;
+  try {
+    await promisify(execFile)(BIOME, ['format', '--write', path], { timeout: 60_000 });
+  } catch (error) {
+    log(`could not format ${path} with Biome: ${error.message.split('\n')[0]}`);
+  }
+}
+
 /** Runs every benchmark and writes the report into `outDir`. */
-export async function runBenchmarks({ scale, rounds, budgetMs, outDir, jsonPath }) {
+export async function runBenchmarks({ scale, rounds, budgetMs, outDir, jsonPath, counts }) {
+  redisBenchmarkBinary(); // fail before minutes of work when it is missing
   const started = Date.now();
   const loadBefore = loadavg();
   const tmpDir = await mkdtemp(join(tmpdir(), 'cachestack-bench-'));
@@ -40,6 +76,7 @@ export async function runBenchmarks({ scale, rounds, budgetMs, outDir, jsonPath 
   log(`redis-server pid ${redis.pid} on ${redis.url}; scale ${scale}, ${rounds} rounds`);
   const results = [];
   let systems = [];
+  let serverLimits = [];
   try {
     const ctx = { tmpDir, redisUrl: redis.url, redisPort: redis.port };
     systems = [...FLOORS, ...OURS, ...PEERS].map((create) => create(ctx));
@@ -51,7 +88,7 @@ export async function runBenchmarks({ scale, rounds, budgetMs, outDir, jsonPath 
       try {
         for (const size of VALUE_SIZES) {
           const data = workload(size);
-          for (const system of members) await system.fill(data.keys, data.value);
+          for (const system of members) await system.fill(data.keys, inputValue(system, data));
           for (const operation of OPERATIONS) {
             const measured = orderForPairs(
               members.filter(
@@ -77,10 +114,19 @@ export async function runBenchmarks({ scale, rounds, budgetMs, outDir, jsonPath 
         for (const system of members) await system.close();
       }
     }
+    log('server limit (redis-benchmark)');
+    serverLimits = await measureServerLimits({
+      port: redis.port,
+      sizes: VALUE_SIZES,
+      keyCount: KEY_COUNT,
+      scale,
+    });
   } finally {
     await redis.stop();
     await rm(tmpDir, { recursive: true, force: true });
   }
+  log(`scaling at ${counts.join(', ')} keys (child processes with --expose-gc)`);
+  const scaling = await measureScaling(counts, log);
   log('memory footprint (child processes with --expose-gc)');
   const footprints = await measureFootprints(VALUE_SIZES, (size) =>
     Math.max(1_000, Math.round((size <= 100 ? 100_000 : 10_000) * Math.min(1, scale))),
@@ -95,28 +141,45 @@ export async function runBenchmarks({ scale, rounds, budgetMs, outDir, jsonPath 
     scale,
     rounds,
     budgetMs,
+    keys: KEY_COUNT,
     seconds: (Date.now() - started) / 1000,
   };
   const rows = compare(systems, results);
+  const report = { meta, rows, footprints, serverLimits, scaling };
   await mkdir(outDir, { recursive: true });
-  await writeFile(
-    join(outDir, 'benchmarks.md'),
-    renderMarkdown({ systems, rows, footprints, meta }),
+  await writeFile(join(outDir, 'benchmarks.md'), renderMarkdown(report));
+  await writeFile(join(outDir, 'benchmarks.svg'), renderSvg(report));
+  await mkdir(dirname(jsonPath), { recursive: true });
+  await writeFile(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
+  await formatLikeTheRepo(jsonPath);
+  log(
+    `wrote ${join(outDir, 'benchmarks.md')}, benchmarks.svg and ${jsonPath} in ${meta.seconds.toFixed(0)} s`,
   );
-  await writeFile(join(outDir, 'benchmarks.svg'), renderSvg({ systems, rows, meta }));
-  if (jsonPath !== undefined) {
-    await writeFile(jsonPath, `${JSON.stringify({ meta, rows, footprints }, null, 1)}\n`);
-  }
-  log(`wrote ${join(outDir, 'benchmarks.md')} and benchmarks.svg in ${meta.seconds.toFixed(0)} s`);
-  return { systems, rows, footprints, meta };
+  return { systems, ...report };
 }
 
+/** The docs folder the report goes to by default. */
+export const DOCS_DIR = fileURLToPath(new URL('../../docs/', import.meta.url));
+
+/** The report JSON of the published docs/benchmarks.md (README claims are generated from it). */
+export const DEFAULT_REPORT_JSON = fileURLToPath(
+  new URL('../results/latest.json', import.meta.url),
+);
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const outDir = resolve(process.env.BENCH_OUT_DIR || DOCS_DIR);
+  const intoDocs = outDir === resolve(DOCS_DIR);
   await runBenchmarks({
     scale: positive('BENCH_SCALE', 1),
     rounds: Math.round(positive('BENCH_ROUNDS', 20)),
     budgetMs: positive('BENCH_BATCH_MS', 45),
-    outDir: process.env.BENCH_OUT_DIR || fileURLToPath(new URL('../../docs/', import.meta.url)),
-    jsonPath: process.env.BENCH_JSON || undefined,
+    outDir,
+    jsonPath:
+      process.env.BENCH_JSON || (intoDocs ? DEFAULT_REPORT_JSON : join(outDir, 'benchmarks.json')),
+    counts: scalingCounts(),
   });
+  if (intoDocs && !process.env.BENCH_JSON) {
+    await updateReadmes(DEFAULT_REPORT_JSON);
+    log('rewrote the benchmark claims in README.md from the report');
+  }
 }
