@@ -57,6 +57,12 @@ export const BackendErrorCode = {
   LOCK_TIMEOUT: 'LOCK_TIMEOUT',
   /** The backend does not offer the requested capability. */
   CAPABILITY_NOT_AVAILABLE: 'CAPABILITY_NOT_AVAILABLE',
+  /** A tag is not a non-empty, well-formed string within the tag limits (the facade's tags). */
+  INVALID_TAG: 'INVALID_TAG',
+  /** The call was refused at once because too many are in flight (load shedding); TRANSIENT. */
+  OVERLOADED: 'OVERLOADED',
+  /** The call was refused at once because a circuit breaker is open; TRANSIENT. */
+  CIRCUIT_OPEN: 'CIRCUIT_OPEN',
   /** A failure that could not be classified. */
   UNKNOWN: 'UNKNOWN',
 } as const;
