@@ -32,24 +32,105 @@ export function newCaller<T>(
 }
 
 /**
+ * One timer for every {@link CallerBatch} of a coalescer, instead of one
+ * timer per batch: arming and clearing a timer per round trip costs more
+ * than the rest of a coalesced call. The timer is armed for the earliest
+ * deadline of the batches in flight and stays armed when they settle (it
+ * then fires once, finds nothing due, and stops); a later batch only
+ * re-arms it when its deadline is earlier. When it fires, every caller
+ * whose limit passed gets its TIMEOUT, and it re-arms for the next deadline.
+ */
+export class DeadlineWatch {
+  // Forgotten batches are dropped lazily (when the timer fires, or when
+  // they are more than half of the list): forgetting one costs O(1).
+  #batches: CallerBatch<unknown>[] = [];
+  #watched = 0;
+  #timer: NodeJS.Timeout | undefined;
+  /** `performance.now()` ms at which the armed timer fires (`Infinity` when none is armed). */
+  #firesAt = Number.POSITIVE_INFINITY;
+  readonly #fire = (): void => {
+    this.#timer = undefined;
+    this.#firesAt = Number.POSITIVE_INFINITY;
+    const now = performance.now();
+    let next = Number.POSITIVE_INFINITY;
+    const kept: CallerBatch<unknown>[] = [];
+    for (const batch of this.#batches) {
+      if (!batch.watched) continue;
+      const deadline = batch.expire(now);
+      if (deadline === Number.POSITIVE_INFINITY) {
+        batch.watched = false;
+        continue;
+      }
+      kept.push(batch);
+      if (deadline < next) next = deadline;
+    }
+    this.#batches = kept;
+    this.#watched = kept.length;
+    this.#arm(next);
+  };
+
+  /** Watches `batch` until {@link DeadlineWatch.forget}; `deadline` is its earliest caller deadline. */
+  watch(batch: CallerBatch<unknown>, deadline: number): void {
+    if (deadline === Number.POSITIVE_INFINITY) return;
+    batch.watched = true;
+    this.#watched++;
+    const batches = this.#batches;
+    if (batches.length >= 64 && batches.length > 2 * this.#watched) {
+      this.#batches = batches.filter((watched) => watched.watched);
+    }
+    this.#batches.push(batch);
+    if (deadline < this.#firesAt) this.#arm(deadline);
+  }
+
+  /** Stops watching `batch` (its round trip answered). The timer stays armed. */
+  forget(batch: CallerBatch<unknown>): void {
+    if (!batch.watched) return;
+    batch.watched = false;
+    this.#watched--;
+  }
+
+  #arm(deadline: number): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#firesAt = Number.POSITIVE_INFINITY;
+    if (deadline === Number.POSITIVE_INFINITY) return;
+    // A limit beyond one timer's reach re-arms (the callback re-checks every deadline).
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(deadline - performance.now())));
+    this.#timer = setTimeout(this.#fire, delay);
+    this.#timer.unref();
+    this.#firesAt = performance.now() + delay;
+  }
+}
+
+/**
  * The callers of one coalesced round trip, each settled exactly once: by
  * the reply ({@link CallerBatch.take} then resolve), by its failure
- * ({@link CallerBatch.failAll}), or by its own time limit — with one timer
- * at a time, not one per caller: when it fires, every caller whose limit
- * passed gets a TIMEOUT error for `operation`, and the timer re-arms.
+ * ({@link CallerBatch.failAll}), or by its own time limit, enforced by the
+ * coalescer's {@link DeadlineWatch}: every caller whose limit passed gets a
+ * TIMEOUT error for `operation`.
  */
 export class CallerBatch<T> {
   readonly #callers: readonly Caller<T>[];
   readonly #operation: string;
   readonly #settled: () => void;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #watch: DeadlineWatch;
+  /** True while its {@link DeadlineWatch} watches it. */
+  watched = false;
 
   /** @param settled - called once per caller when it settles, however it settles. */
-  constructor(callers: readonly Caller<T>[], operation: string, settled: () => void) {
+  constructor(
+    callers: readonly Caller<T>[],
+    operation: string,
+    settled: () => void,
+    watch: DeadlineWatch,
+  ) {
     this.#callers = callers;
     this.#operation = operation;
     this.#settled = settled;
-    this.#arm();
+    this.#watch = watch;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const caller of callers) if (caller.deadline < earliest) earliest = caller.deadline;
+    watch.watch(this as CallerBatch<unknown>, earliest);
   }
 
   /**
@@ -63,13 +144,12 @@ export class CallerBatch<T> {
     return true;
   }
 
-  /** Stops the timer: the round trip answered. */
+  /** Stops watching the deadlines: the round trip answered. */
   stop(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#watch.forget(this as CallerBatch<unknown>);
   }
 
-  /** Stops the timer and rejects every waiting caller with `classify(error, its key)`. */
+  /** Stops watching and rejects every waiting caller with `classify(error, its key)`. */
   failAll(error: unknown, classify: (error: unknown, key: string) => unknown): void {
     this.stop();
     for (const caller of this.#callers) {
@@ -77,27 +157,22 @@ export class CallerBatch<T> {
     }
   }
 
-  #arm(): void {
-    this.#timer = undefined;
+  /**
+   * Rejects with a TIMEOUT every waiting caller whose deadline is at or
+   * before `now`; returns the earliest deadline still to come (`Infinity`: none).
+   */
+  expire(now: number): number {
     let next = Number.POSITIVE_INFINITY;
     for (const caller of this.#callers) {
-      if (!caller.done && caller.deadline < next) next = caller.deadline;
-    }
-    if (next === Number.POSITIVE_INFINITY) return;
-    this.#timer = setTimeout(
-      () => {
-        const now = performance.now();
-        for (const caller of this.#callers) {
-          if (caller.deadline > now) continue;
-          if (this.take(caller)) {
-            caller.reject(timeoutError(this.#operation, caller.timeoutMs, caller.key));
-          }
+      if (caller.done) continue;
+      if (caller.deadline <= now) {
+        if (this.take(caller)) {
+          caller.reject(timeoutError(this.#operation, caller.timeoutMs, caller.key));
         }
-        this.#arm();
-      },
-      // A limit beyond one timer's reach re-arms (the callback re-checks every deadline).
-      Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(next - performance.now()))),
-    );
-    this.#timer.unref();
+      } else if (caller.deadline < next) {
+        next = caller.deadline;
+      }
+    }
+    return next;
   }
 }

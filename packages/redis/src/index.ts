@@ -16,3 +16,4 @@ export {
   type RedisBackendOptions,
   type RedisClusterConnection,
 } from './redis-backend-options.js';
+export { GET_WITH_TTL_SCRIPT, type ValueWithTtl } from './value-with-ttl.js';

@@ -66,8 +66,8 @@ export interface RedisBackendOptions {
   reconnectMaxDelayMs?: number;
   /**
    * Coalesce `get` calls made in the same tick into one `MGET` (one per slot
-   * group in a Cluster). Each caller still gets its own copy and its own
-   * time limit.
+   * group in a Cluster), and `getWithTtl` calls into one script call. Each
+   * caller still gets its own copy and its own time limit.
    * @default true
    */
   coalesceGets?: boolean;

@@ -32,7 +32,7 @@ import {
   type RedisClient,
   type RedisTopology,
 } from './create-redis-client.js';
-import { GetCoalescer, ownBytes } from './get-coalescer.js';
+import { GetCoalescer, handOutMany, handOutValue } from './get-coalescer.js';
 import { healthProbe } from './health-probe.js';
 import { KeyLayout } from './key-layout.js';
 import { defineLockCommands, type LockCommands } from './lock-commands.js';
@@ -45,13 +45,19 @@ import {
 } from './redis-backend-options.js';
 import { acquireRedisLock } from './redis-lock.js';
 import { SetCoalescer } from './set-coalescer.js';
+import {
+  handOutValueWithTtl,
+  TtlReader,
+  type TtlReply,
+  type ValueWithTtl,
+} from './value-with-ttl.js';
 
 const BACKEND_TYPE = 'redis';
 /** How long `close()` waits for an owned connection to finish pending replies (`QUIT`), in ms. */
 const QUIT_TIMEOUT_MS = 2000;
 
 function toBytes(value: Buffer | null): Uint8Array | undefined {
-  return value === null ? undefined : ownBytes(value);
+  return handOutValue(value, true);
 }
 
 function noop(): void {}
@@ -92,7 +98,9 @@ export class RedisBackend
   readonly #layout: KeyLayout;
   readonly #timeouts: OperationTimeouts;
   readonly #state: ConnectionState;
-  readonly #coalescer: GetCoalescer;
+  readonly #coalescer: GetCoalescer<Buffer | null, Buffer | undefined>;
+  readonly #ttlReader: TtlReader;
+  readonly #ttlCoalescer: GetCoalescer<TtlReply, ValueWithTtl | undefined>;
   readonly #sets: SetCoalescer | undefined;
   readonly #locks: LockCommands;
   readonly #ops: OperationRunner;
@@ -122,12 +130,23 @@ export class RedisBackend
       backendType: BACKEND_TYPE,
       beforeCommand: () => this.#sets?.flush(),
     });
-    this.#coalescer = new GetCoalescer({
-      fetchMany: (keys) => fetchValues(this.#client, this.#topology, keys),
-      fetchOne: (key) => this.#client.getBuffer(key),
-      classify: (error, key) => this.#ops.classify(error, 'get', key),
+    const coalescerHooks = {
+      classify: (error: unknown, key: string) => this.#ops.classify(error, 'get', key),
       settled: () => this.#ops.leave(),
       beforeFetch: () => this.#sets?.flush(),
+    };
+    this.#coalescer = new GetCoalescer({
+      ...coalescerHooks,
+      fetchMany: (keys) => fetchValues(this.#client, this.#topology, keys),
+      fetchOne: (key) => this.#client.getBuffer(key),
+      handOut: handOutValue,
+    });
+    this.#ttlReader = new TtlReader(this.#client, this.#topology);
+    this.#ttlCoalescer = new GetCoalescer({
+      ...coalescerHooks,
+      fetchMany: (keys) => this.#ttlReader.fetchMany(keys),
+      fetchOne: (key) => this.#ttlReader.fetchOne(key),
+      handOut: handOutValueWithTtl,
     });
     // A Cluster routes each key to its node: same-tick sets stay separate there.
     this.#sets =
@@ -180,6 +199,32 @@ export class RedisBackend
     const refused = ops.admitFast('get', key);
     if (refused !== undefined) return Promise.reject(refused);
     return this.#coalescer.get(redisKey, key, ops.limitFor('get'));
+  }
+
+  /**
+   * The value of `key` together with its remaining TTL, in one round trip
+   * (one atomic script: `GET` + `PTTL`), or `undefined` when missing or
+   * expired. `ttlMs` is `Infinity` for a key without expiry. Calls made in
+   * the same tick share one script call (on a single server). Time limits
+   * of `'get'` apply. A composite (`@cachestack/tiered`) uses it to backfill
+   * an upper tier without a second round trip for the TTL.
+   */
+  getWithTtl(key: string): Promise<ValueWithTtl | undefined> {
+    try {
+      assertValidKey(key, 'get');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const redisKey = this.#layout.dataKey(key);
+    const ops = this.#ops;
+    if (!this.#options.coalesceGets || ops.needsSlowPath) {
+      return ops
+        .runFast('get', key, () => this.#ttlReader.fetchOne(redisKey))
+        .then((reply) => handOutValueWithTtl(reply, true));
+    }
+    const refused = ops.admitFast('get', key);
+    if (refused !== undefined) return Promise.reject(refused);
+    return this.#ttlCoalescer.get(redisKey, key, ops.limitFor('get'));
   }
 
   /**
@@ -283,18 +328,22 @@ export class RedisBackend
             unique.map((key) => this.#layout.dataKey(key)),
           ),
     );
-    const byKey = new Map<string, Buffer | null>();
-    unique.forEach((key, index) => {
-      byKey.set(key, values[index] ?? null);
-    });
-    const handedOut = new Set<string>();
-    return keys.map((key) => {
-      const value = byKey.get(key) ?? null;
-      if (value === null) return undefined;
-      if (handedOut.has(key)) return Buffer.from(value);
-      handedOut.add(key);
-      return ownBytes(value);
-    });
+    return handOutMany(keys, unique, values, handOutValue);
+  }
+
+  /**
+   * {@link RedisBackend.getWithTtl} for several keys, in order, in one round
+   * trip on a single server (one script call per key, pipelined, in a Cluster).
+   */
+  async getManyWithTtl(keys: readonly string[]): Promise<(ValueWithTtl | undefined)[]> {
+    assertValidKeys(keys, 'getMany');
+    const unique = [...new Set(keys)];
+    const replies = await this.#ops.run('getMany', undefined, () =>
+      unique.length === 0
+        ? Promise.resolve([])
+        : this.#ttlReader.fetchMany(unique.map((key) => this.#layout.dataKey(key))),
+    );
+    return handOutMany(keys, unique, replies, handOutValueWithTtl);
   }
 
   /** Stores every entry (a pipeline of `SET … [PX]`; one per node in a Cluster). */
@@ -403,6 +452,7 @@ export class RedisBackend
       // Refuse new operations first, then send the gets already coalesced.
       const drained = this.#ops.close(this.#options.commandTimeoutMs);
       this.#coalescer.flush();
+      this.#ttlCoalescer.flush();
       this.#closing = this.#shutdown(drained);
     }
     return this.#closing;

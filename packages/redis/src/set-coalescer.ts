@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { type Caller, CallerBatch, newCaller } from './caller-batch.js';
+import { type Caller, CallerBatch, DeadlineWatch, newCaller } from './caller-batch.js';
 
 /**
  * Sets each KEYS[i] to ARGV[2i-1], with `PX ARGV[2i]` when that is > 0 and
@@ -72,6 +72,7 @@ export const MAX_COALESCED_BYTES = 4 * 1024 * 1024;
 export class SetCoalescer {
   readonly #client: Redis & SetManyCommand;
   readonly #hooks: SetCoalescerHooks;
+  readonly #deadlines = new DeadlineWatch();
   #pending: PendingSet[] = [];
   #scheduled = false;
   readonly #flush = (): void => {
@@ -111,6 +112,11 @@ export class SetCoalescer {
     if (this.#pending.length === 0) return;
     const pending = this.#pending;
     this.#pending = [];
+    if (pending.length === 1) {
+      // A lone set (the sequential case): a plain SET, nothing to split.
+      this.#deliver(pending, this.#send(pending));
+      return;
+    }
     let chunk: PendingSet[] = [];
     let bytes = 0;
     for (const entry of pending) {
@@ -157,11 +163,12 @@ export class SetCoalescer {
       chunk.map((entry) => entry.caller),
       'set',
       this.#hooks.settled,
+      this.#deadlines,
     );
     sent.then(
       () => {
         callers.stop();
-        for (const { caller } of chunk) if (callers.take(caller)) caller.resolve();
+        for (const entry of chunk) if (callers.take(entry.caller)) entry.caller.resolve();
       },
       (error: unknown) => callers.failAll(error, this.#hooks.classify),
     );

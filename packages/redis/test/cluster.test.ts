@@ -136,6 +136,25 @@ describe('RedisBackend on a 3-master Cluster', () => {
     expect(health.healthy).toBe(true);
     expect(health.details).toMatchObject({ topology: 'cluster', clusterState: 'ok', masters: 3 });
   });
+
+  it('reads values with their TTLs across slots (one script call per key, no CROSSSLOT)', async () => {
+    const cache = backend();
+    const keys = Array.from({ length: 30 }, (_, i) => `t${i}`);
+    await cache.setMany(keys.map((key) => ({ key, value: Buffer.from(key), ttlMs: 60_000 })));
+    const slots = new Set(keys.map((key) => keySlot(`cs:${cache.namespace}:d:${key}`)));
+    expect(slots.size).toBeGreaterThan(1);
+    const coalesced = await Promise.all([...keys, 'missing'].map((key) => cache.getWithTtl(key)));
+    const batch = await cache.getManyWithTtl([...keys, 'missing']);
+    for (const results of [coalesced, batch]) {
+      expect(results.map((result) => result && Buffer.from(result.value).toString())).toEqual([
+        ...keys,
+        undefined,
+      ]);
+      for (const result of results.slice(0, keys.length)) {
+        expect(result?.ttlMs).toBeGreaterThan(50_000);
+      }
+    }
+  });
 });
 
 describe('the slowDown fault of the Cluster conformance run', () => {

@@ -21,3 +21,4 @@ export type {
   TierOptions,
 } from './tiered-backend-options.js';
 export type { TierHealth } from './tiered-health.js';
+export { isTtlReadable, type TtlReadable, type ValueWithTtl } from './ttl-read.js';

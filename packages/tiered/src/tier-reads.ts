@@ -23,9 +23,10 @@ export function backfillTtl(
 
 /**
  * Copies `value`, found in `source`, into every tier above it whose circuit
- * is closed. The TTL comes from `source.getTtl` minus the time spent since
- * asking, so the copy never outlives the source entry. Skips everything when
- * `isStale()` says a write touched the key meanwhile. Never rejects.
+ * is closed. The TTL comes from `source.getTtl` (a second round trip)
+ * minus the time spent since asking, so the copy never outlives the source
+ * entry. Skips everything when `isStale()` says a write touched the key
+ * meanwhile. Never rejects.
  */
 export async function backfill(
   context: TieredContext,
@@ -47,6 +48,24 @@ export async function backfill(
     if (ttl.value === undefined) return;
     remaining = ttl.value;
   }
+  await backfillWithTtl(context, key, value, source, remaining, asked, isStale);
+}
+
+/**
+ * {@link backfill} when the source's remaining TTL is already known (read
+ * with the value, by the TTL-read protocol): `remaining` ms were left at
+ * some moment after `asked` (a `performance.now()` time), so the copies get
+ * `remaining` minus the time since `asked`. Never rejects.
+ */
+export async function backfillWithTtl(
+  context: TieredContext,
+  key: string,
+  value: Uint8Array,
+  source: Tier,
+  remaining: Remaining,
+  asked: number,
+  isStale: () => boolean,
+): Promise<void> {
   if (isStale()) return;
   if (remaining !== undefined && remaining !== Number.POSITIVE_INFINITY) {
     // Minus the time since asking, and 1 ms for the tiers' rounding of whole ms.
@@ -105,6 +124,20 @@ async function readBelow(
   const { tiers } = context;
   for (let index = 1; index < tiers.length; index += 1) {
     const tier = tiers[index] as Tier;
+    const reader = tier.ttlRead;
+    if (reader !== undefined) {
+      // One round trip for the value and its TTL (the TTL-read protocol).
+      const asked = performance.now();
+      const found = await tier.attempt('get', key, () => reader.getWithTtl(key));
+      if (!found.ok) {
+        failures.push({ tier, error: found.error });
+        continue;
+      }
+      if (found.value === undefined) continue;
+      const { value, ttlMs } = found.value;
+      await backfillWithTtl(context, key, value, tier, ttlMs, asked, () => flight.dirty);
+      return { value, failures };
+    }
     const result = await tier.attempt('get', key, (backend) => backend.get(key));
     if (!result.ok) {
       failures.push({ tier, error: result.error });
@@ -174,20 +207,27 @@ export async function readMany(
   for (const tier of context.tiers) {
     if (pending.length === 0) break;
     const asked = pending;
-    const result = await tier.attempt('getMany', undefined, () => tier.getMany(asked));
+    const started = performance.now();
+    const result = await tier.attempt('getMany', undefined, () => readTier(tier, asked));
     if (!result.ok) {
       failures.push({ tier, error: result.error });
       continue;
     }
     pending = [];
     asked.forEach((key, position) => {
-      const value = result.value[position];
-      if (value === undefined) {
+      const hit = result.value[position];
+      if (hit === undefined) {
         pending.push(key);
         return;
       }
+      const { value, ttlMs } = hit;
       found.set(key, value);
-      if (tier.index > 0) backfills.push(backfill(context, key, value, tier, isStale));
+      if (tier.index === 0) return;
+      backfills.push(
+        ttlMs === undefined
+          ? backfill(context, key, value, tier, isStale)
+          : backfillWithTtl(context, key, value, tier, ttlMs, started, isStale),
+      );
     });
   }
   await Promise.all(backfills);
@@ -203,4 +243,21 @@ export async function readMany(
     handedOut.add(key);
     return value;
   });
+}
+
+/** A batch hit: the bytes, and the remaining TTL when the tier read it with them. */
+interface BatchHit {
+  value: Uint8Array;
+  ttlMs?: number;
+}
+
+/**
+ * One tier's hits for `keys` (distinct), in order: with their TTLs in the
+ * same round trip when a tier below L1 offers the TTL-read protocol.
+ */
+async function readTier(tier: Tier, keys: readonly string[]): Promise<(BatchHit | undefined)[]> {
+  const reader = tier.index > 0 ? tier.ttlRead : undefined;
+  if (reader !== undefined) return reader.getManyWithTtl(keys);
+  const values = await tier.getMany(keys);
+  return values.map((value) => (value === undefined ? undefined : { value }));
 }

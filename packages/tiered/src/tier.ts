@@ -13,6 +13,7 @@ import {
 } from '@cachestack/core';
 import { CircuitBreaker, type CircuitStateListener } from './circuit-breaker.js';
 import type { ResolvedTier } from './tiered-backend-options.js';
+import { isTtlReadable, type TtlReadable } from './ttl-read.js';
 
 /** The outcome of one call on a tier: its value, or the classified error (also when skipped). */
 export type Attempt<T> = { ok: true; value: T } | { ok: false; error: BackendError };
@@ -34,10 +35,13 @@ export class Tier {
   readonly breaker: CircuitBreaker;
   /** The backend again when it answers `get` synchronously (core's local-read protocol). */
   readonly localRead: LocalReadable | undefined;
+  /** The backend again when it reads a value and its TTL in one round trip ({@link TtlReadable}). */
+  readonly ttlRead: TtlReadable | undefined;
 
   constructor(settings: ResolvedTier, listener: CircuitStateListener) {
     this.backend = settings.backend;
     this.localRead = hasLocalRead(settings.backend) ? settings.backend : undefined;
+    this.ttlRead = isTtlReadable(settings.backend) ? settings.backend : undefined;
     this.name = settings.name;
     this.index = settings.index;
     this.maxTtlMs = settings.maxTtlMs;

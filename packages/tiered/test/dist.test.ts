@@ -17,6 +17,7 @@ const EXPORTS = [
   'RedisInvalidationBus',
   'TieredBackend',
   'countsAsTierFailure',
+  'isTtlReadable',
 ];
 
 describe('the built package', () => {

@@ -1,0 +1,133 @@
+// Sequential L1 miss + Redis L2 hit + backfill of TieredBackend(memory, redis),
+// against a raw ioredis GET (the floor) and against the same tiers without
+// the TTL-read protocol (GET, then PTTL: two round trips).
+// Starts its own redis-server on a free loopback port and stops it at the end.
+// Run after building: `pnpm bench` (tsup, then this file after l1-hit.bench.mjs).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MemoryBackend } from '@cachestack/memory';
+import { RedisBackend } from '@cachestack/redis';
+import { Redis } from 'ioredis';
+import { TieredBackend } from '../dist/index.js';
+
+const ROUNDS = Number(process.env.ROUNDS ?? 15);
+const KEYS = Number(process.env.KEYS ?? 4000);
+const VALUE = Buffer.alloc(100, 7);
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startRedis() {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'cachestack-tiered-bench-'));
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore', cwd: dir },
+  );
+  child.once('error', () => {
+    console.error('redis-server not found: install it with `apt-get install -y redis-server`');
+    process.exit(1);
+  });
+  const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => 50 });
+  probe.on('error', () => {});
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await probe.ping();
+      break;
+    } catch (error) {
+      if (attempt > 200) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+  probe.disconnect();
+  return {
+    port,
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      process.kill(child.pid, 'SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const quantile = (numbers, q) => {
+  const sorted = [...numbers].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) * q)];
+};
+
+const server = await startRedis();
+try {
+  const raw = new Redis({ port: server.port, host: '127.0.0.1' });
+  const l2 = new RedisBackend({ url: `redis://127.0.0.1:${server.port}`, namespace: 'bench' });
+  // The same Redis tier seen through the base contract + getTtl only: the old two-round-trip path.
+  const l2WithoutTtlRead = {
+    backendType: 'redis',
+    get: (key) => l2.get(key),
+    set: (key, value, ttlMs) => l2.set(key, value, ttlMs),
+    delete: (key) => l2.delete(key),
+    exists: (key) => l2.exists(key),
+    getTtl: (key) => l2.getTtl(key),
+    refreshTtl: (key, ttlMs) => l2.refreshTtl(key, ttlMs),
+    healthCheck: () => l2.healthCheck(),
+    close: async () => {},
+  };
+  const keys = Array.from({ length: KEYS }, (_, i) => `k${i}`);
+  await l2.setMany(keys.map((key) => ({ key, value: VALUE, ttlMs: 3_600_000 })));
+  await raw.mset(Object.fromEntries(keys.map((key) => [key, VALUE])));
+  // Each round reads every key once through a fresh (empty) L1: every read is an L2 hit.
+  const tieredRound = async (lower) => {
+    // Not closed: closing a TieredBackend closes its tiers, and the Redis tier is shared.
+    const cache = new TieredBackend({ tiers: [new MemoryBackend(), lower] });
+    for (const key of keys) {
+      if ((await cache.get(key)) === undefined) throw new Error(`L2 miss for ${key}`);
+    }
+  };
+  const cases = [
+    [
+      'raw ioredis GET (floor)',
+      async () => {
+        for (const key of keys) await raw.getBuffer(key);
+      },
+    ],
+    ['tiered L2 hit, one round trip (GET+PTTL script)', () => tieredRound(l2)],
+    ['tiered L2 hit without TTL read (GET, then PTTL)', () => tieredRound(l2WithoutTtlRead)],
+  ];
+  const micros = cases.map(() => []);
+  for (let round = -1; round < ROUNDS; round++) {
+    // Interleaved, order alternating, so load from other processes hits every case alike.
+    const order = round % 2 === 0 ? [...cases.keys()] : [...cases.keys()].reverse();
+    for (const index of order) {
+      const started = performance.now();
+      await cases[index][1]();
+      if (round >= 0) micros[index].push(((performance.now() - started) * 1000) / KEYS);
+    }
+  }
+  console.log(
+    `\nsequential L2 hits, ${VALUE.length}-byte values, ${KEYS} keys per round, median of ${ROUNDS} interleaved rounds, Node ${process.version}\n`,
+  );
+  console.log('| case | µs/op (median) | vs raw GET, per round (median, p25–p75) |');
+  console.log('| --- | ---: | ---: |');
+  for (const [index, [name]] of cases.entries()) {
+    const ratios = micros[index].map((value, round) => value / micros[0][round]);
+    console.log(
+      `| ${name} | ${quantile(micros[index], 0.5).toFixed(1)} | ${quantile(ratios, 0.5).toFixed(2)}× (${quantile(ratios, 0.25).toFixed(2)}–${quantile(ratios, 0.75).toFixed(2)}) |`,
+    );
+  }
+  raw.disconnect();
+  await l2.close();
+} finally {
+  await server.stop();
+}
