@@ -16,6 +16,12 @@ import type { CacheEventName, CacheListener } from './cache-events.js';
 import type { CacheSetManyEntry, GetOrSetOptions, SetOptions } from './cache-options.js';
 import type { CacheStats } from './cache-stats.js';
 import { emptyStats } from './cache-stats.js';
+import {
+  checkCallOptions,
+  GET_OR_SET_OPTION_NAMES,
+  SET_MANY_ENTRY_NAMES,
+  SET_OPTION_NAMES,
+} from './call-options.js';
 import { getOrSet } from './get-or-set.js';
 import type { LoaderContext } from './loader-context.js';
 import { MAX_TAGS_PER_CALL, normalizeTags, RESERVED_KEY_CHARACTER } from './tags.js';
@@ -104,12 +110,15 @@ export class Cache {
    * `null` is a real value).
    * With `tags`, the current versions of the tags are read first (one
    * batched call) and stored inside the entry, in the same single write.
-   * @throws BackendError `INVALID_TTL` for a bad `ttlMs`, `INVALID_VALUE` for
+   * @throws BackendError `INVALID_ARGUMENT` when `options` is not an object
+   *   (`set(key, value, 5000)`: write `{ ttlMs: 5000 }`) or has an unknown key,
+   *   `INVALID_TTL` for a bad `ttlMs`, `INVALID_VALUE` for
    *   a value the serializer cannot encode, `INVALID_TAG` for a bad tag
    *   (nothing is written), or the backend's error.
    */
   async set<T>(key: string, value: T, options: SetOptions = {}): Promise<void> {
     const storeKey = this.storeKey(key, 'set');
+    checkCallOptions(options, SET_OPTION_NAMES, 'set', storeKey);
     const tags = options.tags === undefined ? [] : normalizeTags(options.tags, 'set');
     // Encoding first validates the TTL and the value before anything is written.
     let { bytes, backendTtlMs } = this.#core.encode(value, storeKey, 'set', options.ttlMs);
@@ -185,6 +194,7 @@ export class Cache {
         throw invalidArgument('each entry must be { key, value, ttlMs? }', 'setMany');
       }
       const storeKey = this.storeKey(entry.key, 'setMany');
+      checkCallOptions(entry, SET_MANY_ENTRY_NAMES, 'setMany', storeKey);
       const tags = entry.tags === undefined ? [] : normalizeTags(entry.tags, 'setMany');
       const encoded = this.#core.encode(entry.value, storeKey, 'setMany', entry.ttlMs);
       return { key: entry.key, storeKey, ...encoded, ttlMs: entry.ttlMs, value: entry.value, tags };
@@ -296,6 +306,7 @@ export class Cache {
     if (typeof loader !== 'function') {
       throw invalidArgument('loader must be a function', 'getOrSet', storeKey);
     }
+    checkCallOptions(options, GET_OR_SET_OPTION_NAMES, 'getOrSet', storeKey);
     const settings = this.#core.settings;
     const ttlMs = normalizeTtl(options.ttlMs ?? settings.defaultTtlMs, 'getOrSet', storeKey);
     const onLockTimeout = options.onLockTimeout ?? 'load';

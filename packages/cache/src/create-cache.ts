@@ -1,3 +1,4 @@
+import { assertKnownOptions } from '@cachestack/core';
 import { Cache } from './cache.js';
 import { CacheCore } from './cache-core.js';
 import { type CacheOptions, checkNonNegativeMs, checkPositiveMs } from './cache-options.js';
@@ -6,6 +7,19 @@ import { RESERVED_KEY_CHARACTER } from './tags.js';
 
 /** Default {@link CacheOptions.lockTtlMs} and {@link CacheOptions.lockWaitMs}, in ms. */
 export const DEFAULT_LOCK_MS = 10_000;
+
+/** Every option name of {@link CacheOptions} (the compiler checks the list is complete). */
+const OPTION_NAMES = Object.keys({
+  backend: true,
+  namespace: true,
+  defaultTtlMs: true,
+  serializer: true,
+  failOpen: true,
+  onCorrupt: true,
+  onError: true,
+  lockTtlMs: true,
+  lockWaitMs: true,
+} satisfies Record<keyof CacheOptions, true>);
 
 function isBackend(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false;
@@ -21,12 +35,13 @@ function isBackend(value: unknown): boolean {
  * const cache = createCache({ backend: new MemoryBackend(), namespace: 'app', defaultTtlMs: 60_000 });
  * const user = await cache.getOrSet(`user:${id}`, () => db.findUser(id), { ttlMs: 30_000 });
  * ```
- * @throws TypeError naming the first invalid option.
+ * @throws TypeError naming the first invalid option, or an unknown one (with the closest known name).
  */
 export function createCache(options: CacheOptions): Cache {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('createCache needs an options object with a backend');
   }
+  assertKnownOptions(options, OPTION_NAMES, 'createCache');
   if (!isBackend(options.backend)) {
     throw new TypeError('backend must be a cachestack backend (get, set, delete, exists)');
   }

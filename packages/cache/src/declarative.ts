@@ -1,5 +1,7 @@
+import { assertKnownOptions } from '@cachestack/core';
 import type { Cache } from './cache.js';
 import type { GetOrSetOptions, SetOptions } from './cache-options.js';
+import { GET_OR_SET_OPTION_NAMES } from './call-options.js';
 import { compileKey, type KeySpec } from './key-template.js';
 
 /** A cache, or a function that picks one from the instance (`this`) a method is called on. */
@@ -56,6 +58,32 @@ export interface CacheEvictOptions<Args extends unknown[] = never[], This = unkn
    */
   beforeInvocation?: boolean | undefined;
 }
+
+/** Every option name of {@link CacheableOptions}. */
+const CACHEABLE_OPTION_NAMES = [
+  ...Object.keys({ cache: true, key: true } satisfies Record<
+    Exclude<keyof CacheableOptions, keyof GetOrSetOptions>,
+    true
+  >),
+  ...GET_OR_SET_OPTION_NAMES,
+];
+
+/** Every option name of {@link CachePutOptions} (the compiler checks the list is complete). */
+const CACHE_PUT_OPTION_NAMES = Object.keys({
+  cache: true,
+  key: true,
+  ttlMs: true,
+  tags: true,
+} satisfies Record<keyof CachePutOptions, true>);
+
+/** Every option name of {@link CacheEvictOptions} (the compiler checks the list is complete). */
+const CACHE_EVICT_OPTION_NAMES = Object.keys({
+  cache: true,
+  key: true,
+  tags: true,
+  allEntries: true,
+  beforeInvocation: true,
+} satisfies Record<keyof CacheEvictOptions, true>);
 
 /** An async function or method. */
 type AsyncFn<This, Args extends unknown[], R> = (this: This, ...args: Args) => Promise<R>;
@@ -159,6 +187,7 @@ export function cacheable(
   fn?: (...args: never[]) => Promise<unknown>,
 ): unknown {
   checkCacheOption(options?.cache, 'cacheable');
+  assertKnownOptions(options, CACHEABLE_OPTION_NAMES, 'cacheable');
   const { cache, key, ...getOrSetOptions } = options;
   const wrap: Wrap = (target, name) => {
     const keyOf = compileKey(key, target, name);
@@ -191,6 +220,7 @@ export function cachePut(
   fn?: (...args: never[]) => Promise<unknown>,
 ): unknown {
   checkCacheOption(options?.cache, 'cachePut');
+  assertKnownOptions(options, CACHE_PUT_OPTION_NAMES, 'cachePut');
   const { cache, key, ttlMs, tags } = options;
   const wrap: Wrap = (target, name) => {
     const keyOf = compileKey(key, target, name);
@@ -223,6 +253,7 @@ export function cacheEvict(
   fn?: (...args: never[]) => Promise<unknown>,
 ): unknown {
   checkCacheOption(options?.cache, 'cacheEvict');
+  assertKnownOptions(options, CACHE_EVICT_OPTION_NAMES, 'cacheEvict');
   const { cache, key, allEntries = false, beforeInvocation = false, tags } = options;
   if (!allEntries && key === undefined && tags === undefined) {
     throw new TypeError('cacheEvict needs a key (or keys), tags or allEntries: true');

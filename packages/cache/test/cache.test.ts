@@ -24,6 +24,45 @@ describe('createCache options', () => {
   });
 });
 
+describe('strict options', () => {
+  test('a misspelt createCache option is a TypeError suggesting the known one', () => {
+    expect(() =>
+      createCache({ backend: new ReferenceBackend(), defaultTTLMs: 5 } as never),
+    ).toThrow(
+      new TypeError('createCache: unknown option "defaultTTLMs" (did you mean "defaultTtlMs"?)'),
+    );
+  });
+
+  test('set(key, value, 5000) rejects, showing the right call; nothing is written', async () => {
+    const cache = createCache({ backend: new ReferenceBackend() });
+    const error = await rejection(cache.set('k', 1, 5000 as never));
+    expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', operation: 'set' });
+    expect(error.message).toContain('cache.set(key, value, { ttlMs: 5000 })');
+    expect(await cache.get('k')).toBeUndefined();
+  });
+
+  test('getOrSet(key, loader, 5000) rejects, showing the right call; the loader never runs', async () => {
+    const cache = createCache({ backend: new ReferenceBackend() });
+    const loader = vi.fn(async () => 1);
+    const error = await rejection(cache.getOrSet('k', loader, 5000 as never));
+    expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', operation: 'getOrSet' });
+    expect(error.message).toContain('cache.getOrSet(key, loader, { ttlMs: 5000 })');
+    expect(loader).not.toHaveBeenCalled();
+  });
+
+  test('a misspelt per-call option rejects with INVALID_ARGUMENT suggesting the known one', async () => {
+    const cache = createCache({ backend: new ReferenceBackend() });
+    const set = await rejection(cache.set('k', 1, { ttl: 5 } as never));
+    expect(set).toMatchObject({ code: 'INVALID_ARGUMENT', operation: 'set' });
+    expect(set.message).toContain('unknown option "ttl" (known options: "ttlMs", "tags")');
+    const getOrSet = await rejection(cache.getOrSet('k', async () => 1, { graceMS: 5 } as never));
+    expect(getOrSet.message).toContain('unknown option "graceMS" (did you mean "graceMs"?)');
+    const setMany = await rejection(cache.setMany([{ key: 'k', value: 1, ttlMS: 5 } as never]));
+    expect(setMany.message).toContain('unknown option "ttlMS" (did you mean "ttlMs"?)');
+    expect(await cache.get('k')).toBeUndefined();
+  });
+});
+
 describe('get / set / delete / has', () => {
   test('round-trips typed values; null is a value, a missing key is undefined', async () => {
     const cache = createCache({ backend: new ReferenceBackend() });

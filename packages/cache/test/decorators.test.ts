@@ -15,6 +15,24 @@ function newCache(namespace?: string): Cache {
   return createCache({ backend: new ReferenceBackend(), namespace });
 }
 
+describe('strict options', () => {
+  test('a misspelt option of cacheable, cachePut or cacheEvict is a TypeError suggesting the known one', () => {
+    const cache = newCache();
+    const fn = async (id: string) => id;
+    expect(() => cacheable({ cache, key: 'u:{id}', ttlMS: 5 } as never, fn)).toThrow(
+      new TypeError('cacheable: unknown option "ttlMS" (did you mean "ttlMs"?)'),
+    );
+    expect(() => cachePut({ cache, key: 'u:{id}', tag: ['a'] } as never, fn)).toThrow(
+      new TypeError('cachePut: unknown option "tag" (did you mean "tags"?)'),
+    );
+    expect(() => cacheEvict({ cache, key: 'u:{id}', beforeInvokation: true } as never, fn)).toThrow(
+      new TypeError(
+        'cacheEvict: unknown option "beforeInvokation" (did you mean "beforeInvocation"?)',
+      ),
+    );
+  });
+});
+
 describe('parameterNames', () => {
   // Sources are given as strings so the test does not depend on how the test file is compiled.
   const fromSource = (source: string) =>

@@ -1,3 +1,4 @@
+import { assertKnownOptions } from '@cachestack/core';
 import type { ConformanceFaults, ConformanceOptions, ModelCheckSettings } from './options.js';
 
 /** Default size of the large-value round trip, in bytes (4 MiB). */
@@ -27,6 +28,38 @@ export interface ResolvedConformanceOptions extends ConformanceOptions {
 
 /** Default seed of the model check. */
 export const DEFAULT_MODEL_CHECK_SEED = 20_261_203;
+
+/** Every option name of {@link ConformanceOptions} (the compiler checks the list is complete). */
+const OPTION_NAMES = Object.keys({
+  create: true,
+  capabilities: true,
+  sharedStore: true,
+  maxValueBytes: true,
+  largeValueBytes: true,
+  timingSlackMs: true,
+  faults: true,
+  groups: true,
+  cleanup: true,
+  modelCheck: true,
+} satisfies Record<keyof ConformanceOptions, true>);
+
+/** Every option name of {@link ConformanceFaults} (the compiler checks the list is complete). */
+const FAULT_NAMES = Object.keys({
+  makeUnavailable: true,
+  makeAvailable: true,
+  unavailableErrorType: true,
+  createWithBadCredentials: true,
+  slowDown: true,
+  restoreSpeed: true,
+  boundMs: true,
+} satisfies Record<keyof ConformanceFaults, true>);
+
+/** Every option name of {@link ModelCheckSettings} (the compiler checks the list is complete). */
+const MODEL_CHECK_NAMES = Object.keys({
+  seed: true,
+  sequences: true,
+  length: true,
+} satisfies Record<keyof ModelCheckSettings, true>);
 
 function wholeNumber(value: unknown, option: string, min: number, max: number): void {
   if (value === undefined) return;
@@ -62,6 +95,14 @@ export function resolveOptions(
   knownGroups: ReadonlySet<string> = new Set(),
 ): ResolvedConformanceOptions {
   if (typeof options !== 'object' || options === null) fail('options', 'must be an object');
+  assertKnownOptions(options, OPTION_NAMES, 'describeBackendConformance');
+  if (
+    options.faults !== undefined &&
+    (typeof options.faults !== 'object' || options.faults === null)
+  ) {
+    fail('faults', 'must be an object of fault hooks');
+  }
+  assertKnownOptions(options.faults, FAULT_NAMES, 'describeBackendConformance faults');
   if (typeof options.create !== 'function')
     fail('create', 'must be a function returning a backend');
   if (!Array.isArray(options.capabilities)) {
@@ -94,6 +135,11 @@ export function resolveOptions(
   ) {
     fail('modelCheck', 'must be an object { seed?, sequences?, length? }');
   }
+  assertKnownOptions(
+    options.modelCheck,
+    MODEL_CHECK_NAMES,
+    'describeBackendConformance modelCheck',
+  );
   wholeNumber(options.modelCheck?.seed, 'modelCheck.seed', 0, 0xffff_ffff);
   wholeNumber(options.modelCheck?.sequences, 'modelCheck.sequences', 1, 10_000);
   wholeNumber(options.modelCheck?.length, 'modelCheck.length', 1, 1_000_000);

@@ -1,6 +1,10 @@
 import type { Cache } from '@cachestack/cache';
 import { type FetchHandler, HttpCache } from './http-cache.js';
-import type { RouteCacheOptions } from './http-cache-options.js';
+import {
+  checkOptionNames,
+  ROUTE_OPTION_NAMES,
+  type RouteCacheOptions,
+} from './http-cache-options.js';
 
 /**
  * Where an adapter stores responses: a shared {@link HttpCache} (global
@@ -16,15 +20,34 @@ export interface AdapterOptions extends RouteCacheOptions {
   onError?: ((error: unknown) => void) | undefined;
 }
 
-/** Resolves adapter options into an engine and route settings. @internal */
-export function resolveAdapter(options: AdapterOptions): {
+/** Every option name of {@link AdapterOptions} (the compiler checks the list is complete). */
+const ADAPTER_OPTION_NAMES = [
+  ...ROUTE_OPTION_NAMES,
+  ...Object.keys({
+    httpCache: true,
+    cache: true,
+    onError: true,
+  } satisfies Record<Exclude<keyof AdapterOptions, keyof RouteCacheOptions>, true>),
+];
+
+/**
+ * Resolves adapter options into an engine and route settings; `hostNames`
+ * are extra keys the host framework adds to the object (Fastify's register
+ * options). @internal
+ */
+export function resolveAdapter(
+  options: AdapterOptions,
+  hostNames: readonly string[] = [],
+): {
   engine: HttpCache;
   route: ReturnType<HttpCache['route']>;
 } {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('cache options must be an object with httpCache or cache');
   }
+  checkOptionNames(options, [...ADAPTER_OPTION_NAMES, ...hostNames], 'cache options');
   const { httpCache, cache, onError, ...route } = options;
+  for (const name of hostNames) delete (route as Record<string, unknown>)[name];
   if (httpCache !== undefined && cache !== undefined) {
     throw new TypeError('give either httpCache or cache, not both');
   }

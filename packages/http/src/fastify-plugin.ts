@@ -80,6 +80,9 @@ function applyResponse(reply: FastifyReplyLike, response: Response, head: boolea
   return Readable.fromWeb(response.body as unknown as NodeReadableStream<Uint8Array>);
 }
 
+/** Options Fastify's `register` itself takes, left in the plugin's options object. */
+const FASTIFY_REGISTER_OPTIONS = ['prefix', 'logLevel', 'logSerializers'];
+
 /**
  * HTTP caching as a Fastify plugin: `await app.register(fastifyCache, { cache })`.
  * It applies to the routes of the scope it is registered in (and, as it skips
@@ -97,7 +100,7 @@ export function fastifyCache(
 ): void {
   let adapter: ReturnType<typeof resolveAdapter>;
   try {
-    adapter = resolveAdapter(options);
+    adapter = resolveAdapter(options, FASTIFY_REGISTER_OPTIONS);
   } catch (error) {
     done(error as Error);
     return;

@@ -1,4 +1,5 @@
 import type { Cache } from '@cachestack/cache';
+import { assertKnownOptions } from '@cachestack/core';
 import { normalizeHeaderNames } from './cache-key.js';
 import type { ResponseTagFunction } from './response-tags.js';
 
@@ -129,6 +130,41 @@ const REMOVED_OPTIONS: Record<string, string> = {
   visibility: 'visibility was removed: stored responses keep the Cache-Control the origin sent',
 };
 
+/** Every option name of {@link RouteCacheOptions} (the compiler checks the list is complete). @internal */
+export const ROUTE_OPTION_NAMES = Object.keys({
+  ttlMs: true,
+  vary: true,
+  key: true,
+  allowSetCookie: true,
+  maxBodyBytes: true,
+  tags: true,
+} satisfies Record<keyof RouteCacheOptions, true>);
+
+/** Every option name of {@link HttpCacheOptions} (the compiler checks the list is complete). @internal */
+export const HTTP_CACHE_OPTION_NAMES = [
+  ...ROUTE_OPTION_NAMES,
+  ...Object.keys({
+    cache: true,
+    onError: true,
+    staleRetentionMs: true,
+    targetedCacheControl: true,
+    tagHeaders: true,
+    forwardTagHeaders: true,
+  } satisfies Record<Exclude<keyof HttpCacheOptions, keyof RouteCacheOptions>, true>),
+];
+
+/**
+ * Throws a `TypeError` for an option key not in `names`: a removed option
+ * with its hint, any other with the closest known name (core's
+ * `assertKnownOptions`). @internal
+ */
+export function checkOptionNames(options: object, names: readonly string[], where: string): void {
+  for (const [name, hint] of Object.entries(REMOVED_OPTIONS)) {
+    if ((options as Record<string, unknown>)[name] !== undefined) throw new TypeError(hint);
+  }
+  assertKnownOptions(options, names, where);
+}
+
 function checkBoolean(value: unknown, name: string): boolean | undefined {
   if (value === undefined || typeof value === 'boolean') return value;
   throw new TypeError(`${name} must be a boolean, got ${String(value)}`);
@@ -145,7 +181,8 @@ export function checkNonNegativeInteger(value: unknown, name: string): number | 
 
 /**
  * Validates `options` over `base`; throws a `TypeError` naming the first bad
- * option. @internal
+ * option. Option names are checked by the caller ({@link checkOptionNames}),
+ * since some pass a wider object. @internal
  */
 export function resolveRouteOptions(
   options: RouteCacheOptions | undefined,
@@ -154,9 +191,6 @@ export function resolveRouteOptions(
   if (options === undefined) return base;
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('cache options must be an object');
-  }
-  for (const [name, hint] of Object.entries(REMOVED_OPTIONS)) {
-    if ((options as Record<string, unknown>)[name] !== undefined) throw new TypeError(hint);
   }
   const { ttlMs, vary, key } = options;
   if (ttlMs !== undefined && (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0)) {

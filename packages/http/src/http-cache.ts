@@ -10,9 +10,12 @@ import { type FreshnessFacts, responseDirectives } from './freshness.js';
 import { updateStoredHeaders } from './header-update.js';
 import {
   checkNonNegativeInteger,
+  checkOptionNames,
   DEFAULT_ROUTE_OPTIONS,
+  HTTP_CACHE_OPTION_NAMES,
   type HttpCacheOptions,
   type ResolvedRouteOptions,
+  ROUTE_OPTION_NAMES,
   type RouteCacheOptions,
   refineRoute,
   resolveRouteOptions,
@@ -97,6 +100,7 @@ export class HttpCache {
     if (typeof options !== 'object' || options === null) {
       throw new TypeError('HttpCache needs an options object with a cache');
     }
+    checkOptionNames(options, HTTP_CACHE_OPTION_NAMES, 'HttpCache');
     const cache = options.cache as Partial<Cache> | undefined;
     if (
       typeof cache !== 'object' ||
@@ -128,6 +132,9 @@ export class HttpCache {
    * merged). @throws TypeError naming the first invalid option.
    */
   route(options?: RouteCacheOptions): ResolvedRouteOptions {
+    if (typeof options === 'object' && options !== null) {
+      checkOptionNames(options, ROUTE_OPTION_NAMES, 'HttpCache route');
+    }
     return resolveRouteOptions(options, this.#defaults);
   }
 

@@ -2,9 +2,22 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { withoutHopByHop } from './hop-by-hop.js';
 import type { HttpCache } from './http-cache.js';
-import { checkNonNegativeInteger, type RouteCacheOptions } from './http-cache-options.js';
+import {
+  checkNonNegativeInteger,
+  checkOptionNames,
+  type RouteCacheOptions,
+} from './http-cache-options.js';
 import { toWebRequest, writeWebResponse } from './node-bridge.js';
 import { type InterimListener, sendUpstream } from './upstream-request.js';
+
+/** Every option name of {@link ReverseProxyOptions} (the compiler checks the list is complete). */
+const REVERSE_PROXY_OPTION_NAMES = Object.keys({
+  upstream: true,
+  httpCache: true,
+  route: true,
+  via: true,
+  upstreamTimeoutMs: true,
+} satisfies Record<keyof ReverseProxyOptions, true>);
 
 /** Options for {@link createReverseProxy}. */
 export interface ReverseProxyOptions {
@@ -76,6 +89,7 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('createReverseProxy needs an options object with upstream');
   }
+  checkOptionNames(options, REVERSE_PROXY_OPTION_NAMES, 'createReverseProxy');
   let upstream: URL;
   try {
     upstream = new URL(options.upstream);

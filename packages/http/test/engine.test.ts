@@ -1,7 +1,7 @@
 import { createCache } from '@cachestack/cache';
 import { MemoryBackend } from '@cachestack/memory';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cacheHandler, HttpCache, normalizeUrl } from '../src/index.js';
+import { cacheHandler, createReverseProxy, HttpCache, normalizeUrl } from '../src/index.js';
 
 const backends: MemoryBackend[] = [];
 function freshCache() {
@@ -17,6 +17,34 @@ const request = (path: string, headers: Record<string, string> = {}, method = 'G
   new Request(`http://example.test${path}`, { method, headers });
 
 describe('HttpCache engine', () => {
+  it('a misspelt option is a TypeError suggesting the known one, everywhere options are taken', () => {
+    const { cache } = freshCache();
+    expect(() => new HttpCache({ cache, ttlMS: 5 } as never)).toThrow(
+      new TypeError('HttpCache: unknown option "ttlMS" (did you mean "ttlMs"?)'),
+    );
+    const engine = new HttpCache({ cache });
+    expect(() => engine.route({ vari: ['accept'] } as never)).toThrow(
+      new TypeError('HttpCache route: unknown option "vari" (did you mean "vary"?)'),
+    );
+    expect(() => cacheHandler(() => new Response('x'), { cache, maxBodyByte: 5 } as never)).toThrow(
+      new TypeError('cache options: unknown option "maxBodyByte" (did you mean "maxBodyBytes"?)'),
+    );
+    expect(() =>
+      createReverseProxy({ upstream: 'http://127.0.0.1:1', upstreamTimeoutMS: 5 } as never),
+    ).toThrow(
+      new TypeError(
+        'createReverseProxy: unknown option "upstreamTimeoutMS" (did you mean "upstreamTimeoutMs"?)',
+      ),
+    );
+    expect(() =>
+      createReverseProxy({
+        upstream: 'http://127.0.0.1:1',
+        httpCache: engine,
+        route: { tll: 5 },
+      } as never),
+    ).toThrow(/HttpCache route: unknown option "tll"/);
+  });
+
   it('validates options with errors that name the option', () => {
     const { cache } = freshCache();
     expect(() => new HttpCache({ cache, ttlMs: 0 })).toThrow(/ttlMs/);

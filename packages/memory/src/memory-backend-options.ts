@@ -1,4 +1,9 @@
-import { type BackendError, resolveTimeoutsOption, type TimeoutDefaults } from '@cachestack/core';
+import {
+  assertKnownOptions,
+  type BackendError,
+  resolveTimeoutsOption,
+  type TimeoutDefaults,
+} from '@cachestack/core';
 import type { MemoryPolicyOptions } from './eviction/eviction-policy.js';
 
 /**
@@ -114,6 +119,24 @@ export interface ResolvedSnapshotOptions {
   onWarning: (warning: BackendError) => void;
 }
 
+/** Every option name of {@link MemoryBackendOptions} (the compiler checks the list is complete). */
+const OPTION_NAMES = Object.keys({
+  maxEntries: true,
+  maxBytes: true,
+  maxValueBytes: true,
+  purgeIntervalMs: true,
+  timeouts: true,
+  snapshot: true,
+  policy: true,
+} satisfies Record<keyof MemoryBackendOptions, true>);
+
+/** Every option name of {@link MemorySnapshotOptions} (the compiler checks the list is complete). */
+const SNAPSHOT_OPTION_NAMES = Object.keys({
+  path: true,
+  intervalMs: true,
+  onWarning: true,
+} satisfies Record<keyof MemorySnapshotOptions, true>);
+
 function optionError(name: string, expected: string, value: unknown): TypeError {
   let shown: string;
   try {
@@ -150,6 +173,7 @@ function resolveSnapshot(value: unknown): ResolvedSnapshotOptions | undefined {
   if (typeof value !== 'object' || value === null) {
     throw optionError('snapshot', 'an object { path, intervalMs?, onWarning? }', value);
   }
+  assertKnownOptions(value, SNAPSHOT_OPTION_NAMES, 'MemoryBackend snapshot');
   const { path, intervalMs, onWarning } = value as MemorySnapshotOptions;
   if (typeof path !== 'string' || path.length === 0 || path.includes('\0')) {
     throw optionError('snapshot.path', 'a non-empty file path', path);
@@ -182,6 +206,7 @@ export function resolveMemoryOptions(options: unknown): ResolvedMemoryOptions {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`MemoryBackend: options must be an object, got ${String(options)}`);
   }
+  assertKnownOptions(options, OPTION_NAMES, 'MemoryBackend');
   const given = options as MemoryBackendOptions;
   const maxEntries = limit('maxEntries', given.maxEntries, DEFAULT_MAX_ENTRIES, false);
   const maxBytes = limit('maxBytes', given.maxBytes, Number.POSITIVE_INFINITY, false);

@@ -157,6 +157,19 @@ describe('options', () => {
     },
   );
 
+  it('rejects a misspelt option key, suggesting the known one', async () => {
+    expect(() => new MemoryBackend({ maxEntires: 5 } as never)).toThrow(
+      new TypeError('MemoryBackend: unknown option "maxEntires" (did you mean "maxEntries"?)'),
+    );
+    await expect(
+      MemoryBackend.open({ snapshot: { path: '/tmp/x.snapshot', intervalMS: 5 } } as never),
+    ).rejects.toThrow(
+      new TypeError(
+        'MemoryBackend snapshot: unknown option "intervalMS" (did you mean "intervalMs"?)',
+      ),
+    );
+  });
+
   it('the constructor refuses a snapshot and points to open()', () => {
     expect(() => new MemoryBackend({ snapshot: { path: '/tmp/x.snapshot' } })).toThrow(
       /MemoryBackend\.open/,

@@ -1,4 +1,4 @@
-import { resolveTimeoutsOption, type TimeoutDefaults } from '@cachestack/core';
+import { assertKnownOptions, resolveTimeoutsOption, type TimeoutDefaults } from '@cachestack/core';
 import type { Database } from 'better-sqlite3';
 
 /** The `synchronous` pragma values {@link SqliteBackendOptions.synchronous} accepts. */
@@ -133,6 +133,24 @@ export interface ResolvedSqliteOptions {
 /** Default largest value, in bytes (512 MiB). */
 export const DEFAULT_MAX_VALUE_BYTES = 512 * 1024 * 1024;
 
+/** Every option name of {@link SqliteBackendOptions} (the compiler checks the list is complete). */
+const OPTION_NAMES = Object.keys({
+  path: true,
+  database: true,
+  namespace: true,
+  busyTimeoutMs: true,
+  synchronous: true,
+  wal: true,
+  openCheck: true,
+  maxEntries: true,
+  maxBytes: true,
+  maxValueBytes: true,
+  eviction: true,
+  accessResolutionMs: true,
+  purgeIntervalMs: true,
+  timeouts: true,
+} satisfies Record<keyof SqliteBackendOptions, true>);
+
 function fail(option: string, expected: string, got: unknown): never {
   const shown = typeof got === 'string' ? JSON.stringify(got) : String(got);
   throw new TypeError(`SqliteBackend: option "${option}" must be ${expected}, got ${shown}`);
@@ -178,6 +196,7 @@ function isDatabase(value: unknown): value is Database {
  */
 export function resolveSqliteOptions(input: SqliteBackendOptions): ResolvedSqliteOptions {
   if (typeof input !== 'object' || input === null) fail('options', 'an object', input);
+  assertKnownOptions(input, OPTION_NAMES, 'SqliteBackend');
   const options = input as Record<string, unknown>;
   const { path, database, namespace = 'default', wal = true } = input;
   if (path !== undefined && (typeof path !== 'string' || path.length === 0)) {

@@ -1,7 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { BackendError, BackendErrorCode, BackendErrorType } from '@cachestack/core';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { prepareDatabasePath } from './database-path.js';
 import type { ResolvedSqliteOptions } from './options.js';
 
 /**
@@ -84,7 +83,7 @@ function corrupt(message: string, cause?: unknown): BackendError {
 export function openDatabase(options: ResolvedSqliteOptions): Database {
   const path = options.path as string;
   const inMemory = path === ':memory:' || path.startsWith('file::memory:');
-  if (!inMemory) mkdirSync(dirname(path), { recursive: true });
+  if (!inMemory) prepareDatabasePath(path);
   const db = new BetterSqlite3(path, { timeout: options.busyTimeoutMs });
   try {
     // Reading the journal mode reads the header: a non-database file fails here.

@@ -92,6 +92,12 @@ const NOT_A_DIRECTORY: ErrorClassification = {
   hint: 'a parent of the database path is a file, not a directory',
 };
 
+const UNCREATABLE_DIRECTORY: ErrorClassification = {
+  type: BackendErrorType.PERMANENT,
+  code: BackendErrorCode.INVALID_PATH,
+  hint: 'the directory of the database file cannot be created here',
+};
+
 /** The primary SQLite result code (`SQLITE_BUSY` for `SQLITE_BUSY_SNAPSHOT`), if any. */
 export function primarySqliteCode(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
@@ -111,6 +117,14 @@ export function classifySqliteError(error: unknown): ErrorClassification | undef
     (error as { code?: unknown }).code === 'ENOTDIR'
   ) {
     return NOT_A_DIRECTORY;
+  }
+  if (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { code?: unknown; syscall?: unknown }).code === 'ENOENT' &&
+    (error as { syscall?: unknown }).syscall === 'mkdir'
+  ) {
+    return UNCREATABLE_DIRECTORY;
   }
   if (error instanceof TypeError) {
     if (error.message.includes('connection is not open')) return CLOSED_BY_OWNER;

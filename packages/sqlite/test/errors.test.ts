@@ -1,10 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { BackendError } from '@cachestack/core';
 import { BAD_TIMEOUTS_OPTIONS, rejection } from '@cachestack/test-support';
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { SqliteBackend } from '../src/index.js';
-import { runFixture, tempDirPerTest } from './helpers.js';
+import { fixture, runFixture, tempDirPerTest } from './helpers.js';
 
 function thrown(fn: () => unknown): BackendError {
   try {
@@ -71,6 +72,24 @@ describe('error classification', () => {
     writeFileSync(dir.file('plain'), 'not a directory');
     const error = thrown(() => new SqliteBackend({ path: dir.file('plain/sub/cache.db') }));
     expect(error).toMatchObject({ type: 'PERMANENT', code: 'ACCESS_DENIED', operation: 'open' });
+  });
+
+  it('a directory that cannot be created (procfs) → PERMANENT INVALID_PATH promptly, naming it', () => {
+    // Node's recursive mkdir loops forever on procfs: run it in a child, killed after 10 s.
+    const run = spawnSync(process.execPath, [fixture('readonly-open.mjs'), '/proc/nope/x.db'], {
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    expect(run.signal).toBeNull();
+    const result = JSON.parse(run.stdout) as { open: Record<string, string> };
+    expect(result.open).toMatchObject({ type: 'PERMANENT', code: 'INVALID_PATH' });
+    expect(result.open.message).toContain("'/proc/nope'");
+  }, 15_000);
+
+  it('a directory given as the path → PERMANENT INVALID_PATH saying it is a directory', () => {
+    const error = thrown(() => new SqliteBackend({ path: dir.path }));
+    expect(error).toMatchObject({ type: 'PERMANENT', code: 'INVALID_PATH', operation: 'open' });
+    expect(error.message).toContain(`the database path is a directory, '${dir.path}'`);
   });
 
   it('SQLITE_BUSY after the busy timeout → TRANSIENT, and the same instance recovers', async () => {
@@ -214,6 +233,9 @@ describe('error classification', () => {
     );
     expect(() => new SqliteBackend({ path: ':memory:', eviction: 'random' as 'lru' })).toThrow(
       TypeError,
+    );
+    expect(() => new SqliteBackend({ path: ':memory:', namepsace: 'a' } as never)).toThrow(
+      new TypeError('SqliteBackend: unknown option "namepsace" (did you mean "namespace"?)'),
     );
   });
 

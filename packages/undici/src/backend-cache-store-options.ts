@@ -1,4 +1,4 @@
-import type { BackendError, BaseBackend } from '@cachestack/core';
+import { assertKnownOptions, type BackendError, type BaseBackend } from '@cachestack/core';
 
 /** Which store call a reported failure came from. */
 export type CacheStoreOperation = 'get' | 'write' | 'delete';
@@ -111,6 +111,17 @@ function integer(name: string, value: unknown, fallback: number, min: number, ma
   return value;
 }
 
+/** Every option name of {@link BackendCacheStoreOptions} (the compiler checks the list is complete). */
+const OPTION_NAMES = Object.keys({
+  backend: true,
+  prefix: true,
+  maxEntrySize: true,
+  maxVariantsPerPath: true,
+  timeoutMs: true,
+  lockWaitMs: true,
+  onError: true,
+} satisfies Record<keyof BackendCacheStoreOptions, true>);
+
 /**
  * Validates {@link BackendCacheStoreOptions} and fills in defaults.
  * @throws TypeError naming the first invalid option.
@@ -119,6 +130,7 @@ export function resolveCacheStoreOptions(options: unknown): ResolvedCacheStoreOp
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`BackendCacheStore: options must be an object, got ${String(options)}`);
   }
+  assertKnownOptions(options, OPTION_NAMES, 'BackendCacheStore');
   const given = options as BackendCacheStoreOptions;
   const backend = given.backend as Partial<BaseBackend> | undefined;
   if (

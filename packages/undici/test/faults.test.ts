@@ -178,6 +178,14 @@ describe('options', () => {
     expect(() => new BackendCacheStore(options as never)).toThrow(message);
   });
 
+  it('rejects a misspelt option with a TypeError suggesting the right name', () => {
+    expect(() => new BackendCacheStore({ backend, maxEntrySise: 10 } as never)).toThrow(
+      new TypeError(
+        'BackendCacheStore: unknown option "maxEntrySise" (did you mean "maxEntrySize"?)',
+      ),
+    );
+  });
+
   it('rejects a missing options object', () => {
     expect(() => new BackendCacheStore(undefined as never)).toThrow(TypeError);
   });

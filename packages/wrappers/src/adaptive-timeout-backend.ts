@@ -10,6 +10,7 @@ import {
   BackendWrapper,
   checkInner,
   checkOptionsObject,
+  WRAPPER_OPTION_NAMES,
   type WrapperOptions,
 } from './backend-wrapper.js';
 import { LatencyWindow, type LimitSettings } from './latency-window.js';
@@ -123,6 +124,19 @@ function resolveSettings(options: AdaptiveTimeoutOptions): LimitSettings {
   };
 }
 
+/** Every option name of {@link AdaptiveTimeoutOptions} (the compiler checks the list is complete). */
+const OPTION_NAMES = [
+  ...WRAPPER_OPTION_NAMES,
+  ...Object.keys({
+    percentile: true,
+    factor: true,
+    floorMs: true,
+    ceilingMs: true,
+    windowSize: true,
+    minSamples: true,
+  } satisfies Record<Exclude<keyof AdaptiveTimeoutOptions, 'closeInner'>, true>),
+];
+
 /**
  * Per-operation time limits that follow the wrapped backend's measured
  * latency: for each operation kind in {@link ADAPTIVE_OPERATIONS}, the
@@ -149,7 +163,7 @@ export class AdaptiveTimeoutBackend extends BackendWrapper {
    */
   constructor(inner: BaseBackend, options: AdaptiveTimeoutOptions = {}) {
     checkInner(inner, OWNER);
-    checkOptionsObject(options, OWNER);
+    checkOptionsObject(options, OWNER, OPTION_NAMES);
     const settings = resolveSettings(options);
     super(inner, 'adaptive-timeout', options, false);
     for (const operation of ADAPTIVE_OPERATIONS)

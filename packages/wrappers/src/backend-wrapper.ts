@@ -1,5 +1,6 @@
 import {
   type AcquireLockOptions,
+  assertKnownOptions,
   assertValidKey,
   assertValidKeys,
   assertValidValue,
@@ -47,11 +48,25 @@ type CapabilityMethods = Pick<
   | 'keys'
 >;
 
-/** Fails with a `TypeError` naming the option unless `options` is an object (or undefined). */
-export function checkOptionsObject(options: unknown, owner: string): void {
+/** Every option name of {@link WrapperOptions}, for the wrappers' own name lists. */
+export const WRAPPER_OPTION_NAMES = Object.keys({
+  closeInner: true,
+} satisfies Record<keyof WrapperOptions, true>);
+
+/**
+ * Fails with a `TypeError` unless `options` is an object (or undefined) whose
+ * keys are all in `names`; an unknown key is named with the closest known one
+ * (core's `assertKnownOptions`).
+ */
+export function checkOptionsObject(
+  options: unknown,
+  owner: string,
+  names: readonly string[],
+): void {
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
     throw new TypeError(`${owner}: options must be an object, got ${String(options)}`);
   }
+  assertKnownOptions(options, names, owner);
 }
 
 /** Fails with a `TypeError` naming the option unless `inner` is a backend. */

@@ -16,6 +16,7 @@ import {
   BackendWrapper,
   checkInner,
   checkOptionsObject,
+  WRAPPER_OPTION_NAMES,
   type WrapperOptions,
 } from './backend-wrapper.js';
 
@@ -26,6 +27,16 @@ export interface CircuitBreakerBackendOptions extends WrapperOptions, CircuitBre
 }
 
 const OWNER = 'CircuitBreakerBackend';
+
+/** Every option name of {@link CircuitBreakerBackendOptions} (the compiler checks the list is complete). */
+const OPTION_NAMES = [
+  ...WRAPPER_OPTION_NAMES,
+  ...Object.keys({
+    onStateChange: true,
+    failureThreshold: true,
+    resetTimeoutMs: true,
+  } satisfies Record<Exclude<keyof CircuitBreakerBackendOptions, 'closeInner'>, true>),
+];
 
 /**
  * A circuit breaker in front of any backend, using `@cachestack/tiered`'s
@@ -48,7 +59,7 @@ export class CircuitBreakerBackend extends BackendWrapper {
    */
   constructor(inner: BaseBackend, options: CircuitBreakerBackendOptions = {}) {
     checkInner(inner, OWNER);
-    checkOptionsObject(options, OWNER);
+    checkOptionsObject(options, OWNER, OPTION_NAMES);
     const listener = options.onStateChange;
     if (listener !== undefined && typeof listener !== 'function') {
       throw new TypeError(`${OWNER}: option "onStateChange" must be a function`);

@@ -8,6 +8,7 @@ import {
   BackendWrapper,
   checkInner,
   checkOptionsObject,
+  WRAPPER_OPTION_NAMES,
   type WrapperOptions,
 } from './backend-wrapper.js';
 import {
@@ -113,6 +114,17 @@ function resolveCodec(options: CompressionBackendOptions): Codec {
   return createCodec(algorithm, level);
 }
 
+/** Every option name of {@link CompressionBackendOptions} (the compiler checks the list is complete). */
+const OPTION_NAMES = [
+  ...WRAPPER_OPTION_NAMES,
+  ...Object.keys({
+    algorithm: true,
+    level: true,
+    thresholdBytes: true,
+    maxDecompressedBytes: true,
+  } satisfies Record<Exclude<keyof CompressionBackendOptions, 'closeInner'>, true>),
+];
+
 /**
  * Compresses values of at least `thresholdBytes` with `node:zlib` (Brotli,
  * gzip, or zstd where Node offers it) over any backend, and is itself a
@@ -142,7 +154,7 @@ export class CompressionBackend extends BackendWrapper {
    */
   constructor(inner: BaseBackend, options: CompressionBackendOptions = {}) {
     checkInner(inner, 'CompressionBackend');
-    checkOptionsObject(options, 'CompressionBackend');
+    checkOptionsObject(options, 'CompressionBackend', OPTION_NAMES);
     super(inner, 'compressed', options, true);
     this.#codec = resolveCodec(options);
     this.#threshold = positiveInteger(

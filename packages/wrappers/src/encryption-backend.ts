@@ -9,6 +9,7 @@ import {
   BackendWrapper,
   checkInner,
   checkOptionsObject,
+  WRAPPER_OPTION_NAMES,
   type WrapperOptions,
 } from './backend-wrapper.js';
 import { EncryptionKey, keyMaterial } from './encryption-key.js';
@@ -74,6 +75,15 @@ function resolveKeys(keys: unknown): Map<number, KeyObject> {
   return byId;
 }
 
+/** Every option name of {@link EncryptionBackendOptions} (the compiler checks the list is complete). */
+const OPTION_NAMES = [
+  ...WRAPPER_OPTION_NAMES,
+  ...Object.keys({
+    keys: true,
+    context: true,
+  } satisfies Record<Exclude<keyof EncryptionBackendOptions, 'closeInner'>, true>),
+];
+
 /**
  * Encrypts values with AES-256-GCM (`node:crypto`) over any backend, and is
  * itself a backend with exactly the wrapped backend's capabilities.
@@ -108,7 +118,7 @@ export class EncryptionBackend extends BackendWrapper {
    */
   constructor(inner: BaseBackend, options: EncryptionBackendOptions) {
     checkInner(inner, OWNER);
-    checkOptionsObject(options, OWNER);
+    checkOptionsObject(options, OWNER, OPTION_NAMES);
     if (options === undefined) throw new TypeError(`${OWNER}: options with "keys" are required`);
     const keys = resolveKeys(options.keys);
     const context = options.context ?? '';

@@ -8,6 +8,7 @@ import {
   BackendWrapper,
   checkInner,
   checkOptionsObject,
+  WRAPPER_OPTION_NAMES,
   type WrapperOptions,
 } from './backend-wrapper.js';
 
@@ -54,6 +55,16 @@ function integerOption(name: string, value: unknown, fallback: number, min: numb
   return value;
 }
 
+/** Every option name of {@link LoadSheddingOptions} (the compiler checks the list is complete). */
+const OPTION_NAMES = [
+  ...WRAPPER_OPTION_NAMES,
+  ...Object.keys({
+    maxInFlight: true,
+    maxQueued: true,
+    queueTimeoutMs: true,
+  } satisfies Record<Exclude<keyof LoadSheddingOptions, 'closeInner'>, true>),
+];
+
 /**
  * Backpressure over any backend: at most `maxInFlight` operations run on
  * the wrapped backend at once, at most `maxQueued` more wait (each up to
@@ -81,7 +92,7 @@ export class LoadSheddingBackend extends BackendWrapper {
    */
   constructor(inner: BaseBackend, options: LoadSheddingOptions = {}) {
     checkInner(inner, OWNER);
-    checkOptionsObject(options, OWNER);
+    checkOptionsObject(options, OWNER, OPTION_NAMES);
     const maxInFlight = integerOption('maxInFlight', options.maxInFlight, 256, 1);
     const maxQueued = integerOption('maxQueued', options.maxQueued, 0, 0);
     const wait = options.queueTimeoutMs ?? 100;

@@ -1,4 +1,4 @@
-import type { BaseBackend } from '@cachestack/core';
+import { assertKnownOptions, type BaseBackend } from '@cachestack/core';
 import { AdaptiveTimeoutBackend, type AdaptiveTimeoutOptions } from './adaptive-timeout-backend.js';
 import { checkInner } from './backend-wrapper.js';
 import {
@@ -38,6 +38,14 @@ export interface CachePresetOptions {
 
 const PRESETS: readonly CachePreset[] = ['speed', 'production', 'secure'];
 
+/** Every option name of {@link PresetOptions} (the compiler checks the list is complete). */
+const PRESET_OPTION_NAMES = Object.keys({
+  loadShedding: true,
+  circuitBreaker: true,
+  adaptiveTimeout: true,
+  encryption: true,
+} satisfies Record<keyof PresetOptions, true>);
+
 /**
  * Composes the wrappers for `preset` around `backend` and returns the
  * outermost one (the backend itself for `speed`). Closing the result
@@ -58,6 +66,7 @@ export function presetBackend(
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('presetBackend: options must be an object');
   }
+  assertKnownOptions(options, PRESET_OPTION_NAMES, 'presetBackend');
   if (preset === 'speed') return backend;
   if (preset === 'secure' && options.encryption === undefined) {
     throw new TypeError('presetBackend: the secure preset needs option "encryption" ({ keys })');

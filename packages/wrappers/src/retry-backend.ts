@@ -10,6 +10,7 @@ import {
   BackendWrapper,
   checkInner,
   checkOptionsObject,
+  WRAPPER_OPTION_NAMES,
   type WrapperOptions,
 } from './backend-wrapper.js';
 import { OVERLOADED } from './load-shedding-backend.js';
@@ -73,6 +74,18 @@ function option(
   return value;
 }
 
+/** Every option name of {@link RetryOptions} (the compiler checks the list is complete). */
+const OPTION_NAMES = [
+  ...WRAPPER_OPTION_NAMES,
+  ...Object.keys({
+    maxAttempts: true,
+    baseDelayMs: true,
+    maxDelayMs: true,
+    budgetRatio: true,
+    budgetMax: true,
+  } satisfies Record<Exclude<keyof RetryOptions, 'closeInner'>, true>),
+];
+
 /**
  * Retries TRANSIENT failures of idempotent reads ({@link RETRIED_OPERATIONS})
  * with jittered exponential backoff, within a token-bucket retry budget.
@@ -96,7 +109,7 @@ export class RetryBackend extends BackendWrapper {
    */
   constructor(inner: BaseBackend, options: RetryOptions = {}) {
     checkInner(inner, OWNER);
-    checkOptionsObject(options, OWNER);
+    checkOptionsObject(options, OWNER, OPTION_NAMES);
     const maxAttempts = option(
       'maxAttempts',
       options.maxAttempts,

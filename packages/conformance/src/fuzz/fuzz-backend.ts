@@ -1,4 +1,9 @@
-import { type BaseBackend, type CapabilityName, hasCapability } from '@cachestack/core';
+import {
+  assertKnownOptions,
+  type BaseBackend,
+  type CapabilityName,
+  hasCapability,
+} from '@cachestack/core';
 import {
   buildOperation,
   generateSequence,
@@ -50,6 +55,18 @@ export interface FuzzOptions {
    */
   marginMs?: number | undefined;
 }
+
+/** Every option name of {@link FuzzOptions} (the compiler checks the list is complete). */
+const FUZZ_OPTION_NAMES = Object.keys({
+  seed: true,
+  calls: true,
+  sweep: true,
+  capabilities: true,
+  maxValueBytes: true,
+  largeValueBytes: true,
+  callBoundMs: true,
+  marginMs: true,
+} satisfies Record<keyof FuzzOptions, true>);
 
 /** One broken rule found by {@link fuzzBackend}. */
 export interface FuzzIssue {
@@ -105,8 +122,10 @@ const PROBLEMS: Record<ViolationKind, string> = {
  * with what the model expects. `backend` must start on an empty namespace and
  * see no other writer. Resolves a {@link FuzzReport}; it never throws for a
  * misbehaving backend.
+ * @throws TypeError (as a rejection) for an unknown option key, naming the closest known one.
  */
 export async function fuzzBackend(backend: BaseBackend, options: FuzzOptions): Promise<FuzzReport> {
+  assertKnownOptions(options, FUZZ_OPTION_NAMES, 'fuzzBackend');
   const max = options.maxValueBytes;
   const largeValueBytes = Math.min(
     options.largeValueBytes ?? 1024 * 1024,

@@ -1,4 +1,4 @@
-import { MAX_KEY_BYTES, MAX_TTL_MS } from '@cachestack/core';
+import { assertKnownOptions, MAX_KEY_BYTES, MAX_TTL_MS } from '@cachestack/core';
 
 /**
  * A seeded source of random arguments for every backend method: keys, values,
@@ -46,6 +46,12 @@ export interface FuzzInputsOptions {
   /** When set, a few values in a thousand are this many bytes (a backend's limit + 1, to be refused). */
   oversizeBytes?: number | undefined;
 }
+
+/** Every option name of {@link FuzzInputsOptions} (the compiler checks the list is complete). */
+const OPTION_NAMES = Object.keys({
+  largeValueBytes: true,
+  oversizeBytes: true,
+} satisfies Record<keyof FuzzInputsOptions, true>);
 
 const KEY_POOL: readonly string[] = [
   'a',
@@ -200,6 +206,7 @@ function mulberry32(seed: number): () => number {
  * @param seed - any 32-bit integer; the same seed gives the same inputs.
  */
 export function createFuzzInputs(seed: number, options: FuzzInputsOptions = {}): FuzzInputs {
+  assertKnownOptions(options, OPTION_NAMES, 'createFuzzInputs');
   const random = mulberry32(seed);
   const largeValueBytes = options.largeValueBytes ?? 1024 * 1024;
   const int = (below: number): number => Math.floor(random() * below);

@@ -93,9 +93,32 @@ const cases: ConformanceCase[] = [
   },
 ];
 
+/** Added to a failure of these cases: the usual cause is a store that is not shared at all. */
+export const SHARED_STORE_HINT =
+  'if instances of this backend do not share one store (an in-process backend, ' +
+  'a private file per instance), pass `sharedStore: false` to describeBackendConformance';
+
+/** Runs `entry`, appending {@link SHARED_STORE_HINT} to the message of its failure. */
+function withHint(entry: ConformanceCase): ConformanceCase {
+  return {
+    ...entry,
+    skip: needsSharedStore,
+    run: async (harness) => {
+      try {
+        await entry.run(harness);
+      } catch (error) {
+        if (error instanceof Error && !error.message.includes(SHARED_STORE_HINT)) {
+          error.message = `${error.message}\n(${SHARED_STORE_HINT})`;
+        }
+        throw error;
+      }
+    },
+  };
+}
+
 /** Sections A.8 and A.10 for stores shared by several instances. */
 export const sharedStoreGroup: ConformanceGroup = {
   name: 'shared store',
   description: 'two instances on one namespace see each other; only when sharedStore is true',
-  cases: cases.map((entry) => ({ ...entry, skip: needsSharedStore })),
+  cases: cases.map(withHint),
 };

@@ -1,4 +1,5 @@
 import {
+  assertKnownOptions,
   type BaseBackend,
   isBatch,
   isClearable,
@@ -142,6 +143,17 @@ async function replay(
   }
 }
 
+/** Every option name of {@link ModelCheckOptions} (the compiler checks the list is complete). */
+const MODEL_CHECK_OPTION_NAMES = Object.keys({
+  seed: true,
+  sequences: true,
+  length: true,
+  maxValueBytes: true,
+  shrinkBudgetMs: true,
+  marginMs: true,
+  callTimeoutMs: true,
+} satisfies Record<keyof ModelCheckOptions, true>);
+
 /**
  * The seeded model check: `sequences` random sequences of every operation the
  * target offers (get/set/delete/exists, getTtl/refreshTtl, batch, clear, keys,
@@ -150,11 +162,13 @@ async function replay(
  * against a reference model (expiry within `marginMs`); with a peer handle,
  * a third of the calls go through it. The first violation of each kind is
  * shrunk to the shortest sequence that still fails the same way.
+ * @throws TypeError (as a rejection) for an unknown option key, naming the closest known one.
  */
 export async function modelCheck(
   target: ModelCheckTarget,
   options: ModelCheckOptions,
 ): Promise<ModelCheckReport> {
+  assertKnownOptions(options, MODEL_CHECK_OPTION_NAMES, 'modelCheck');
   const started = Date.now();
   const maxValueBytes = options.maxValueBytes ?? Number.POSITIVE_INFINITY;
   const report: ModelCheckReport = {

@@ -1,4 +1,4 @@
-import { type BaseBackend, isBackendError, type Lock } from '@cachestack/core';
+import { assertKnownOptions, type BaseBackend, isBackendError, type Lock } from '@cachestack/core';
 import { callBounded, isTimeout, type Outcome } from './bounded-call.js';
 import {
   checkKeys,
@@ -51,6 +51,13 @@ export interface RunSequenceOptions {
   stopAtFirst?: boolean | undefined;
 }
 
+/** Every option name of {@link RunSequenceOptions} (the compiler checks the list is complete). */
+const OPTION_NAMES = Object.keys({
+  marginMs: true,
+  callTimeoutMs: true,
+  stopAtFirst: true,
+} satisfies Record<keyof RunSequenceOptions, true>);
+
 /** The result of {@link runSequence}. */
 export interface SequenceResult {
   /** The first violation, if any. */
@@ -74,6 +81,7 @@ export async function runSequence(
   operations: readonly Operation[],
   options: RunSequenceOptions = {},
 ): Promise<SequenceResult> {
+  assertKnownOptions(options, OPTION_NAMES, 'runSequence');
   const model = new ReferenceModel(options.marginMs ?? 40);
   const callTimeoutMs = options.callTimeoutMs ?? 15_000;
   const stats: SequenceStats = {
