@@ -1,4 +1,4 @@
-import { resolveTimeoutsOption, type TimeoutDefaults } from '@cachestack/core';
+import { assertKnownOptions, resolveTimeoutsOption, type TimeoutDefaults } from '@cachestack/core';
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 
 /** Largest value Redis accepts by default (`proto-max-bulk-len`), in bytes: 512 MiB. */
@@ -113,11 +113,27 @@ function positiveNumber(option: string, value: unknown, fallback: number, intege
   return value;
 }
 
+const OPTION_NAMES = Object.keys({
+  url: true,
+  redis: true,
+  cluster: true,
+  client: true,
+  namespace: true,
+  commandTimeoutMs: true,
+  timeouts: true,
+  maxValueBytes: true,
+  reconnectMaxDelayMs: true,
+  coalesceGets: true,
+  coalesceSets: true,
+  scanCount: true,
+} satisfies Record<keyof RedisBackendOptions, true>);
+
 /** Validates `options` (throwing a `TypeError` that names the bad option) and applies defaults. */
 export function resolveOptions(options: RedisBackendOptions): ResolvedRedisBackendOptions {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('RedisBackend: options must be an object');
   }
+  assertKnownOptions(options, OPTION_NAMES, 'RedisBackend');
   const sources = (['url', 'redis', 'cluster', 'client'] as const).filter(
     (name) => options[name] !== undefined,
   );

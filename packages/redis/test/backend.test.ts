@@ -193,6 +193,12 @@ describe('options', () => {
     expect(() => new RedisBackend({ url: server.url, scanCount: 1.5 })).toThrow(/`scanCount`/);
   });
 
+  it('rejects a misspelt option with the closest known name', () => {
+    const create = () => new RedisBackend({ url: server.url, namepsace: 'app' } as never);
+    expect(create).toThrow(TypeError);
+    expect(create).toThrow(/unknown option "namepsace".*did you mean "namespace"/);
+  });
+
   it.each(BAD_TIMEOUTS_OPTIONS)(
     'rejects the bad timeouts option %j with the shared message',
     (timeouts, message) => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  assertKnownOptions,
   type BackendError,
   type BaseBackend,
   type InvalidationBus,
@@ -127,6 +128,35 @@ function isBackend(value: unknown): value is BaseBackend {
   );
 }
 
+const OPTION_NAMES = Object.keys({
+  tiers: true,
+  closeTiers: true,
+  readPolicy: true,
+  onDegraded: true,
+  invalidation: true,
+  timeouts: true,
+  backfillTtlMs: true,
+} satisfies Record<keyof TieredBackendOptions, true>);
+
+const TIER_OPTION_NAMES = Object.keys({
+  backend: true,
+  name: true,
+  maxTtlMs: true,
+  local: true,
+  circuitBreaker: true,
+} satisfies Record<keyof TierOptions, true>);
+
+const CIRCUIT_BREAKER_OPTION_NAMES = Object.keys({
+  failureThreshold: true,
+  resetTimeoutMs: true,
+} satisfies Record<keyof CircuitBreakerOptions, true>);
+
+const INVALIDATION_OPTION_NAMES = Object.keys({
+  bus: true,
+  namespace: true,
+  origin: true,
+} satisfies Record<keyof TieredInvalidationOptions, true>);
+
 function optionalTtl(name: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
@@ -141,6 +171,7 @@ function resolveTier(entry: unknown, index: number, count: number): ResolvedTier
   if (typeof given !== 'object' || given === null || !isBackend(given.backend)) {
     throw new TypeError(`${where} must be a backend or { backend, ... } with a backend`);
   }
+  if (!isBackend(entry)) assertKnownOptions(given, TIER_OPTION_NAMES, `TieredBackend ${where}`);
   if (given.name !== undefined && (typeof given.name !== 'string' || given.name === '')) {
     throw new TypeError(`${where}.name must be a non-empty string`);
   }
@@ -150,6 +181,11 @@ function resolveTier(entry: unknown, index: number, count: number): ResolvedTier
   if (given.circuitBreaker !== undefined && typeof given.circuitBreaker !== 'object') {
     throw new TypeError(`${where}.circuitBreaker must be an object`);
   }
+  assertKnownOptions(
+    given.circuitBreaker,
+    CIRCUIT_BREAKER_OPTION_NAMES,
+    `TieredBackend ${where}.circuitBreaker`,
+  );
   return {
     backend: given.backend,
     name: given.name ?? `L${index + 1}`,
@@ -167,6 +203,7 @@ function resolveInvalidation(
   if (typeof given !== 'object' || given === null) {
     throw new TypeError('invalidation must be { bus, namespace, origin? }');
   }
+  assertKnownOptions(given, INVALIDATION_OPTION_NAMES, 'TieredBackend invalidation');
   const { bus, namespace, origin } = given;
   if (
     typeof bus !== 'object' ||
@@ -190,6 +227,7 @@ export function resolveTieredOptions(options: TieredBackendOptions): ResolvedTie
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('TieredBackend options must be an object with tiers');
   }
+  assertKnownOptions(options, OPTION_NAMES, 'TieredBackend');
   const { tiers } = options;
   if (!Array.isArray(tiers) || tiers.length === 0) {
     throw new TypeError('tiers must be a non-empty array of backends or tier options');

@@ -236,6 +236,30 @@ describe('write-through', () => {
     expect(text(await cache.get('k'))).toBe('v');
   });
 
+  it('rejects misspelt options with the closest known name, at every level', async () => {
+    const tier = new MemoryBackend();
+    const cases: [unknown, RegExp][] = [
+      [
+        { tiers: [tier], closeTier: false },
+        /unknown option "closeTier".*did you mean "closeTiers"/,
+      ],
+      [
+        { tiers: [{ backend: tier, maxTtl: 5 }] },
+        /tiers\[0\].*unknown option "maxTtl".*"maxTtlMs"/,
+      ],
+      [
+        { tiers: [{ backend: tier, circuitBreaker: { failureTreshold: 3 } }] },
+        /circuitBreaker.*unknown option "failureTreshold".*"failureThreshold"/,
+      ],
+    ];
+    for (const [options, message] of cases) {
+      const create = () => new TieredBackend(options as never);
+      expect(create).toThrow(TypeError);
+      expect(create).toThrow(message);
+    }
+    await tier.close();
+  });
+
   it('rejects bad options with a TypeError naming the option', () => {
     const tier: BaseBackend = new MemoryBackend();
     expect(() => new TieredBackend({ tiers: [] })).toThrow(/tiers/);
