@@ -1,6 +1,8 @@
 import {
   assertKnownOptions,
-  type BackendError,
+  BackendError,
+  BackendErrorCode,
+  BackendErrorType,
   resolveTimeoutsOption,
   type TimeoutDefaults,
 } from '@cachestack/core';
@@ -32,6 +34,30 @@ export const DEFAULT_PURGE_INTERVAL_MS = 60_000;
  */
 export function entrySizeBytes(key: string, valueBytes: number): number {
   return valueBytes + key.length * 2 + ENTRY_OVERHEAD_BYTES;
+}
+
+/**
+ * {@link entrySizeBytes} of `key` and `value`, checked against `maxBytes`
+ * (`Infinity`: no byte limit). Both eviction policies' stores use it.
+ * @throws BackendError PERMANENT `VALUE_TOO_LARGE` when the entry cannot fit.
+ */
+export function checkedEntrySize(
+  key: string,
+  value: Uint8Array,
+  maxBytes: number,
+  operation: string,
+): number {
+  const size = entrySizeBytes(key, value.byteLength);
+  if (size > maxBytes) {
+    throw new BackendError({
+      type: BackendErrorType.PERMANENT,
+      code: BackendErrorCode.VALUE_TOO_LARGE,
+      message: `entry of ${size} bytes (value ${value.byteLength} + key overhead) exceeds maxBytes ${maxBytes}`,
+      operation,
+      key,
+    });
+  }
+  return size;
 }
 
 /** Where and how often {@link MemoryBackend} saves its entries to disk. */

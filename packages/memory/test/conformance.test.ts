@@ -1,32 +1,3 @@
-import { describeBackendConformance } from '@cachestack/conformance';
-import { MemoryBackend } from '../src/index.js';
-import { simulateLatency } from '../src/memory-backend.js';
+import { describeMemoryConformance } from './memory-conformance.js';
 
-const MAX_VALUE_BYTES = 8 * 1024 * 1024;
-
-// Every backend the kit creates, so the slowDown hook can reach them.
-const created = new Set<MemoryBackend>();
-
-// A purely in-process store: every `create` gives a fresh, empty backend.
-describeBackendConformance('memory', {
-  create: () => {
-    const backend = new MemoryBackend({ maxValueBytes: MAX_VALUE_BYTES });
-    created.add(backend);
-    return backend;
-  },
-  capabilities: ['ttl', 'lock', 'timeout', 'batch', 'clear', 'keys'],
-  sharedStore: false,
-  maxValueBytes: MAX_VALUE_BYTES,
-  faults: {
-    // Real operations on a real backend, each made to wait before touching the store.
-    slowDown: async (delayMs) => {
-      for (const backend of created) simulateLatency(backend, delayMs);
-    },
-    restoreSpeed: async () => {
-      for (const backend of created) simulateLatency(backend, 0);
-    },
-  },
-  cleanup: async () => {
-    created.clear();
-  },
-});
+describeMemoryConformance('memory', 'lru');

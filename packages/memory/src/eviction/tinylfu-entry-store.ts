@@ -1,6 +1,5 @@
-import { BackendError, BackendErrorCode, BackendErrorType } from '@cachestack/core';
 import type { EntryStoreLimits } from '../entry-store.js';
-import { entrySizeBytes } from '../memory-backend-options.js';
+import { checkedEntrySize, entrySizeBytes } from '../memory-backend-options.js';
 import type { SnapshotEntry } from '../snapshot-format.js';
 import {
   bytesOf,
@@ -127,17 +126,7 @@ export class TinyLfuEntryStore {
    * @throws BackendError `VALUE_TOO_LARGE` when the entry cannot fit in `maxBytes`.
    */
   sizeOf(key: string, value: Uint8Array, operation: string): number {
-    const size = entrySizeBytes(key, value.byteLength);
-    if (this.#hasByteLimit && size > this.#limits.maxBytes) {
-      throw new BackendError({
-        type: BackendErrorType.PERMANENT,
-        code: BackendErrorCode.VALUE_TOO_LARGE,
-        message: `entry of ${size} bytes (value ${value.byteLength} + key overhead) exceeds maxBytes ${this.#limits.maxBytes}`,
-        operation,
-        key,
-      });
-    }
-    return size;
+    return checkedEntrySize(key, value, this.#limits.maxBytes, operation);
   }
 
   /**
