@@ -10,6 +10,7 @@ import {
   BackendWrapper,
   checkInner,
   checkOptionsObject,
+  numberOption,
   WRAPPER_OPTION_NAMES,
   type WrapperOptions,
 } from './backend-wrapper.js';
@@ -65,29 +66,23 @@ export const ADAPTIVE_OPERATIONS: readonly TimeoutOperation[] = [
 
 const OWNER = 'AdaptiveTimeoutBackend';
 
-function numberOption(
+const option = (
   name: string,
   value: unknown,
   fallback: number,
   valid: (n: number) => boolean,
   rule: string,
-): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || !valid(value)) {
-    throw new TypeError(`${OWNER}: option "${name}" must be ${rule}, got ${String(value)}`);
-  }
-  return value;
-}
+): number => numberOption(OWNER, name, value, fallback, valid, rule);
 
 function resolveSettings(options: AdaptiveTimeoutOptions): LimitSettings {
-  const floorMs = numberOption(
+  const floorMs = option(
     'floorMs',
     options.floorMs,
     100,
     (n) => n > 0,
     'a finite number of ms > 0',
   );
-  const ceilingMs = numberOption(
+  const ceilingMs = option(
     'ceilingMs',
     options.ceilingMs,
     Math.max(2000, floorMs),
@@ -95,26 +90,20 @@ function resolveSettings(options: AdaptiveTimeoutOptions): LimitSettings {
     `a finite number of ms >= floorMs (${floorMs})`,
   );
   const integer = (n: number) => Number.isInteger(n) && n >= 1;
-  const windowSize = numberOption(
-    'windowSize',
-    options.windowSize,
-    256,
-    integer,
-    'an integer >= 1',
-  );
+  const windowSize = option('windowSize', options.windowSize, 256, integer, 'an integer >= 1');
   return {
-    percentile: numberOption(
+    percentile: option(
       'percentile',
       options.percentile,
       0.99,
       (n) => n > 0 && n <= 1,
       'a number in (0, 1]',
     ),
-    factor: numberOption('factor', options.factor, 3, (n) => n >= 1, 'a finite number >= 1'),
+    factor: option('factor', options.factor, 3, (n) => n >= 1, 'a finite number >= 1'),
     floorMs,
     ceilingMs,
     windowSize,
-    minSamples: numberOption(
+    minSamples: option(
       'minSamples',
       options.minSamples,
       Math.min(32, windowSize),

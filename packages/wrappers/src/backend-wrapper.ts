@@ -69,6 +69,25 @@ export function checkOptionsObject(
   assertKnownOptions(options, names, owner);
 }
 
+/**
+ * A numeric option: `fallback` when undefined, else a finite number passing
+ * `valid`; anything else is a `TypeError` naming the option and `rule`.
+ */
+export function numberOption(
+  owner: string,
+  name: string,
+  value: unknown,
+  fallback: number,
+  valid: (n: number) => boolean,
+  rule: string,
+): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || !valid(value)) {
+    throw new TypeError(`${owner}: option "${name}" must be ${rule}, got ${String(value)}`);
+  }
+  return value;
+}
+
 /** Fails with a `TypeError` naming the option unless `inner` is a backend. */
 export function checkInner(inner: unknown, owner: string): asserts inner is BaseBackend {
   const record = inner as Record<string, unknown> | null;

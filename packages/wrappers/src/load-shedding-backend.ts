@@ -8,6 +8,7 @@ import {
   BackendWrapper,
   checkInner,
   checkOptionsObject,
+  numberOption,
   WRAPPER_OPTION_NAMES,
   type WrapperOptions,
 } from './backend-wrapper.js';
@@ -46,13 +47,8 @@ interface Waiter {
 const OWNER = 'LoadSheddingBackend';
 
 function integerOption(name: string, value: unknown, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    throw new TypeError(
-      `${OWNER}: option "${name}" must be an integer >= ${min}, got ${String(value)}`,
-    );
-  }
-  return value;
+  const valid = (n: number) => Number.isSafeInteger(n) && n >= min;
+  return numberOption(OWNER, name, value, fallback, valid, `an integer >= ${min}`);
 }
 
 /** Every option name of {@link LoadSheddingOptions} (the compiler checks the list is complete). */

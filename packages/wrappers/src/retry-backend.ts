@@ -10,6 +10,7 @@ import {
   BackendWrapper,
   checkInner,
   checkOptionsObject,
+  numberOption,
   WRAPPER_OPTION_NAMES,
   type WrapperOptions,
 } from './backend-wrapper.js';
@@ -60,19 +61,13 @@ const NOT_RETRIED: ReadonlySet<string> = new Set([OVERLOADED, CIRCUIT_OPEN]);
 
 const OWNER = 'RetryBackend';
 
-function option(
+const option = (
   name: string,
   value: unknown,
   fallback: number,
   valid: (n: number) => boolean,
   rule: string,
-): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || !valid(value)) {
-    throw new TypeError(`${OWNER}: option "${name}" must be ${rule}, got ${String(value)}`);
-  }
-  return value;
-}
+): number => numberOption(OWNER, name, value, fallback, valid, rule);
 
 /** Every option name of {@link RetryOptions} (the compiler checks the list is complete). */
 const OPTION_NAMES = [
