@@ -38,6 +38,15 @@ export {
   KEY_DISPLAY_LENGTH,
   timeoutError,
 } from './errors.js';
+export {
+  type BreakerStateEvent,
+  EVENT_CHANNEL_NAMES,
+  type EventChannelName,
+  type InvalidationEvent,
+  publishBreakerState,
+  publishInvalidation,
+} from './events-channels.js';
+export { type PrepareFilePathOptions, prepareFilePath } from './file-path.js';
 export { probeHealth } from './health.js';
 export { InProcessLockTable, type LockGrant } from './in-process-lock-table.js';
 export type {
@@ -54,6 +63,14 @@ export {
 } from './local-read.js';
 export { createLockHandle, createLockToken, type LockHandleOptions } from './lock-handle.js';
 export {
+  type Logger,
+  type LogLevel,
+  logSafely,
+  redactUrl,
+  resolveLogger,
+  silentLogger,
+} from './logger.js';
+export {
   MAX_TIMER_MS,
   OperationTimeouts,
   raceWithTimeout,
@@ -68,6 +85,13 @@ export {
   toBackendError,
 } from './system-errors.js';
 export { resolveTimeoutsOption } from './timeouts-option.js';
+export {
+  type OperationTraceContext,
+  OperationTracer,
+  TRACING_CHANNEL_NAMES,
+  type TraceOutcome,
+  type TracingChannelName,
+} from './tracing.js';
 export {
   assertValidKey,
   assertValidKeys,

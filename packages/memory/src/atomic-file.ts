@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { prepareFilePath } from '@cachestack/core';
 
 /**
  * Replaces `path` atomically with the concatenated `chunks`: they are written
@@ -12,7 +13,7 @@ import { basename, dirname, join } from 'node:path';
  */
 export async function writeFileAtomic(path: string, chunks: Iterable<Uint8Array>): Promise<void> {
   const directory = dirname(path);
-  await mkdir(directory, { recursive: true, mode: 0o700 });
+  prepareFilePath(path, { mode: 0o700, what: 'the snapshot path' });
   const temp = join(
     directory,
     `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,

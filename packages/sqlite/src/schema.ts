@@ -1,6 +1,10 @@
-import { BackendError, BackendErrorCode, BackendErrorType } from '@cachestack/core';
+import {
+  BackendError,
+  BackendErrorCode,
+  BackendErrorType,
+  prepareFilePath,
+} from '@cachestack/core';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
-import { prepareDatabasePath } from './database-path.js';
 import type { ResolvedSqliteOptions } from './options.js';
 
 /**
@@ -83,7 +87,7 @@ function corrupt(message: string, cause?: unknown): BackendError {
 export function openDatabase(options: ResolvedSqliteOptions): Database {
   const path = options.path as string;
   const inMemory = path === ':memory:' || path.startsWith('file::memory:');
-  if (!inMemory) prepareDatabasePath(path);
+  if (!inMemory) prepareFilePath(path, { what: 'the database path' });
   const db = new BetterSqlite3(path, { timeout: options.busyTimeoutMs });
   try {
     // Reading the journal mode reads the header: a non-database file fails here.
