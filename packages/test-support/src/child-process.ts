@@ -15,18 +15,28 @@ export interface RunAs {
   gid?: number;
 }
 
+/** How {@link runNode} runs its child, besides who as. */
+export interface NodeRunOptions extends RunAs {
+  /** Working directory. @default the current one */
+  cwd?: string;
+  /** Kill the child (SIGKILL) after this many ms; a hang becomes a failed run. @default no limit */
+  timeoutMs?: number;
+}
+
 /** Spawns `node script ...args` with piped output that it collects into `output`. */
 function spawnCollecting(
   script: string,
   args: readonly string[],
-  options: RunAs,
+  options: NodeRunOptions,
 ): {
   child: ChildProcessByStdio<null, Readable, Readable>;
   output: { stdout: string; stderr: string };
 } {
+  const { timeoutMs, ...spawnOptions } = options;
   const child = spawn(process.execPath, [script, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    ...options,
+    ...spawnOptions,
+    ...(timeoutMs === undefined ? {} : { timeout: timeoutMs, killSignal: 'SIGKILL' as const }),
   });
   const output = { stdout: '', stderr: '' };
   child.stdout.on('data', (chunk: Buffer) => {
@@ -42,7 +52,7 @@ function spawnCollecting(
 export function runNode(
   script: string,
   args: readonly string[],
-  options: RunAs = {},
+  options: NodeRunOptions = {},
 ): Promise<NodeRun> {
   return new Promise((resolve, reject) => {
     const { child, output } = spawnCollecting(script, args, options);

@@ -1,6 +1,13 @@
 export { BAD_TIMEOUTS_OPTIONS } from './bad-timeouts-options.js';
 export { baseOnly } from './base-only.js';
-export { killHard, type NodeRun, type RunAs, runNode, spawnUntilLine } from './child-process.js';
+export {
+  killHard,
+  type NodeRun,
+  type NodeRunOptions,
+  type RunAs,
+  runNode,
+  spawnUntilLine,
+} from './child-process.js';
 export { type Deferred, deferred } from './deferred.js';
 export {
   type CacheTestsOrigin,
@@ -14,6 +21,7 @@ export {
   startCacheTestsOrigin,
 } from './http-cache-suite.js';
 export { LatencyProxy } from './latency-proxy.js';
+export { type ReadmeSnippet, readmeSnippets } from './readme-snippets.js';
 export {
   command,
   freePort,
