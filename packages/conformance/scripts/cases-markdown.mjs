@@ -13,7 +13,7 @@ function cell(text) {
  * @param {readonly import('../src/catalogue.js').ConformanceGroupSummary[]} groups
  * @returns {string}
  */
-export function renderCases(groups) {
+export function renderCases(groups, layers = []) {
   const total = groups.reduce((sum, group) => sum + group.cases.length, 0);
   const lines = [
     '# Conformance cases',
@@ -42,5 +42,55 @@ export function renderCases(groups) {
     }
     lines.push('');
   }
+  for (const layer of layers) lines.push(...renderLayer(layer));
   return lines.join('\n');
+}
+
+/**
+ * One entry point above bytes (facade, invalidation bus, byte wrapper).
+ * @param {{ title: string, entry: string, groups: readonly import('../src/index.js').SuiteGroupSummary[] }} layer
+ * @returns {string[]}
+ */
+function renderLayer(layer) {
+  const total = layer.groups.reduce((sum, group) => sum + group.cases.length, 0);
+  const lines = [
+    `# ${layer.title}: \`${layer.entry}\``,
+    '',
+    `${total} cases in ${layer.groups.length} groups, registered by \`${layer.entry}\`. Every rule is proved by a`,
+    'broken implementation in `test/layers/` that only its case catches (`test/kit-catches-broken-layers.test.ts`).',
+    '',
+  ];
+  for (const group of layer.groups) {
+    lines.push(`## ${group.name} (${group.cases.length})`, '', `${group.description}.`, '');
+    lines.push('| # | rule | why it exists |', '| --- | --- | --- |');
+    for (const [index, name] of group.cases.entries()) {
+      lines.push(`| ${index + 1} | ${cell(name)} | ${cell(group.why[name] ?? '')} |`);
+    }
+    lines.push('');
+  }
+  return lines;
+}
+
+/**
+ * The entry points above bytes, in CASES.md order.
+ * @param {typeof import('../src/index.js')} kit
+ */
+export function layerSections(kit) {
+  return [
+    {
+      title: 'Typed cache facades',
+      entry: 'describeCacheConformance',
+      groups: kit.cacheConformanceGroups,
+    },
+    {
+      title: 'Invalidation buses',
+      entry: 'describeInvalidationBusConformance',
+      groups: kit.invalidationBusConformanceGroups,
+    },
+    {
+      title: 'Byte wrappers',
+      entry: 'describeByteWrapperConformance',
+      groups: kit.byteWrapperConformanceGroups,
+    },
+  ];
 }

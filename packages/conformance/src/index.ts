@@ -3,12 +3,46 @@ export {
   type ExpectedBackendError,
   expectBackendError,
 } from './assertions.js';
+export type {
+  BusNode,
+  BusNodeContext,
+  InvalidationBusConformanceOptions,
+} from './bus/bus-options.js';
+export {
+  describeInvalidationBusConformance,
+  INVALIDATION_BUS_CONFORMANCE_GROUPS,
+  invalidationBusConformanceGroups,
+} from './bus/describe-invalidation-bus-conformance.js';
+export { type BusFault, FaultInjectingBus } from './bus/fault-injecting-bus.js';
 export {
   type ConformanceGroupSummary,
   conformanceCaseCount,
   conformanceGroups,
 } from './catalogue.js';
 export { describeBackendConformance } from './describe-backend-conformance.js';
+export { defaultSerializerGolden } from './facade/default-serializer-golden.js';
+export {
+  CACHE_CONFORMANCE_GROUPS,
+  cacheConformanceGroups,
+  describeCacheConformance,
+} from './facade/describe-cache-conformance.js';
+export type {
+  CacheConformanceFeature,
+  CacheConformanceOptions,
+  CacheFacade,
+  FacadeEventName,
+  FacadeSerializer,
+  FacadeSetOptions,
+  FacadeStats,
+} from './facade/facade-options.js';
+export { firstDifference } from './facade/same-value.js';
+export {
+  nestedValue,
+  TYPED_ARRAY_VECTOR_NAMES,
+  VALUE_VECTORS,
+  type ValueVector,
+  valueVector,
+} from './facade/value-vectors.js';
 export {
   type FuzzIssue,
   type FuzzOptions,
@@ -49,3 +83,10 @@ export type {
   CreateContext,
   ModelCheckSettings,
 } from './options.js';
+export type { SuiteCase, SuiteGroup, SuiteGroupSummary } from './suite/suite.js';
+export {
+  BYTE_WRAPPER_CONFORMANCE_GROUPS,
+  byteWrapperConformanceGroups,
+  describeByteWrapperConformance,
+} from './wrapper/describe-byte-wrapper-conformance.js';
+export type { ByteWrapperConformanceOptions, ByteWrapperKind } from './wrapper/wrapper-options.js';

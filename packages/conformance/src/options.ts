@@ -77,6 +77,13 @@ export interface ConformanceOptions<B extends BaseBackend = BaseBackend> {
   cleanup?: () => Promise<void>;
   /** Settings of the seeded model check (the `model check` group). */
   modelCheck?: ModelCheckSettings;
+  /**
+   * The `node:diagnostics_channel` tracing channel the backend publishes its
+   * operations on (`'cachestack:backend'` for adapters, `'cachestack:tiered'`
+   * for a tiered backend). Given: the `tracing` group checks it with a real
+   * subscriber. Omitted: that group is skipped (visibly).
+   */
+  tracingChannel?: string;
 }
 
 /** Settings of the `model check` group; a failure prints the seed to put here to replay it. */

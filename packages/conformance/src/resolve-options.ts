@@ -41,6 +41,7 @@ const OPTION_NAMES = Object.keys({
   groups: true,
   cleanup: true,
   modelCheck: true,
+  tracingChannel: true,
 } satisfies Record<keyof ConformanceOptions, true>);
 
 /** Every option name of {@link ConformanceFaults} (the compiler checks the list is complete). */
@@ -128,6 +129,16 @@ export function resolveOptions(
   }
   if (options.cleanup !== undefined && typeof options.cleanup !== 'function') {
     fail('cleanup', 'must be a function');
+  }
+  if (
+    options.tracingChannel !== undefined &&
+    (typeof options.tracingChannel !== 'string' ||
+      !options.tracingChannel.startsWith('cachestack:'))
+  ) {
+    fail(
+      'tracingChannel',
+      `must be a cachestack tracing channel name, got ${String(options.tracingChannel)}`,
+    );
   }
   if (
     options.modelCheck !== undefined &&

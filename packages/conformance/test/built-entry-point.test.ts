@@ -9,5 +9,9 @@ describe('the built entry point', () => {
     expect(typeof kit.expectBackendError).toBe('function');
     expect(kit.conformanceGroups.length).toBeGreaterThan(10);
     expect(kit.conformanceCaseCount).toBeGreaterThanOrEqual(100);
+    expect(typeof kit.describeCacheConformance).toBe('function');
+    expect(typeof kit.describeInvalidationBusConformance).toBe('function');
+    expect(typeof kit.describeByteWrapperConformance).toBe('function');
+    expect(Object.keys(kit.defaultSerializerGolden).length).toBeGreaterThan(20);
   });
 });

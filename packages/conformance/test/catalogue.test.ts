@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import * as kit from '../src/index.js';
 import { conformanceCaseCount, conformanceGroups } from '../src/index.js';
 
 describe('conformanceGroups', () => {
@@ -40,6 +41,28 @@ describe('the case catalogue', () => {
         expect(group.why[name]?.length ?? 0, `${group.name} › ${name} needs a why`).toBeGreaterThan(
           20,
         );
+      }
+    }
+  });
+});
+
+describe('the layer kits catalogue', () => {
+  it('states why every case exists, with unique names per group', () => {
+    for (const groups of [
+      kit.cacheConformanceGroups,
+      kit.invalidationBusConformanceGroups,
+      kit.byteWrapperConformanceGroups,
+    ]) {
+      for (const group of groups) {
+        expect(new Set(group.cases).size, `case names in ${group.name} must be unique`).toBe(
+          group.cases.length,
+        );
+        for (const name of group.cases) {
+          expect(
+            group.why[name]?.length ?? 0,
+            `${group.name} › ${name} needs a why`,
+          ).toBeGreaterThan(20);
+        }
       }
     }
   });

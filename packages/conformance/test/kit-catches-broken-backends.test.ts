@@ -37,6 +37,8 @@ beforeAll(async () => {
         'run',
         '--config',
         'test/fixtures/vitest.fixture.config.ts',
+        'broken-backends',
+        'reference.fixture',
         '--reporter=json',
         `--outputFile=${outputFile}`,
       ],

@@ -13,6 +13,7 @@ import { locksGroup } from './locks.js';
 import { modelCheckGroup } from './model-check.js';
 import { sharedStoreGroup } from './shared-store.js';
 import { timeoutsGroup } from './timeouts.js';
+import { tracingGroup } from './tracing.js';
 import { ttlGroup } from './ttl.js';
 import { ttlInspectionGroup } from './ttl-inspection.js';
 import { valuesGroup } from './values.js';
@@ -36,4 +37,5 @@ export const CONFORMANCE_GROUP_DEFINITIONS: readonly ConformanceGroup[] = [
   keyListingGroup,
   faultsGroup,
   modelCheckGroup,
+  tracingGroup,
 ];
