@@ -1,6 +1,8 @@
 // Measures the facade's overhead on a hit: raw MemoryBackend.get (bytes)
-// versus cache.get and cache.getOrSet (envelope check + deserialize).
+// versus cache.get and cache.getOrSet (envelope check + deserialize), then
+// the same hits with a subscriber on the `cachestack:cache` tracing channel.
 // Run from packages/cache after `npx tsup`: `node bench/get-or-set.bench.mjs`.
+import diagnosticsChannel from 'node:diagnostics_channel';
 import { MemoryBackend } from '@cachestack/memory';
 import { createCache } from '../dist/index.js';
 
@@ -49,6 +51,18 @@ const hit = await measure('cache.getOrSet hit (object)', () =>
 );
 console.log(
   `overhead vs raw get: cache.get ${(get - raw).toFixed(2)} µs, getOrSet hit ${(hit - raw).toFixed(2)} µs`,
+);
+const noop = () => undefined;
+const subscriber = { start: noop, end: noop, asyncStart: noop, asyncEnd: noop, error: noop };
+const channel = diagnosticsChannel.tracingChannel('cachestack:cache');
+channel.subscribe(subscriber);
+const tracedGet = await measure('cache.get, traced (object)', () => cache.get('user'));
+const tracedHit = await measure('cache.getOrSet hit, traced (object)', () =>
+  cache.getOrSet('user', loader, { ttlMs: 60_000 }),
+);
+channel.unsubscribe(subscriber);
+console.log(
+  `with a tracing subscriber: cache.get +${(tracedGet - get).toFixed(2)} µs, getOrSet hit +${(tracedHit - hit).toFixed(2)} µs`,
 );
 console.log('stats', cache.stats());
 await backend.close();

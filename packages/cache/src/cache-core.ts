@@ -4,6 +4,8 @@ import {
   BackendErrorType,
   type BaseBackend,
   isBackendError,
+  type Logger,
+  logSafely,
   normalizeTtl,
   toBackendError,
 } from '@cachestack/core';
@@ -11,18 +13,11 @@ import type { CacheEventMap } from './cache-events.js';
 import { TypedEmitter } from './cache-events.js';
 import type { CorruptEntryPolicy } from './cache-options.js';
 import { type CacheStats, emptyStats } from './cache-stats.js';
-import { decodeEnvelope, type Envelope, encodeEnvelope } from './entry-envelope.js';
-import { corruptError, type Serializer, unserializableError } from './serializer.js';
+import { encodeEnvelope } from './entry-envelope.js';
+import { EntryReader } from './entry-reader.js';
+import type { ObjectTier } from './object-tier.js';
+import { type Serializer, unserializableError } from './serializer.js';
 import { type TagStamp, TagVersions } from './tag-versions.js';
-
-/** Current versions of some tags, as read by {@link TagVersions.current}. */
-type Versions = Awaited<ReturnType<TagVersions['current']>>;
-
-/** What a read found. */
-export type ReadResult =
-  | { state: 'missing' }
-  | { state: 'fresh'; value: unknown; envelope: Envelope }
-  | { state: 'stale'; value: unknown; envelope: Envelope };
 
 /** Settings of a {@link CacheCore}, validated. */
 export interface CacheCoreSettings {
@@ -35,6 +30,8 @@ export interface CacheCoreSettings {
   lockWaitMs: number;
   /** The root cache's key prefix (`''` or `${namespace}:`): tags are scoped to it. */
   rootPrefix: string;
+  /** Where warnings go (corrupt entries dropped, stale served, lock trouble). */
+  logger: Logger;
 }
 
 /** A PERMANENT `INVALID_ARGUMENT` error for a bad per-call option. */
@@ -80,16 +77,48 @@ export function callMs(
  */
 export class CacheCore {
   readonly settings: CacheCoreSettings;
-  readonly events = new TypedEmitter();
+  readonly events: TypedEmitter;
+  /** The object tier, when the cache has one. */
+  readonly objects: ObjectTier | undefined;
   readonly inflight = new Map<string, Promise<unknown>>();
   readonly #background = new Set<Promise<unknown>>();
   stats: CacheStats = emptyStats();
   /** Tag versions, stored through the same backend. */
   readonly tags: TagVersions;
+  /** The read path (backend or object tier, envelope, tags, serializer). */
+  readonly reader: EntryReader;
 
-  constructor(settings: CacheCoreSettings) {
+  constructor(settings: CacheCoreSettings, objects?: ObjectTier) {
     this.settings = settings;
+    this.objects = objects;
+    this.events = new TypedEmitter(settings.logger);
     this.tags = new TagVersions(settings.backend, settings.rootPrefix);
+    this.reader = new EntryReader(this);
+  }
+
+  /** Logs through the cache's logger (never throws; never values). */
+  log(
+    level: 'debug' | 'info' | 'warn' | 'error',
+    fields: Record<string, unknown>,
+    message: string,
+  ): void {
+    logSafely(this.settings.logger, level, fields, message);
+  }
+
+  /**
+   * Runs a write of `storeKey` (or of every key, with `undefined`), then
+   * drops the object tier's copy and voids reads of it in progress, whether
+   * the write succeeded or not.
+   */
+  async write<T>(storeKey: string | undefined, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } finally {
+      if (this.objects !== undefined) {
+        if (storeKey === undefined) this.objects.invalidateAll();
+        else this.objects.invalidate(storeKey);
+      }
+    }
   }
 
   /** Counts and emits an error; returns it as a {@link BackendError} when it is one. */
@@ -182,48 +211,6 @@ export class CacheCore {
   }
 
   /**
-   * Decodes stored bytes (or their absence) into a {@link ReadResult},
-   * applying the corrupt-entry policy and the entry's tags. `versions`:
-   * tag versions read beforehand (by {@link CacheCore.decodeMany}); without
-   * them, a tagged entry's versions are read here in one batched call.
-   */
-  async decode(
-    bytes: Uint8Array | undefined,
-    storeKey: string,
-    operation: string,
-    versions?: Versions,
-  ): Promise<ReadResult> {
-    const envelope = await this.#envelope(bytes, storeKey, operation);
-    if (envelope === undefined) return { state: 'missing' };
-    return this.#finish(envelope, storeKey, operation, versions);
-  }
-
-  /**
-   * Decodes several reads; the versions of every tag they carry are read in
-   * one batched call.
-   */
-  async decodeMany(
-    bytes: readonly (Uint8Array | undefined)[],
-    storeKeys: readonly string[],
-    operation: string,
-  ): Promise<ReadResult[]> {
-    const envelopes = await Promise.all(
-      storeKeys.map((storeKey, i) => this.#envelope(bytes[i], storeKey, operation)),
-    );
-    const tags = new Set<string>();
-    for (const envelope of envelopes)
-      for (const stamp of envelope?.stamps ?? []) tags.add(stamp.tag);
-    const versions = tags.size === 0 ? new Map() : await this.#versions([...tags], operation);
-    return Promise.all(
-      envelopes.map((envelope, i) =>
-        envelope === undefined || versions === undefined
-          ? { state: 'missing' as const }
-          : this.#finish(envelope, storeKeys[i] as string, operation, versions),
-      ),
-    );
-  }
-
-  /**
    * The versions of `tags` for an entry about to be written (see
    * {@link TagVersions.observe}); `undefined` when they could not be read
    * and the cache fails open (the value is then not stored).
@@ -243,89 +230,12 @@ export class CacheCore {
     }
   }
 
-  /** Reads tag versions; `undefined` when that failed and the cache fails open. */
-  async #versions(tags: readonly string[], operation: string): Promise<Versions | undefined> {
-    try {
-      return await this.tags.current(tags);
-    } catch (error) {
-      const classified = toBackendError(error, operation);
-      this.report(classified, operation, undefined, this.settings.failOpen);
-      if (this.settings.failOpen) return undefined;
-      throw classified;
-    }
-  }
-
-  async #envelope(
-    bytes: Uint8Array | undefined,
-    storeKey: string,
-    operation: string,
-  ): Promise<Envelope | undefined> {
-    if (bytes === undefined) return undefined;
-    const envelope = decodeEnvelope(bytes);
-    if (typeof envelope === 'string') {
-      await this.#corrupt(envelope, storeKey, operation);
-      return undefined;
-    }
-    return Date.now() >= envelope.staleUntil ? undefined : envelope;
-  }
-
-  async #finish(
-    envelope: Envelope,
-    storeKey: string,
-    operation: string,
-    given: Versions | undefined,
-  ): Promise<ReadResult> {
-    let fresh = Date.now() < envelope.freshUntil;
-    if (envelope.stamps.length > 0) {
-      const versions =
-        given ??
-        (await this.#versions(
-          envelope.stamps.map((stamp) => stamp.tag),
-          operation,
-        ));
-      if (versions === undefined) return { state: 'missing' };
-      const verdict = TagVersions.verdict(envelope.stamps, versions);
-      if (verdict === 'invalidated') return { state: 'missing' };
-      if (verdict === 'expired') {
-        // Soft-expired: servable stale only by entries written with a grace period.
-        if (envelope.staleUntil <= envelope.freshUntil) return { state: 'missing' };
-        fresh = false;
-      }
-    }
-    let value: unknown;
-    try {
-      value = this.settings.serializer.deserialize(envelope.payload);
-    } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
-      return this.#corrupt(
-        `the serializer could not decode the value: ${detail}`,
-        storeKey,
-        operation,
-        error,
-      );
-    }
-    return { state: fresh ? 'fresh' : 'stale', value, envelope };
-  }
-
-  /** Reads one store key (and its tags' versions); applies fail-open. */
-  async read(storeKey: string, operation: string): Promise<ReadResult> {
-    let bytes: Uint8Array | undefined;
-    try {
-      bytes = await this.settings.backend.get(storeKey);
-    } catch (error) {
-      const classified = toBackendError(error, operation, storeKey);
-      this.report(classified, operation, storeKey, this.settings.failOpen);
-      if (this.settings.failOpen) return { state: 'missing' };
-      throw classified;
-    }
-    return this.decode(bytes, storeKey, operation);
-  }
-
-  /** Counts and emits a hit or a miss. */
-  emitRead(hit: boolean, key: string, storeKey: string): void {
+  /** Counts and emits a hit (`objectTier`: answered by the object tier) or a miss. */
+  emitRead(hit: boolean, key: string, storeKey: string, objectTier = false): void {
     if (hit) {
       this.stats.hits++;
-      if (this.events.has('hit')) this.events.emit('hit', { key, storeKey });
+      if (objectTier) this.stats.objectTierHits++;
+      if (this.events.has('hit')) this.events.emit('hit', { key, storeKey, objectTier });
     } else {
       this.stats.misses++;
       if (this.events.has('miss')) this.events.emit('miss', { key, storeKey });
@@ -335,25 +245,5 @@ export class CacheCore {
   /** Emits an event payload when someone listens. */
   emit<E extends keyof CacheEventMap>(event: E, payload: () => CacheEventMap[E]): void {
     if (this.events.has(event)) this.events.emit(event, payload());
-  }
-
-  async #corrupt(
-    reason: string,
-    storeKey: string,
-    operation: string,
-    cause?: unknown,
-  ): Promise<ReadResult> {
-    const error = corruptError(reason, storeKey, cause);
-    if (this.settings.onCorrupt === 'throw') {
-      this.report(error, operation, storeKey, false);
-      throw error;
-    }
-    this.report(error, operation, storeKey, true);
-    try {
-      await this.settings.backend.delete(storeKey);
-    } catch (deleteError) {
-      this.report(toBackendError(deleteError, 'delete', storeKey), 'delete', storeKey, true);
-    }
-    return { state: 'missing' };
   }
 }

@@ -1,4 +1,4 @@
-import type { BackendError } from '@cachestack/core';
+import { type BackendError, type Logger, logSafely, silentLogger } from '@cachestack/core';
 
 /** Fields every key event carries. */
 export interface KeyEvent {
@@ -13,8 +13,11 @@ export type StaleReason = 'loader-error' | 'loader-timeout' | 'backend-error';
 
 /** Every event a {@link Cache} emits, and its payload. */
 export interface CacheEventMap {
-  /** A read found a fresh value. */
-  hit: KeyEvent;
+  /**
+   * A read found a fresh value; `objectTier` is true when the object tier
+   * answered ({@link CacheOptions.objectCache}), false when the backend did.
+   */
+  hit: KeyEvent & { objectTier: boolean };
   /** A read found nothing fresh (missing, expired, stale, or corrupt). */
   miss: KeyEvent;
   /** A value was written; `ttlMs` is its fresh lifetime (ms), `undefined` for none. */
@@ -47,10 +50,17 @@ export type CacheListener<E extends CacheEventName> = (payload: CacheEventMap[E]
  * A tiny typed event emitter. Emitting with no listener costs one property
  * read, so callers check {@link TypedEmitter.has} before building payloads.
  * A listener that throws does not break the cache operation: the exception
- * is reported with `process.emitWarning`.
+ * is logged (`warn`) through the cache's logger, or reported with
+ * `process.emitWarning` when the cache has none.
  */
 export class TypedEmitter {
   readonly #listeners: { [E in CacheEventName]?: CacheListener<E>[] } = {};
+  readonly #logger: Logger;
+
+  /** @param logger - where a throwing listener is reported (default: `process.emitWarning`). */
+  constructor(logger: Logger = silentLogger) {
+    this.#logger = logger;
+  }
 
   /** Adds `listener` for `event`; returns a function that removes it. */
   on<E extends CacheEventName>(event: E, listener: CacheListener<E>): () => void {
@@ -86,10 +96,9 @@ export class TypedEmitter {
       try {
         listener(payload);
       } catch (error) {
-        process.emitWarning(
-          `a cache "${event}" listener threw: ${error instanceof Error ? error.message : String(error)}`,
-          'CacheListenerWarning',
-        );
+        const message = `a cache "${event}" listener threw: ${error instanceof Error ? error.message : String(error)}`;
+        if (this.#logger === silentLogger) process.emitWarning(message, 'CacheListenerWarning');
+        else logSafely(this.#logger, 'warn', { event }, message);
       }
     }
   }

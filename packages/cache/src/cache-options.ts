@@ -1,5 +1,6 @@
-import type { BaseBackend } from '@cachestack/core';
+import type { BaseBackend, Logger } from '@cachestack/core';
 import type { CacheEventMap } from './cache-events.js';
+import type { ObjectCacheOptions } from './object-tier.js';
 import type { Serializer } from './serializer.js';
 
 /** What to do with stored bytes that cannot be decoded. */
@@ -55,6 +56,28 @@ export interface CacheOptions {
    * @default 10_000
    */
   lockWaitMs?: number | undefined;
+  /**
+   * An in-process object tier for hot keys: decoded values kept by key, so
+   * a fresh hit (`get`, `getOrSet`, `getMany`, `has`) skips the backend
+   * read and the serializer. Values are frozen, cloned or shared per
+   * {@link ObjectCacheOptions.mode}. Writes, deletes and clears through this
+   * cache drop its copies at once, an entry is never served past its fresh
+   * time, and a tagged entry's tags are checked on every hit; changes made
+   * elsewhere (other processes, other caches, a tiered backend's bus) are
+   * seen within {@link ObjectCacheOptions.ttlMs} (default 1 s).
+   * @default undefined (no object tier: every read decodes)
+   */
+  objectCache?: ObjectCacheOptions | undefined;
+  /**
+   * A pino-compatible logger (`debug/info/warn/error(fields, message)`) for
+   * what the cache handles by itself: corrupt entries dropped, stale values
+   * served after a loader or backend failure, failed background refreshes,
+   * lock trouble (lock not taken, not extended, not released, waited out)
+   * and listeners that threw. Keys and error types and codes are logged,
+   * never values.
+   * @default undefined (nothing logged; a throwing listener goes to `process.emitWarning`)
+   */
+  logger?: Logger | undefined;
 }
 
 /** Options for {@link Cache.set}. */

@@ -1,7 +1,13 @@
 /** Counters of a cache (shared by a cache and its namespaces). */
 export interface CacheStats {
-  /** Reads that found a fresh value. */
+  /** Reads that found a fresh value (object-tier hits included). */
   hits: number;
+  /**
+   * Of {@link CacheStats.hits}, those the object tier answered without
+   * reading the backend ({@link CacheOptions.objectCache}); always 0
+   * without one.
+   */
+  objectTierHits: number;
   /** Reads that found nothing fresh. */
   misses: number;
   /** Values written (set, setMany entries, getOrSet loads). */
@@ -26,6 +32,7 @@ export interface CacheStats {
 export function emptyStats(): CacheStats {
   return {
     hits: 0,
+    objectTierHits: 0,
     misses: 0,
     sets: 0,
     deletes: 0,

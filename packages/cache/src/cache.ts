@@ -4,30 +4,26 @@ import {
   BackendErrorCode,
   BackendErrorType,
   type BaseBackend,
-  CapabilityNotAvailableError,
-  isBatch,
-  isClearable,
-  isKeyIterable,
-  normalizeTtl,
-  toBackendError,
+  type OperationTraceContext,
+  OperationTracer,
+  TRACING_CHANNEL_NAMES,
 } from '@cachestack/core';
-import { type CacheCore, callMs, invalidArgument } from './cache-core.js';
+import { type CacheCore, invalidArgument } from './cache-core.js';
 import type { CacheEventName, CacheListener } from './cache-events.js';
 import type { CacheSetManyEntry, GetOrSetOptions, SetOptions } from './cache-options.js';
 import type { CacheStats } from './cache-stats.js';
 import { emptyStats } from './cache-stats.js';
-import {
-  checkCallOptions,
-  GET_OR_SET_OPTION_NAMES,
-  SET_MANY_ENTRY_NAMES,
-  SET_OPTION_NAMES,
-} from './call-options.js';
+import { clearEntries, setManyEntries } from './cache-writes.js';
+import { checkCallOptions, resolveGetOrSetOptions, SET_OPTION_NAMES } from './call-options.js';
 import { getOrSet } from './get-or-set.js';
 import type { LoaderContext } from './loader-context.js';
+import { ObjectTier } from './object-tier.js';
 import { MAX_TAGS_PER_CALL, normalizeTags, RESERVED_KEY_CHARACTER } from './tags.js';
 
-/** Keys deleted per backend call when clearing a namespace. */
-const CLEAR_CHUNK = 500;
+/** The number of tags a call names, for its trace (`keyCount`). */
+function tagCount(tags: unknown): number | undefined {
+  return Array.isArray(tags) ? tags.length : undefined;
+}
 
 /**
  * A typed cache over a {@link BaseBackend}. Create one with
@@ -39,18 +35,39 @@ const CLEAR_CHUNK = 500;
  * Keys are stored as `${namespace}:${key}` when the cache has a namespace
  * (nested namespaces compose: `a:b:key`). The full key must satisfy the
  * backend contract (at most 1024 UTF-8 bytes). A cache and its namespaces
- * share stats, events and in-flight loads.
+ * share stats, events, in-flight loads and the object tier.
+ *
+ * Every public operation is traced on the `cachestack:cache` tracing
+ * channel (`TRACING_CHANNEL_NAMES.cache` of `@cachestack/core`) when
+ * someone subscribes; see the package README for the fields.
  */
 export class Cache {
   readonly #core: CacheCore;
   readonly #prefix: string;
   readonly #namespace: string | undefined;
+  readonly #tracer: OperationTracer;
 
   /** @internal Use {@link createCache}. */
   constructor(core: CacheCore, namespace: string | undefined, prefix: string) {
     this.#core = core;
     this.#namespace = namespace;
     this.#prefix = prefix;
+    this.#tracer = new OperationTracer(TRACING_CHANNEL_NAMES.cache, 'cache', namespace);
+  }
+
+  /** Runs `run` traced (only called when the tracer is active). */
+  #traced<T>(
+    operation: string,
+    key: unknown,
+    keyCount: number | undefined,
+    run: (trace: OperationTraceContext) => Promise<T>,
+  ): Promise<T> {
+    const trace = this.#tracer.context(
+      operation,
+      typeof key === 'string' ? key : undefined,
+      keyCount,
+    );
+    return this.#tracer.traceContext(trace, () => run(trace));
   }
 
   /** The full namespace (`a:b` for nested ones), or `undefined` for the root cache. */
@@ -90,19 +107,44 @@ export class Cache {
    * stale (past its `ttlMs`, even within a grace period) or corrupt (with
    * `onCorrupt: 'miss'`).
    */
-  async get<T = unknown>(key: string): Promise<T | undefined> {
+  get<T = unknown>(key: string): Promise<T | undefined> {
+    return this.#tracer.active
+      ? this.#traced('get', key, undefined, (trace) => this.#get<T>(key, trace))
+      : this.#get<T>(key, undefined);
+  }
+
+  async #get<T>(key: string, trace: OperationTraceContext | undefined): Promise<T | undefined> {
     const storeKey = this.storeKey(key, 'get');
-    const result = await this.#core.read(storeKey, 'get');
-    const hit = result.state === 'fresh';
-    this.#core.emitRead(hit, key, storeKey);
-    return hit ? (result.value as T) : undefined;
+    const held = this.#core.reader.held(storeKey);
+    const result =
+      held !== undefined
+        ? { state: 'fresh' as const, value: ObjectTier.serve(held), objectTier: true }
+        : await this.#core.reader.read(storeKey, 'get');
+    if (result.state !== 'fresh') {
+      this.#core.emitRead(false, key, storeKey);
+      return undefined;
+    }
+    this.#core.emitRead(true, key, storeKey, result.objectTier);
+    if (trace !== undefined) trace.objectTier = result.objectTier;
+    return result.value as T;
   }
 
   /** True when `key` has a fresh value (it reads the entry, since staleness is in its header). */
-  async has(key: string): Promise<boolean> {
+  has(key: string): Promise<boolean> {
+    return this.#tracer.active
+      ? this.#traced('has', key, undefined, (trace) => this.#has(key, trace))
+      : this.#has(key, undefined);
+  }
+
+  async #has(key: string, trace: OperationTraceContext | undefined): Promise<boolean> {
     const storeKey = this.storeKey(key, 'has');
-    const result = await this.#core.read(storeKey, 'has');
-    return result.state === 'fresh';
+    const result = await this.#core.reader.read(storeKey, 'has', false);
+    const fresh = result.state === 'fresh';
+    if (trace !== undefined) {
+      trace.outcome = fresh ? 'hit' : 'miss';
+      trace.objectTier = fresh && result.objectTier;
+    }
+    return fresh;
   }
 
   /**
@@ -116,7 +158,13 @@ export class Cache {
    *   a value the serializer cannot encode, `INVALID_TAG` for a bad tag
    *   (nothing is written), or the backend's error.
    */
-  async set<T>(key: string, value: T, options: SetOptions = {}): Promise<void> {
+  set<T>(key: string, value: T, options: SetOptions = {}): Promise<void> {
+    return this.#tracer.active
+      ? this.#traced('set', key, undefined, () => this.#set(key, value, options))
+      : this.#set(key, value, options);
+  }
+
+  async #set(key: string, value: unknown, options: SetOptions): Promise<void> {
     const storeKey = this.storeKey(key, 'set');
     checkCallOptions(options, SET_OPTION_NAMES, 'set', storeKey);
     const tags = options.tags === undefined ? [] : normalizeTags(options.tags, 'set');
@@ -133,17 +181,25 @@ export class Cache {
         stamps,
       ));
     }
-    await this.#core.call('set', storeKey, () =>
-      this.#core.settings.backend.set(storeKey, bytes, backendTtlMs),
+    await this.#core.write(storeKey, () =>
+      this.#core.call('set', storeKey, () =>
+        this.#core.settings.backend.set(storeKey, bytes, backendTtlMs),
+      ),
     );
     this.#core.emitSet(key, storeKey, options.ttlMs);
   }
 
   /** Deletes `key`; resolves whether it existed (stale entries count as existing). */
-  async delete(key: string): Promise<boolean> {
+  delete(key: string): Promise<boolean> {
+    return this.#tracer.active
+      ? this.#traced('delete', key, undefined, () => this.#delete(key))
+      : this.#delete(key);
+  }
+
+  async #delete(key: string): Promise<boolean> {
     const storeKey = this.storeKey(key, 'delete');
-    const existed = await this.#core.call('delete', storeKey, () =>
-      this.#core.settings.backend.delete(storeKey),
+    const existed = await this.#core.write(storeKey, () =>
+      this.#core.call('delete', storeKey, () => this.#core.settings.backend.delete(storeKey)),
     );
     if (existed) this.#core.stats.deletes++;
     this.#core.emit('delete', () => ({ key, storeKey, existed }));
@@ -154,32 +210,33 @@ export class Cache {
    * Fresh values of `keys`, in order (`undefined` for misses). Uses the
    * backend's `getMany` when it offers Batch; every key is validated first.
    */
-  async getMany<T = unknown>(keys: readonly string[]): Promise<(T | undefined)[]> {
+  getMany<T = unknown>(keys: readonly string[]): Promise<(T | undefined)[]> {
+    return this.#tracer.active
+      ? this.#traced('getMany', undefined, Array.isArray(keys) ? keys.length : undefined, (trace) =>
+          this.#getMany<T>(keys, trace),
+        )
+      : this.#getMany<T>(keys, undefined);
+  }
+
+  async #getMany<T>(
+    keys: readonly string[],
+    trace: OperationTraceContext | undefined,
+  ): Promise<(T | undefined)[]> {
     if (!Array.isArray(keys)) throw invalidArgument('keys must be an array', 'getMany');
     const storeKeys = keys.map((key) => this.storeKey(key, 'getMany'));
-    const backend = this.#core.settings.backend;
-    let results: Awaited<ReturnType<CacheCore['read']>>[];
-    if (isBatch(backend)) {
-      let bytes: (Uint8Array | undefined)[];
-      try {
-        bytes = await backend.getMany(storeKeys);
-      } catch (error) {
-        const classified = toBackendError(error, 'getMany');
-        this.#core.report(classified, 'getMany', undefined, this.#core.settings.failOpen);
-        if (!this.#core.settings.failOpen) throw classified;
-        bytes = storeKeys.map(() => undefined);
+    const results = await this.#core.reader.readMany(storeKeys, 'getMany');
+    let objectTierHits = 0;
+    const values = results.map((result, i) => {
+      if (result.state !== 'fresh') {
+        this.#core.emitRead(false, keys[i] as string, storeKeys[i] as string);
+        return undefined;
       }
-      results = await this.#core.decodeMany(bytes, storeKeys, 'getMany');
-    } else {
-      results = await Promise.all(
-        storeKeys.map((storeKey) => this.#core.read(storeKey, 'getMany')),
-      );
-    }
-    return results.map((result, i) => {
-      const hit = result.state === 'fresh';
-      this.#core.emitRead(hit, keys[i] as string, storeKeys[i] as string);
-      return hit ? (result.value as T) : undefined;
+      if (result.objectTier) objectTierHits++;
+      this.#core.emitRead(true, keys[i] as string, storeKeys[i] as string, result.objectTier);
+      return result.value as T;
     });
+    if (trace !== undefined) trace.objectTierHits = objectTierHits;
+    return values;
   }
 
   /**
@@ -187,42 +244,18 @@ export class Cache {
    * before anything is written. Uses the backend's `setMany` when it offers
    * Batch (one call); otherwise the entries are set one by one, concurrently.
    */
-  async setMany<T = unknown>(entries: readonly CacheSetManyEntry<T>[]): Promise<void> {
-    if (!Array.isArray(entries)) throw invalidArgument('entries must be an array', 'setMany');
-    const prepared = entries.map((entry) => {
-      if (typeof entry !== 'object' || entry === null) {
-        throw invalidArgument('each entry must be { key, value, ttlMs? }', 'setMany');
-      }
-      const storeKey = this.storeKey(entry.key, 'setMany');
-      checkCallOptions(entry, SET_MANY_ENTRY_NAMES, 'setMany', storeKey);
-      const tags = entry.tags === undefined ? [] : normalizeTags(entry.tags, 'setMany');
-      const encoded = this.#core.encode(entry.value, storeKey, 'setMany', entry.ttlMs);
-      return { key: entry.key, storeKey, ...encoded, ttlMs: entry.ttlMs, value: entry.value, tags };
-    });
-    const allTags = [...new Set(prepared.flatMap((p) => p.tags))];
-    if (allTags.length > 0) {
-      const stamps = await this.#core.call('setMany', undefined, () =>
-        this.#core.tags.observe(allTags),
-      );
-      const byTag = new Map(stamps.map((stamp) => [stamp.tag, stamp]));
-      for (const p of prepared) {
-        if (p.tags.length === 0) continue;
-        const own = p.tags.map((tag) => byTag.get(tag) as (typeof stamps)[number]);
-        Object.assign(p, this.#core.encode(p.value, p.storeKey, 'setMany', p.ttlMs, 0, own));
-      }
-    }
-    const backend = this.#core.settings.backend;
-    await this.#core.call('setMany', undefined, async () => {
-      if (isBatch(backend)) {
-        await backend.setMany(
-          prepared.map((p) => ({ key: p.storeKey, value: p.bytes, ttlMs: p.backendTtlMs })),
-        );
-      } else {
-        await Promise.all(prepared.map((p) => backend.set(p.storeKey, p.bytes, p.backendTtlMs)));
-      }
-    });
-    for (const p of prepared) this.#core.emitSet(p.key, p.storeKey, p.ttlMs);
+  setMany<T = unknown>(entries: readonly CacheSetManyEntry<T>[]): Promise<void> {
+    return this.#tracer.active
+      ? this.#traced(
+          'setMany',
+          undefined,
+          Array.isArray(entries) ? entries.length : undefined,
+          () => setManyEntries(this.#core, entries, this.#setManyKey),
+        )
+      : setManyEntries(this.#core, entries, this.#setManyKey);
   }
+
+  readonly #setManyKey = (key: string): string => this.storeKey(key, 'setMany');
 
   /**
    * Removes this cache's entries. A namespaced cache deletes only keys under
@@ -230,29 +263,10 @@ export class Cache {
    * backend's `clear()` (Clearable), or deletes every listed key.
    * @throws CapabilityNotAvailableError when the backend offers neither.
    */
-  async clear(): Promise<void> {
-    const backend = this.#core.settings.backend;
-    if (this.#prefix === '' && isClearable(backend)) {
-      await this.#core.call('clear', undefined, () => backend.clear());
-      return;
-    }
-    if (!isKeyIterable(backend)) {
-      throw new CapabilityNotAvailableError(
-        this.#prefix === '' ? 'clear' : 'keys',
-        backend.backendType,
-      );
-    }
-    await this.#core.call('clear', undefined, async () => {
-      const keys: string[] = [];
-      for await (const key of backend.keys(this.#prefix === '' ? undefined : this.#prefix)) {
-        keys.push(key);
-      }
-      for (let i = 0; i < keys.length; i += CLEAR_CHUNK) {
-        const chunk = keys.slice(i, i + CLEAR_CHUNK);
-        if (isBatch(backend)) await backend.deleteMany(chunk);
-        else await Promise.all(chunk.map((key) => backend.delete(key)));
-      }
-    });
+  clear(): Promise<void> {
+    return this.#tracer.active
+      ? this.#traced('clear', undefined, undefined, () => clearEntries(this.#core, this.#prefix))
+      : clearEntries(this.#core, this.#prefix);
   }
 
   /**
@@ -297,34 +311,41 @@ export class Cache {
    *
    * See {@link GetOrSetOptions} for every option.
    */
-  async getOrSet<T>(
+  getOrSet<T>(
     key: string,
     loader: (context: LoaderContext) => Promise<T> | T,
     options: GetOrSetOptions = {},
+  ): Promise<T> {
+    return this.#tracer.active
+      ? this.#traced('getOrSet', key, undefined, (trace) =>
+          this.#getOrSet(key, loader, options, trace),
+        )
+      : this.#getOrSet(key, loader, options, undefined);
+  }
+
+  async #getOrSet<T>(
+    key: string,
+    loader: (context: LoaderContext) => Promise<T> | T,
+    options: GetOrSetOptions,
+    trace: OperationTraceContext | undefined,
   ): Promise<T> {
     const storeKey = this.storeKey(key, 'getOrSet');
     if (typeof loader !== 'function') {
       throw invalidArgument('loader must be a function', 'getOrSet', storeKey);
     }
-    checkCallOptions(options, GET_OR_SET_OPTION_NAMES, 'getOrSet', storeKey);
-    const settings = this.#core.settings;
-    const ttlMs = normalizeTtl(options.ttlMs ?? settings.defaultTtlMs, 'getOrSet', storeKey);
-    const onLockTimeout = options.onLockTimeout ?? 'load';
-    if (onLockTimeout !== 'load' && onLockTimeout !== 'throw') {
-      throw invalidArgument(`onLockTimeout must be 'load' or 'throw'`, 'getOrSet', storeKey);
+    const resolved = resolveGetOrSetOptions(options, this.#core.settings, storeKey);
+    const held = this.#core.reader.held(storeKey);
+    if (held !== undefined) {
+      // The object tier answers without the async read path.
+      this.#core.emitRead(true, key, storeKey, true);
+      if (trace !== undefined) {
+        trace.outcome = 'hit';
+        trace.loaderRan = false;
+        trace.objectTier = true;
+      }
+      return ObjectTier.serve(held) as T;
     }
-    const resolved = {
-      ttlMs,
-      graceMs: callMs(options.graceMs, 'graceMs', 'getOrSet', storeKey, true) ?? 0,
-      loaderTimeoutMs: callMs(options.loaderTimeoutMs, 'loaderTimeoutMs', 'getOrSet', storeKey),
-      lockTtlMs: callMs(options.lockTtlMs, 'lockTtlMs', 'getOrSet', storeKey) ?? settings.lockTtlMs,
-      lockWaitMs:
-        callMs(options.lockWaitMs, 'lockWaitMs', 'getOrSet', storeKey, true) ?? settings.lockWaitMs,
-      onLockTimeout,
-      lock: options.lock !== false,
-      tags: options.tags === undefined ? [] : normalizeTags(options.tags, 'getOrSet'),
-    };
-    return (await getOrSet(this.#core, key, storeKey, loader, resolved)) as T;
+    return (await getOrSet(this.#core, key, storeKey, loader, resolved, trace)) as T;
   }
 
   /**
@@ -336,7 +357,13 @@ export class Cache {
    * scoped to the root cache's namespace: a sub-namespace shares them.
    * @throws BackendError `INVALID_TAG` (nothing written), or the backend's error.
    */
-  async invalidateTags(tags: readonly string[]): Promise<void> {
+  invalidateTags(tags: readonly string[]): Promise<void> {
+    return this.#tracer.active
+      ? this.#traced('invalidateTags', undefined, tagCount(tags), () => this.#invalidateTags(tags))
+      : this.#invalidateTags(tags);
+  }
+
+  async #invalidateTags(tags: readonly string[]): Promise<void> {
     const valid = normalizeTags(tags, 'invalidateTags', MAX_TAGS_PER_CALL);
     await this.#core.call('invalidateTags', undefined, () =>
       this.#core.tags.bump(valid, 'invalidate'),
@@ -352,7 +379,13 @@ export class Cache {
    * with {@link Cache.invalidateTags}.
    * @throws BackendError `INVALID_TAG` (nothing written), or the backend's error.
    */
-  async expireTags(tags: readonly string[]): Promise<void> {
+  expireTags(tags: readonly string[]): Promise<void> {
+    return this.#tracer.active
+      ? this.#traced('expireTags', undefined, tagCount(tags), () => this.#expireTags(tags))
+      : this.#expireTags(tags);
+  }
+
+  async #expireTags(tags: readonly string[]): Promise<void> {
     const valid = normalizeTags(tags, 'expireTags', MAX_TAGS_PER_CALL);
     await this.#core.call('expireTags', undefined, () => this.#core.tags.bump(valid, 'expire'));
   }

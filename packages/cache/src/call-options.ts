@@ -1,6 +1,8 @@
-import { assertKnownOptions } from '@cachestack/core';
-import { invalidArgument } from './cache-core.js';
+import { assertKnownOptions, normalizeTtl } from '@cachestack/core';
+import { type CacheCoreSettings, callMs, invalidArgument } from './cache-core.js';
 import type { CacheSetManyEntry, GetOrSetOptions, SetOptions } from './cache-options.js';
+import type { ResolvedGetOrSetOptions } from './get-or-set.js';
+import { normalizeTags } from './tags.js';
 
 /** Every option name of {@link SetOptions} (the compiler checks the list is complete). */
 export const SET_OPTION_NAMES = Object.keys({
@@ -83,4 +85,33 @@ export function checkCallOptions(
       throw invalidArgument((error as TypeError).message, operation, key);
     }
   }
+}
+
+/**
+ * Validates {@link GetOrSetOptions} and applies the cache's defaults.
+ * @throws BackendError `INVALID_ARGUMENT`, `INVALID_TTL` or `INVALID_TAG`.
+ */
+export function resolveGetOrSetOptions(
+  options: GetOrSetOptions,
+  settings: CacheCoreSettings,
+  storeKey: string,
+): ResolvedGetOrSetOptions {
+  const operation = 'getOrSet';
+  checkCallOptions(options, GET_OR_SET_OPTION_NAMES, operation, storeKey);
+  const ttlMs = normalizeTtl(options.ttlMs ?? settings.defaultTtlMs, operation, storeKey);
+  const onLockTimeout = options.onLockTimeout ?? 'load';
+  if (onLockTimeout !== 'load' && onLockTimeout !== 'throw') {
+    throw invalidArgument(`onLockTimeout must be 'load' or 'throw'`, operation, storeKey);
+  }
+  return {
+    ttlMs,
+    graceMs: callMs(options.graceMs, 'graceMs', operation, storeKey, true) ?? 0,
+    loaderTimeoutMs: callMs(options.loaderTimeoutMs, 'loaderTimeoutMs', operation, storeKey),
+    lockTtlMs: callMs(options.lockTtlMs, 'lockTtlMs', operation, storeKey) ?? settings.lockTtlMs,
+    lockWaitMs:
+      callMs(options.lockWaitMs, 'lockWaitMs', operation, storeKey, true) ?? settings.lockWaitMs,
+    onLockTimeout,
+    lock: options.lock !== false,
+    tags: options.tags === undefined ? [] : normalizeTags(options.tags, operation),
+  };
 }

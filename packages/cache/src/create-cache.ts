@@ -1,8 +1,9 @@
-import { assertKnownOptions } from '@cachestack/core';
+import { assertKnownOptions, resolveLogger } from '@cachestack/core';
 import { Cache } from './cache.js';
 import { CacheCore } from './cache-core.js';
 import { type CacheOptions, checkNonNegativeMs, checkPositiveMs } from './cache-options.js';
 import { defaultSerializer } from './default-serializer.js';
+import { ObjectTier, resolveObjectCacheOptions } from './object-tier.js';
 import { RESERVED_KEY_CHARACTER } from './tags.js';
 
 /** Default {@link CacheOptions.lockTtlMs} and {@link CacheOptions.lockWaitMs}, in ms. */
@@ -19,6 +20,8 @@ const OPTION_NAMES = Object.keys({
   onError: true,
   lockTtlMs: true,
   lockWaitMs: true,
+  objectCache: true,
+  logger: true,
 } satisfies Record<keyof CacheOptions, true>);
 
 function isBackend(value: unknown): boolean {
@@ -76,16 +79,25 @@ export function createCache(options: CacheOptions): Cache {
   if (options.onError !== undefined && typeof options.onError !== 'function') {
     throw new TypeError('onError must be a function');
   }
-  const core = new CacheCore({
-    backend: options.backend,
-    serializer,
-    defaultTtlMs: checkPositiveMs(options.defaultTtlMs, 'defaultTtlMs'),
-    failOpen: options.failOpen ?? false,
-    onCorrupt,
-    lockTtlMs: checkPositiveMs(options.lockTtlMs, 'lockTtlMs') ?? DEFAULT_LOCK_MS,
-    lockWaitMs: checkNonNegativeMs(options.lockWaitMs, 'lockWaitMs') ?? DEFAULT_LOCK_MS,
-    rootPrefix: namespace === undefined ? '' : `${namespace}:`,
-  });
+  const logger = resolveLogger(options.logger, 'logger');
+  const objects =
+    options.objectCache === undefined
+      ? undefined
+      : new ObjectTier(resolveObjectCacheOptions(options.objectCache));
+  const core = new CacheCore(
+    {
+      backend: options.backend,
+      serializer,
+      defaultTtlMs: checkPositiveMs(options.defaultTtlMs, 'defaultTtlMs'),
+      failOpen: options.failOpen ?? false,
+      onCorrupt,
+      lockTtlMs: checkPositiveMs(options.lockTtlMs, 'lockTtlMs') ?? DEFAULT_LOCK_MS,
+      lockWaitMs: checkNonNegativeMs(options.lockWaitMs, 'lockWaitMs') ?? DEFAULT_LOCK_MS,
+      rootPrefix: namespace === undefined ? '' : `${namespace}:`,
+      logger,
+    },
+    objects,
+  );
   if (options.onError !== undefined) core.events.on('error', options.onError);
   return new Cache(core, namespace, namespace === undefined ? '' : `${namespace}:`);
 }

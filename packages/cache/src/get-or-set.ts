@@ -1,13 +1,16 @@
 import {
   BackendError,
   BackendErrorType,
+  isBackendError,
   isLockable,
   type Lock,
+  type OperationTraceContext,
   toBackendError,
 } from '@cachestack/core';
-import type { CacheCore, ReadResult } from './cache-core.js';
+import type { CacheCore } from './cache-core.js';
 import type { StaleReason } from './cache-events.js';
 import type { LockTimeoutPolicy } from './cache-options.js';
+import type { ReadResult } from './entry-reader.js';
 import { createLoaderContext, type LoaderContext } from './loader-context.js';
 
 /** getOrSet options after validation and defaults. @internal */
@@ -33,6 +36,10 @@ interface Flight {
   exposedWaiters: number;
   /** Set when the failure came from the loader (not the backend). */
   loaderFailed: boolean;
+  /** Set when the loader was called (false: the value was found after waiting for a lock). */
+  loaderRan: boolean;
+  /** ms spent waiting for another process's lock, when the first try did not get it. */
+  lockWaitMs: number | undefined;
 }
 
 const OPERATION = 'getOrSet';
@@ -41,10 +48,17 @@ function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
+/** Log fields naming an error without its message (which may quote data). */
+function errorFields(error: unknown): Record<string, unknown> {
+  if (isBackendError(error)) return { errorType: error.type, errorCode: error.code };
+  return { errorName: error instanceof Error ? error.name : typeof error };
+}
+
 async function acquire(
   core: CacheCore,
   storeKey: string,
   options: ResolvedGetOrSetOptions,
+  flight: Flight,
 ): Promise<{ lock: Lock | undefined; waited: boolean }> {
   const backend = core.settings.backend;
   if (!options.lock || !isLockable(backend)) return { lock: undefined, waited: false };
@@ -53,15 +67,22 @@ async function acquire(
     if (immediate !== undefined || options.lockWaitMs === 0) {
       return { lock: immediate, waited: immediate === undefined };
     }
+    const started = performance.now();
     const lock = await backend.acquireLock(storeKey, {
       ttlMs: options.lockTtlMs,
       waitMs: options.lockWaitMs,
     });
+    flight.lockWaitMs = performance.now() - started;
     return { lock, waited: true };
   } catch (error) {
     const classified = toBackendError(error, 'acquireLock', storeKey);
     core.report(classified, 'acquireLock', storeKey, core.settings.failOpen);
     if (!core.settings.failOpen) throw classified;
+    core.log(
+      'warn',
+      { key: storeKey, ...errorFields(classified) },
+      'could not take the load lock (fail-open): loading without it',
+    );
     return { lock: undefined, waited: false };
   }
 }
@@ -70,7 +91,13 @@ function keepExtended(core: CacheCore, lock: Lock, ttlMs: number): () => void {
   const timer = setInterval(
     () => {
       lock.extend(ttlMs).catch((error: unknown) => {
-        core.report(toBackendError(error, 'extendLock', lock.key), 'extendLock', lock.key, true);
+        const classified = toBackendError(error, 'extendLock', lock.key);
+        core.report(classified, 'extendLock', lock.key, true);
+        core.log(
+          'warn',
+          { key: lock.key, ...errorFields(classified) },
+          'could not extend the load lock: another process may load the same key',
+        );
       });
     },
     Math.max(1, Math.floor(ttlMs / 2)),
@@ -87,11 +114,11 @@ async function refresh(
   options: ResolvedGetOrSetOptions,
   flight: Flight,
 ): Promise<unknown> {
-  const { lock, waited } = await acquire(core, storeKey, options);
+  const { lock, waited } = await acquire(core, storeKey, options, flight);
   try {
     if (lock !== undefined || waited) {
       // Another process may have stored the value while we took or waited for the lock.
-      const again = await core.read(storeKey, OPERATION);
+      const again = await core.reader.read(storeKey, OPERATION);
       if (again.state === 'fresh') {
         if (waited) core.stats.stampedesAvoided++;
         return again.value;
@@ -105,11 +132,19 @@ async function refresh(
           key: storeKey,
         });
       }
+      if (lock === undefined) {
+        core.log(
+          'warn',
+          { key: storeKey, lockWaitMs: options.lockWaitMs },
+          'another process held the load lock longer than lockWaitMs: loading anyway',
+        );
+      }
     }
     // Tag versions are read BEFORE the loader runs: an invalidation during the
     // load makes the stored entry stale on arrival.
     const optionStamps = await core.observeTags(options.tags, storeKey, OPERATION);
     core.stats.loaderCalls++;
+    flight.loaderRan = true;
     const stopExtending =
       lock === undefined ? undefined : keepExtended(core, lock, options.lockTtlMs);
     const context = createLoaderContext(core, key, storeKey);
@@ -137,7 +172,7 @@ async function refresh(
       [...optionStamps, ...loaderStamps],
     );
     try {
-      await core.settings.backend.set(storeKey, bytes, backendTtlMs);
+      await core.write(storeKey, () => core.settings.backend.set(storeKey, bytes, backendTtlMs));
       core.emitSet(key, storeKey, ttlMs);
     } catch (error) {
       const classified = toBackendError(error, 'set', storeKey);
@@ -148,7 +183,13 @@ async function refresh(
   } finally {
     if (lock !== undefined) {
       lock.release().catch((error: unknown) => {
-        core.report(toBackendError(error, 'releaseLock', storeKey), 'releaseLock', storeKey, true);
+        const classified = toBackendError(error, 'releaseLock', storeKey);
+        core.report(classified, 'releaseLock', storeKey, true);
+        core.log(
+          'warn',
+          { key: storeKey, ...errorFields(classified) },
+          'could not release the load lock: it expires after lockTtlMs',
+        );
       });
     }
   }
@@ -161,7 +202,13 @@ function startFlight(
   loader: Loader,
   options: ResolvedGetOrSetOptions,
 ): Flight {
-  const flight: Flight = { promise: Promise.resolve(), exposedWaiters: 0, loaderFailed: false };
+  const flight: Flight = {
+    promise: Promise.resolve(),
+    exposedWaiters: 0,
+    loaderFailed: false,
+    loaderRan: false,
+    lockWaitMs: undefined,
+  };
   flight.promise = refresh(core, key, storeKey, loader, options, flight);
   const done = (): void => {
     if (core.inflight.get(storeKey) === flight.promise) core.inflight.delete(storeKey);
@@ -181,15 +228,45 @@ function serveStale(
   storeKey: string,
   stale: Extract<ReadResult, { state: 'stale' }>,
   reason: StaleReason,
+  error?: unknown,
 ): unknown {
   core.stats.staleServed++;
   core.emit('stale', () => ({ key, storeKey, reason }));
+  if (reason === 'loader-timeout') {
+    core.log('info', { key: storeKey, reason }, 'loader slower than loaderTimeoutMs: served stale');
+  } else {
+    core.log(
+      'warn',
+      { key: storeKey, reason, ...errorFields(error) },
+      `${reason === 'loader-error' ? 'loader' : 'backend'} failed: served stale`,
+    );
+  }
   return stale.value;
+}
+
+/**
+ * Fills a getOrSet trace from the load it waited for: `loaded` when a
+ * loader ran, `hit` when the value was found after waiting for a lock;
+ * `lockWaitMs` is the starter's wait for another process's lock, or a
+ * joiner's wait for the in-process load.
+ */
+function noteFlight(
+  trace: OperationTraceContext,
+  flight: Flight,
+  started: boolean,
+  joinedAt: number,
+  outcome?: 'stale',
+): void {
+  trace.outcome = outcome ?? (flight.loaderRan ? 'loaded' : 'hit');
+  trace.loaderRan = started && flight.loaderRan;
+  const waited = started ? flight.lockWaitMs : performance.now() - joinedAt;
+  if (waited !== undefined) trace.lockWaitMs = waited;
 }
 
 /**
  * getOrSet: fresh value, or one load per key per process (and per store,
  * with the backend's lock), with stale serving inside the grace period.
+ * `trace`: the operation's trace context, when someone subscribed.
  * @internal
  */
 export async function getOrSet(
@@ -198,14 +275,22 @@ export async function getOrSet(
   storeKey: string,
   loader: Loader,
   options: ResolvedGetOrSetOptions,
+  trace: OperationTraceContext | undefined,
 ): Promise<unknown> {
-  const first = await core.read(storeKey, OPERATION);
+  const first = await core.reader.read(storeKey, OPERATION);
   if (first.state === 'fresh') {
-    core.emitRead(true, key, storeKey);
+    core.emitRead(true, key, storeKey, first.objectTier);
+    if (trace !== undefined) {
+      trace.outcome = 'hit';
+      trace.loaderRan = false;
+      trace.objectTier = first.objectTier;
+    }
     return first.value;
   }
   core.emitRead(false, key, storeKey);
   const joined = core.inflight.get(storeKey);
+  const started = joined === undefined;
+  const joinedAt = trace === undefined ? 0 : performance.now();
   let flight: Flight;
   if (joined !== undefined) {
     core.stats.stampedesAvoided++;
@@ -213,10 +298,14 @@ export async function getOrSet(
   } else {
     flight = startFlight(core, key, storeKey, loader, options);
   }
+  const done = (value: unknown, outcome?: 'stale'): unknown => {
+    if (trace !== undefined) noteFlight(trace, flight, started, joinedAt, outcome);
+    return value;
+  };
   if (first.state !== 'stale') {
     flight.exposedWaiters++;
     try {
-      return await flight.promise;
+      return done(await flight.promise);
     } finally {
       flight.exposedWaiters--;
     }
@@ -224,9 +313,9 @@ export async function getOrSet(
   const failureReason = (): StaleReason => (flight.loaderFailed ? 'loader-error' : 'backend-error');
   if (options.loaderTimeoutMs === undefined) {
     try {
-      return await flight.promise;
-    } catch {
-      return serveStale(core, key, storeKey, first, failureReason());
+      return done(await flight.promise);
+    } catch (error) {
+      return done(serveStale(core, key, storeKey, first, failureReason(), error), 'stale');
     }
   }
   const timeoutMs = options.loaderTimeoutMs;
@@ -239,12 +328,21 @@ export async function getOrSet(
       resolve(produce());
     };
     const timer = setTimeout(
-      () => settle(() => serveStale(core, key, storeKey, first, 'loader-timeout')),
+      () => settle(() => done(serveStale(core, key, storeKey, first, 'loader-timeout'), 'stale')),
       timeoutMs,
     );
     flight.promise.then(
-      (value) => settle(() => value),
-      () => settle(() => serveStale(core, key, storeKey, first, failureReason())),
+      (value) => settle(() => done(value)),
+      (error: unknown) => {
+        if (settled && started) {
+          core.log(
+            'warn',
+            { key: storeKey, ...errorFields(error) },
+            'background refresh failed after a stale value was served',
+          );
+        }
+        settle(() => done(serveStale(core, key, storeKey, first, failureReason(), error), 'stale'));
+      },
     );
   });
 }

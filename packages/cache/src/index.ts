@@ -37,6 +37,8 @@ export {
   type MsgpackrSerializerOptions,
   msgpackrSerializer,
 } from './msgpackr-serializer.js';
+export { DEFAULT_OBJECT_TIER_TTL_MS, type ObjectCacheOptions } from './object-tier.js';
+export type { ObjectTierMode } from './object-values.js';
 export { parameterNames } from './parameter-names.js';
 export { corruptError, type Serializer, unserializableError } from './serializer.js';
 export {

@@ -7,6 +7,7 @@ const require = createRequire(import.meta.url);
 const EXPECTED = [
   'Cache',
   'DEFAULT_LOCK_MS',
+  'DEFAULT_OBJECT_TIER_TTL_MS',
   'DefaultSerializerTag',
   'ENVELOPE_FLAG_TAGS',
   'ENVELOPE_HEADER_BYTES',

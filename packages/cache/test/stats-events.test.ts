@@ -14,6 +14,7 @@ describe('stats', () => {
     await cache.getOrSet('c', async () => 3);
     expect(cache.stats()).toEqual({
       hits: 2,
+      objectTierHits: 0,
       misses: 4,
       sets: 2,
       deletes: 1,

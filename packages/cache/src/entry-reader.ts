@@ -1,0 +1,268 @@
+import { isBatch, toBackendError } from '@cachestack/core';
+import type { CacheCore } from './cache-core.js';
+import { decodeEnvelope, type Envelope } from './entry-envelope.js';
+import { type HeldEntry, ObjectTier, type ReadTicket } from './object-tier.js';
+import { corruptError } from './serializer.js';
+import { type TagStamp, type TagVerdict, TagVersions } from './tag-versions.js';
+
+/** Current versions of some tags, as read by {@link TagVersions.current}. */
+type Versions = Awaited<ReturnType<TagVersions['current']>>;
+
+/** What a read found (`objectTier`: the object tier answered, not the backend). @internal */
+export type ReadResult =
+  | { state: 'missing' }
+  | { state: 'fresh'; value: unknown; objectTier: boolean }
+  | { state: 'stale'; value: unknown };
+
+const MISSING: ReadResult = Object.freeze({ state: 'missing' });
+
+/**
+ * The cache's read path: the object tier (when there is one), else the
+ * backend, the entry header (freshness, corruption), the entry's tags (one
+ * check for both) and the serializer. Fresh values decoded from the backend
+ * are offered to the object tier. @internal
+ */
+export class EntryReader {
+  readonly #core: CacheCore;
+
+  constructor(core: CacheCore) {
+    this.#core = core;
+  }
+
+  /**
+   * The object tier's entry for an untagged `storeKey`, found without
+   * waiting (a tagged entry needs its tags checked: {@link EntryReader.read}).
+   */
+  held(storeKey: string): HeldEntry | undefined {
+    const entry = this.#core.objects?.lookup(storeKey);
+    return entry !== undefined && entry.stamps.length === 0 ? entry : undefined;
+  }
+
+  /**
+   * Reads one store key (and its tags' versions); applies fail-open.
+   * `wantValue: false` (for `has`) skips cloning a held value.
+   */
+  async read(storeKey: string, operation: string, wantValue = true): Promise<ReadResult> {
+    const core = this.#core;
+    const objects = core.objects;
+    if (objects !== undefined) {
+      const entry = objects.lookup(storeKey);
+      if (entry !== undefined) {
+        const verdict =
+          entry.stamps.length === 0 ? 'fresh' : await this.#tagVerdict(entry.stamps, operation);
+        if (verdict === 'fresh') {
+          const value = wantValue ? ObjectTier.serve(entry) : undefined;
+          return { state: 'fresh', value, objectTier: true };
+        }
+        objects.invalidate(storeKey);
+        // Tags changed: the backend may hold a newer entry (written with the new versions).
+        if (verdict === undefined) return MISSING;
+      }
+    }
+    const ticket = objects?.begin(storeKey);
+    try {
+      let bytes: Uint8Array | undefined;
+      try {
+        bytes = await core.settings.backend.get(storeKey);
+      } catch (error) {
+        const classified = toBackendError(error, operation, storeKey);
+        core.report(classified, operation, storeKey, core.settings.failOpen);
+        if (core.settings.failOpen) return MISSING;
+        throw classified;
+      }
+      const envelope = await this.#envelope(bytes, storeKey, operation);
+      if (envelope === undefined) return MISSING;
+      return await this.#finish(envelope, storeKey, operation, undefined, ticket);
+    } finally {
+      if (ticket !== undefined) objects?.end(storeKey, ticket);
+    }
+  }
+
+  /**
+   * Reads several store keys: untagged keys the object tier holds are
+   * answered from it; the others in one `getMany` when the backend offers
+   * Batch (their tags' versions in one more batched call), else one by one.
+   */
+  async readMany(storeKeys: readonly string[], operation: string): Promise<ReadResult[]> {
+    const core = this.#core;
+    const backend = core.settings.backend;
+    if (!isBatch(backend)) {
+      return Promise.all(storeKeys.map((storeKey) => this.read(storeKey, operation)));
+    }
+    const objects = core.objects;
+    const results: ReadResult[] = new Array(storeKeys.length);
+    const rest: number[] = [];
+    storeKeys.forEach((storeKey, i) => {
+      const entry = objects?.lookup(storeKey);
+      if (entry !== undefined && entry.stamps.length === 0) {
+        results[i] = { state: 'fresh', value: ObjectTier.serve(entry), objectTier: true };
+      } else {
+        rest.push(i);
+      }
+    });
+    if (rest.length === 0) return results;
+    const restKeys = rest.map((i) => storeKeys[i] as string);
+    const tickets = objects === undefined ? undefined : restKeys.map((key) => objects.begin(key));
+    try {
+      let bytes: (Uint8Array | undefined)[];
+      try {
+        bytes = await backend.getMany(restKeys);
+      } catch (error) {
+        const classified = toBackendError(error, 'getMany');
+        core.report(classified, 'getMany', undefined, core.settings.failOpen);
+        if (!core.settings.failOpen) throw classified;
+        bytes = restKeys.map(() => undefined);
+      }
+      const decoded = await this.#decodeMany(bytes, restKeys, operation, tickets);
+      rest.forEach((index, j) => {
+        results[index] = decoded[j] as ReadResult;
+      });
+    } finally {
+      if (tickets !== undefined) {
+        for (const [j, ticket] of tickets.entries()) objects?.end(restKeys[j] as string, ticket);
+      }
+    }
+    return results;
+  }
+
+  /** Decodes several reads; the versions of every tag they carry are read in one batched call. */
+  async #decodeMany(
+    bytes: readonly (Uint8Array | undefined)[],
+    storeKeys: readonly string[],
+    operation: string,
+    tickets: readonly ReadTicket[] | undefined,
+  ): Promise<ReadResult[]> {
+    const envelopes = await Promise.all(
+      storeKeys.map((storeKey, i) => this.#envelope(bytes[i], storeKey, operation)),
+    );
+    const tags = new Set<string>();
+    for (const envelope of envelopes)
+      for (const stamp of envelope?.stamps ?? []) tags.add(stamp.tag);
+    const versions = tags.size === 0 ? new Map() : await this.#versions([...tags], operation);
+    return Promise.all(
+      envelopes.map((envelope, i) =>
+        envelope === undefined || versions === undefined
+          ? MISSING
+          : this.#finish(envelope, storeKeys[i] as string, operation, versions, tickets?.[i]),
+      ),
+    );
+  }
+
+  /**
+   * What an entry's tags say now: `undefined` when their versions could
+   * not be read and the cache fails open. `given`: versions read beforehand.
+   */
+  async #tagVerdict(
+    stamps: readonly TagStamp[],
+    operation: string,
+    given?: Versions,
+  ): Promise<TagVerdict | undefined> {
+    const versions =
+      given ??
+      (await this.#versions(
+        stamps.map((stamp) => stamp.tag),
+        operation,
+      ));
+    return versions === undefined ? undefined : TagVersions.verdict(stamps, versions);
+  }
+
+  /** Reads tag versions; `undefined` when that failed and the cache fails open. */
+  async #versions(tags: readonly string[], operation: string): Promise<Versions | undefined> {
+    const core = this.#core;
+    try {
+      return await core.tags.current(tags);
+    } catch (error) {
+      const classified = toBackendError(error, operation);
+      core.report(classified, operation, undefined, core.settings.failOpen);
+      if (core.settings.failOpen) return undefined;
+      throw classified;
+    }
+  }
+
+  async #envelope(
+    bytes: Uint8Array | undefined,
+    storeKey: string,
+    operation: string,
+  ): Promise<Envelope | undefined> {
+    if (bytes === undefined) return undefined;
+    const envelope = decodeEnvelope(bytes);
+    if (typeof envelope === 'string') {
+      await this.#corrupt(envelope, envelope, storeKey, operation);
+      return undefined;
+    }
+    return Date.now() >= envelope.staleUntil ? undefined : envelope;
+  }
+
+  async #finish(
+    envelope: Envelope,
+    storeKey: string,
+    operation: string,
+    given: Versions | undefined,
+    ticket: ReadTicket | undefined,
+  ): Promise<ReadResult> {
+    let fresh = Date.now() < envelope.freshUntil;
+    if (envelope.stamps.length > 0) {
+      const verdict = await this.#tagVerdict(envelope.stamps, operation, given);
+      if (verdict === undefined || verdict === 'invalidated') return MISSING;
+      if (verdict === 'expired') {
+        // Soft-expired: servable stale only by entries written with a grace period.
+        if (envelope.staleUntil <= envelope.freshUntil) return MISSING;
+        fresh = false;
+      }
+    }
+    let value: unknown;
+    try {
+      value = this.#core.settings.serializer.deserialize(envelope.payload);
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      const reason = 'the serializer could not decode the value';
+      return this.#corrupt(`${reason}: ${detail}`, reason, storeKey, operation, error);
+    }
+    if (!fresh) return { state: 'stale', value };
+    if (ticket !== undefined) {
+      const { freshUntil, stamps, payload } = envelope;
+      const held = this.#core.objects?.hold(
+        storeKey,
+        ticket,
+        value,
+        freshUntil,
+        stamps,
+        payload.byteLength,
+      );
+      if (held !== undefined)
+        return { state: 'fresh', value: ObjectTier.serve(held), objectTier: false };
+    }
+    return { state: 'fresh', value, objectTier: false };
+  }
+
+  /**
+   * Applies the corrupt-entry policy. `logReason` is what the log says: it
+   * never carries the serializer's message, which may quote the bytes.
+   */
+  async #corrupt(
+    reason: string,
+    logReason: string,
+    storeKey: string,
+    operation: string,
+    cause?: unknown,
+  ): Promise<ReadResult> {
+    const core = this.#core;
+    const error = corruptError(reason, storeKey, cause);
+    if (core.settings.onCorrupt === 'throw') {
+      core.report(error, operation, storeKey, false);
+      throw error;
+    }
+    core.report(error, operation, storeKey, true);
+    core.log(
+      'warn',
+      { key: storeKey, operation, code: error.code, reason: logReason },
+      'corrupt cache entry dropped (read as a miss)',
+    );
+    try {
+      await core.settings.backend.delete(storeKey);
+    } catch (deleteError) {
+      core.report(toBackendError(deleteError, 'delete', storeKey), 'delete', storeKey, true);
+    }
+    return MISSING;
+  }
+}
