@@ -34,6 +34,7 @@ const PEERS = [
   'typescript',
   '@types/node',
   '@types/better-sqlite3',
+  '@opentelemetry/api',
 ];
 
 function fail(step, detail) {

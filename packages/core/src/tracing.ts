@@ -75,7 +75,8 @@ function outcomeOf(context: OperationTraceContext, result: unknown): TraceOutcom
     case 'exists':
     case 'delete':
       return result === true ? 'hit' : 'miss';
-    case 'getMany': {
+    case 'getMany':
+    case 'getManyWithTtl': {
       if (Array.isArray(result)) {
         let hits = 0;
         for (const value of result) if (value !== undefined) hits++;

@@ -77,11 +77,13 @@ describe('OperationTracer', () => {
       undefined,
       new Uint8Array(0),
     ]);
+    await tracer.trace('getManyWithTtl', undefined, 2, async () => [undefined, undefined]);
     await tracer.trace('exists', 'a', undefined, async () => true);
     await tracer.trace('delete', 'a', undefined, async () => false);
     await tracer.trace('set', 'a', undefined, async () => undefined);
     expect(ends().map((c) => [c.operation, c.outcome, c.hits, c.keyCount, c.namespace])).toEqual([
       ['getMany', 'partial', 2, 3, undefined],
+      ['getManyWithTtl', 'miss', 0, 2, undefined],
       ['exists', 'hit', undefined, undefined, undefined],
       ['delete', 'miss', undefined, undefined, undefined],
       ['set', 'ok', undefined, undefined, undefined],

@@ -12,6 +12,7 @@ async function main() {
     http: require('@cachestack/http'),
     keyv: require('@cachestack/keyv'),
     memory: require('@cachestack/memory'),
+    otel: require('@cachestack/otel'),
     redis: require('@cachestack/redis'),
     sqlite: require('@cachestack/sqlite'),
     tiered: require('@cachestack/tiered'),

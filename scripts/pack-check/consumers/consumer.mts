@@ -11,6 +11,7 @@ import { FileBackend, type FileBackendOptions } from '@cachestack/file';
 import { createReverseProxy } from '@cachestack/http';
 import { KeyvCachestack } from '@cachestack/keyv';
 import { MemoryBackend } from '@cachestack/memory';
+import { type CachestackInstrumentation, instrumentCachestack } from '@cachestack/otel';
 import { RedisBackend } from '@cachestack/redis';
 import { SqliteBackend } from '@cachestack/sqlite';
 import { TieredBackend } from '@cachestack/tiered';
@@ -30,6 +31,9 @@ const dir = mkdtempSync(join(tmpdir(), 'pack-check-ts-'));
 try {
   assert.equal(typeof describeBackendConformance, 'function');
   assert.equal(typeof createReverseProxy, 'function');
+  const instrumentation: CachestackInstrumentation = instrumentCachestack();
+  assert.equal(instrumentation.enabled, true);
+  instrumentation.disable();
   assert.ok(Object.keys(wrappers).length > 0);
   assert.ok(isBackendError(new BackendError({ type: 'PERMANENT', code: 'X', message: 'm' })));
 

@@ -9,6 +9,7 @@ import * as file from '@cachestack/file';
 import * as http from '@cachestack/http';
 import * as keyvAdapter from '@cachestack/keyv';
 import * as memory from '@cachestack/memory';
+import * as otel from '@cachestack/otel';
 import * as redis from '@cachestack/redis';
 import * as sqlite from '@cachestack/sqlite';
 import * as tiered from '@cachestack/tiered';
@@ -27,6 +28,7 @@ try {
     http,
     keyv: keyvAdapter,
     memory,
+    otel,
     redis,
     sqlite,
     tiered,

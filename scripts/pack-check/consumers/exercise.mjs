@@ -11,6 +11,9 @@ export async function exercise(m, Keyv, dir) {
   }
   assert.equal(typeof m.conformance.describeBackendConformance, 'function');
   assert.equal(typeof m.http.createReverseProxy, 'function');
+  const instrumentation = m.otel.instrumentCachestack();
+  assert.equal(instrumentation.enabled, true);
+  instrumentation.disable();
   assert.equal(
     new m.core.BackendError({ type: 'PERMANENT', code: 'X', message: 'm' }).name,
     'BackendError',

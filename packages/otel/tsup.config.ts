@@ -1,0 +1,4 @@
+import { defineConfig } from 'tsup';
+import { baseTsupOptions } from '../../tsup.base.js';
+
+export default defineConfig(baseTsupOptions);
