@@ -48,6 +48,13 @@ export {
 } from './events-channels.js';
 export { type PrepareFilePathOptions, prepareFilePath } from './file-path.js';
 export { probeHealth } from './health.js';
+export {
+  type HealthSummary,
+  type HealthSummaryOptions,
+  type HealthSummaryStatus,
+  healthSummary,
+  type TierHealthSummary,
+} from './health-summary.js';
 export { InProcessLockTable, type LockGrant } from './in-process-lock-table.js';
 export type {
   InvalidationBus,

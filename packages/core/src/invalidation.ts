@@ -10,6 +10,12 @@ export interface InvalidationMessage {
   kind: 'keys' | 'clear';
   /** The keys to drop, for `kind: 'keys'`. */
   keys?: string[] | undefined;
+  /**
+   * When the sender published it (epoch ms, `Date.now()`), so receivers can
+   * report the delivery lag. Optional: older senders omit it and older
+   * receivers ignore it.
+   */
+  sentAt?: number | undefined;
 }
 
 /** Callbacks an {@link InvalidationBus} subscriber provides. */

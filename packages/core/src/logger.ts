@@ -34,18 +34,23 @@ export const silentLogger: Logger = Object.freeze({
  * Checks a `logger` option: `undefined` gives {@link silentLogger}; anything
  * else must have `debug`, `info`, `warn` and `error` functions.
  * @param optionName - the option's name in the `TypeError` (default `logger`).
+ * @param owner - who takes the option, shown first in the message
+ *   (`FileBackend: option logger.debug must be a function ...`); none by default.
  * @throws TypeError naming the option and the missing method.
  */
-export function resolveLogger(value: unknown, optionName = 'logger'): Logger {
+export function resolveLogger(value: unknown, optionName = 'logger', owner?: string): Logger {
   if (value === undefined) return silentLogger;
+  const where = owner === undefined ? '' : `${owner}: option `;
   if (typeof value !== 'object' || value === null) {
     throw new TypeError(
-      `${optionName} must be a logger with debug/info/warn/error(fields, message) methods (pino-compatible)`,
+      `${where}${optionName} must be a logger with debug/info/warn/error(fields, message) methods (pino-compatible)`,
     );
   }
   for (const level of LEVELS) {
     if (typeof (value as Record<string, unknown>)[level] !== 'function') {
-      throw new TypeError(`${optionName}.${level} must be a function (a pino-compatible logger)`);
+      throw new TypeError(
+        `${where}${optionName}.${level} must be a function (a pino-compatible logger)`,
+      );
     }
   }
   return value as Logger;

@@ -24,6 +24,12 @@ describe('resolveLogger', () => {
     expect(() => resolveLogger({ debug() {}, info() {}, warn() {} }, 'logger')).toThrow(
       'logger.error must be a function',
     );
+    expect(() => resolveLogger('pino', 'logger', 'FileBackend')).toThrow(
+      /^FileBackend: option logger must be a logger/,
+    );
+    expect(() => resolveLogger({}, 'logger', 'retry')).toThrow(
+      /^retry: option logger\.debug must be a function/,
+    );
   });
 });
 

@@ -27,6 +27,7 @@ import {
   unlinkQuietly,
   writeAtomically,
 } from './safe-fs.js';
+import { StoreReporter } from './store-reporter.js';
 import { releaseWriteBuffer } from './write-buffers.js';
 
 /** Largest entry file read: any key and the largest value any instance may write. */
@@ -62,15 +63,10 @@ export class EntryStore {
   readonly paths: EntryPaths;
   /** The namespace's lock files. */
   readonly locks: FileLocks;
+  /** Health counters and the log lines that go with them. */
+  readonly reporter: StoreReporter;
   /** Counters for health details. */
-  readonly counters: StoreCounters = {
-    corruptEntries: 0,
-    evictions: 0,
-    expiredRemoved: 0,
-    staleTempFilesRemoved: 0,
-    expiredLocksRemoved: 0,
-    sweeps: 0,
-  };
+  readonly counters: StoreCounters;
   readonly #root: string;
   readonly #options: ResolvedFileBackendOptions;
   readonly #limited: boolean;
@@ -82,6 +78,8 @@ export class EntryStore {
   constructor(root: string, options: ResolvedFileBackendOptions) {
     this.#root = root;
     this.#options = options;
+    this.reporter = new StoreReporter(options.logger, options.namespace);
+    this.counters = this.reporter.counters;
     this.paths = new EntryPaths(root, options.namespace);
     this.locks = new FileLocks(
       this.paths.locksDirectory,
@@ -221,11 +219,11 @@ export class EntryStore {
       await unlinkQuietly(claimed);
       const decoded = decodeEntry(found.data, key);
       if (!('corrupt' in decoded)) return !isExpired(decoded.expiresAt, Date.now());
-      this.counters.corruptEntries++;
+      this.reporter.corrupt(location.file, 'a corrupt entry was deleted');
       return false;
     }
     // A symlink (removed: only the link) or a directory (foreign: put back, never removed).
-    this.counters.corruptEntries++;
+    this.reporter.corrupt(location.file, 'a foreign file in place of an entry was found by delete');
     if (inspectDirectory(claimed) === 'directory') {
       await rename(claimed, location.file).catch(() => undefined);
     } else {
@@ -296,6 +294,7 @@ export class EntryStore {
         shards: () => this.#shards(),
         intact: (directory) => this.#intact(directory),
         discardCorrupt: (file, ino) => this.#discardCorrupt(file, ino),
+        countCorrupt: (path, why) => this.reporter.corrupt(path, why),
         forget: (file) => this.#index.remove(file),
       });
       if (this.#limited) {
@@ -322,11 +321,14 @@ export class EntryStore {
 
   async #evict(): Promise<void> {
     const { maxBytes, maxEntries } = this.#options;
+    let evicted = 0;
     for (const file of this.#index.takeOverflow(maxBytes, maxEntries)) {
       this.#writtenDuringSweep?.delete(file);
       this.counters.evictions++;
+      evicted++;
       await unlinkQuietly(file);
     }
+    this.reporter.evicted(evicted, this.#index.size);
   }
 
   /**
@@ -363,7 +365,10 @@ export class EntryStore {
     }
     if (state === 'directory') return true;
     if (state === 'foreign') {
-      this.counters.corruptEntries++;
+      this.reporter.corrupt(
+        path,
+        'a symlink or file planted in place of a cache directory was removed',
+      );
       await unlinkQuietly(path).catch(() => undefined);
     }
     return false;
@@ -376,9 +381,11 @@ export class EntryStore {
 
   /** Counts and removes a corrupt or foreign entry; failures to remove it are ignored. */
   async #discardCorrupt(file: string, ino: number | undefined): Promise<void> {
-    this.counters.corruptEntries++;
+    this.reporter.corrupt(file, 'a corrupt or foreign entry was dropped');
     this.#index.remove(file);
-    await unlinkIfSame(file, ino).catch(() => undefined);
+    await unlinkIfSame(file, ino).catch((error: unknown) =>
+      this.reporter.removalFailed(file, error),
+    );
   }
 
   /** The namespace directory's entries; none when it is missing or not a real directory. */

@@ -1,4 +1,10 @@
-import { assertKnownOptions, resolveTimeoutsOption, type TimeoutDefaults } from '@cachestack/core';
+import {
+  assertKnownOptions,
+  type Logger,
+  resolveLogger,
+  resolveTimeoutsOption,
+  type TimeoutDefaults,
+} from '@cachestack/core';
 
 /**
  * How hard a write works to survive a power loss.
@@ -70,6 +76,15 @@ export interface FileBackendOptions {
    * @default {} (no limits)
    */
   timeouts?: TimeoutDefaults;
+  /**
+   * Where the backend logs (pino-compatible `debug/info/warn/error(fields, message)`):
+   * a corrupt or foreign entry dropped and a symlink planted in the cache
+   * directory removed (warn), a background sweep that failed (warn), and
+   * eviction passes (debug). Fields name the namespace and file path, never
+   * a value.
+   * @default silent
+   */
+  logger?: Logger;
 }
 
 /** Largest accepted {@link FileBackendOptions.maxValueBytes}: 1 GiB. */
@@ -89,6 +104,7 @@ const OPTION_NAMES = Object.keys({
   sweepIntervalMs: true,
   staleTempFileMs: true,
   timeouts: true,
+  logger: true,
 } satisfies Record<keyof FileBackendOptions, true>);
 
 /** Options after validation, with defaults applied. */
@@ -102,6 +118,7 @@ export interface ResolvedFileBackendOptions {
   sweepIntervalMs: number;
   staleTempFileMs: number;
   timeouts: TimeoutDefaults;
+  logger: Logger;
 }
 
 function optionError(name: string, expected: string, got: unknown): TypeError {
@@ -158,6 +175,7 @@ export function resolveOptions(input: FileBackendOptions): ResolvedFileBackendOp
     namespace,
     durability,
     timeouts: resolveTimeoutsOption(input.timeouts, 'FileBackend'),
+    logger: resolveLogger(input.logger, 'logger', 'FileBackend'),
     maxBytes: numberOption(
       options,
       'maxBytes',

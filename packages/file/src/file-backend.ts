@@ -15,15 +15,18 @@ import {
   type KeyIterable,
   type Lock,
   type Lockable,
+  logSafely,
   normalizeBatchEntries,
   normalizeLockOptions,
   normalizeRequiredTtl,
   normalizeTtl,
   OperationTimeouts,
+  OperationTracer,
   probeHealth,
   retryUntil,
   type TimeoutConfigurable,
   type TimeoutOperation,
+  TRACING_CHANNEL_NAMES,
   type TTLInspectable,
 } from '@cachestack/core';
 import { encodeEntry } from './entry-format.js';
@@ -81,6 +84,7 @@ export class FileBackend
   readonly #options: ResolvedFileBackendOptions;
   readonly #store: EntryStore;
   readonly #timeouts: OperationTimeouts;
+  readonly #tracer: OperationTracer;
   readonly #sweepTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -91,11 +95,16 @@ export class FileBackend
   constructor(options: FileBackendOptions) {
     this.#options = resolveOptions(options);
     this.#timeouts = new OperationTimeouts(this.#options.timeouts);
+    this.#tracer = new OperationTracer(
+      TRACING_CHANNEL_NAMES.backend,
+      BACKEND_TYPE,
+      this.#options.namespace,
+    );
     this.directory = resolve(this.#options.directory);
     this.#store = new EntryStore(this.directory, this.#options);
     if (this.#options.sweepIntervalMs > 0) {
       this.#sweepTimer = setInterval(() => {
-        this.#store.sweep().catch(() => undefined);
+        this.#store.sweep().catch((error: unknown) => this.#sweepFailed(error));
       }, this.#options.sweepIntervalMs);
       this.#sweepTimer.unref();
     }
@@ -201,8 +210,11 @@ export class FileBackend
   /** Values in the order of `keys` (`undefined` for misses), read 16 at a time. */
   async getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
     assertValidKeys(keys, 'getMany');
-    return this.#run('getMany', undefined, () =>
-      mapLimit(keys, BATCH_CONCURRENCY, async (key) => (await this.#store.read(key))?.value),
+    return this.#run(
+      'getMany',
+      undefined,
+      () => mapLimit(keys, BATCH_CONCURRENCY, async (key) => (await this.#store.read(key))?.value),
+      keys.length,
     );
   }
 
@@ -213,8 +225,12 @@ export class FileBackend
       key: entry.key,
       data: encodeEntry(entry.key, entry.value, expiryFor(entry.ttlMs), takeWriteBuffer),
     }));
-    await this.#run('setMany', undefined, () =>
-      mapLimit(encoded, BATCH_CONCURRENCY, (entry) => this.#store.write(entry.key, entry.data)),
+    await this.#run(
+      'setMany',
+      undefined,
+      () =>
+        mapLimit(encoded, BATCH_CONCURRENCY, (entry) => this.#store.write(entry.key, entry.data)),
+      encoded.length,
     );
   }
 
@@ -222,10 +238,15 @@ export class FileBackend
   async deleteMany(keys: readonly string[]): Promise<number> {
     assertValidKeys(keys, 'deleteMany');
     const unique = [...new Set(keys)];
-    return this.#run('deleteMany', undefined, async () => {
-      const removed = await mapLimit(unique, BATCH_CONCURRENCY, (key) => this.#store.remove(key));
-      return removed.filter(Boolean).length;
-    });
+    return this.#run(
+      'deleteMany',
+      undefined,
+      async () => {
+        const removed = await mapLimit(unique, BATCH_CONCURRENCY, (key) => this.#store.remove(key));
+        return removed.filter(Boolean).length;
+      },
+      keys.length,
+    );
   }
 
   /** Removes every entry of this namespace; other namespaces and foreign files are untouched. */
@@ -301,7 +322,35 @@ export class FileBackend
     await this.close();
   }
 
-  async #run<T>(
+  /** Logs (warn) a background sweep that failed; the next interval tries again. */
+  #sweepFailed(error: unknown): void {
+    const failure = toFileBackendError(error, 'sweep');
+    logSafely(
+      this.#options.logger,
+      'warn',
+      { namespace: this.#options.namespace, errorType: failure.type, errorCode: failure.code },
+      `background sweep failed: ${failure.message}`,
+    );
+  }
+
+  /**
+   * The funnel of every operation: traced on `cachestack:backend` when
+   * someone listens (nothing is built otherwise).
+   * @param keyCount - for batch operations, how many keys they name.
+   */
+  #run<T>(
+    operation: TimeoutOperation,
+    key: string | undefined,
+    fn: () => Promise<T>,
+    keyCount?: number,
+  ): Promise<T> {
+    return this.#tracer.active
+      ? this.#tracer.trace(operation, key, keyCount, () => this.#guarded(operation, key, fn))
+      : this.#guarded(operation, key, fn);
+  }
+
+  /** Runs `fn` unless closed, under its time limit, with failures classified. */
+  async #guarded<T>(
     operation: TimeoutOperation,
     key: string | undefined,
     fn: () => Promise<T>,

@@ -53,6 +53,8 @@ export interface SweepTarget {
   intact(directory: string): Promise<boolean>;
   /** Counts and removes a corrupt entry. */
   discardCorrupt(file: string, ino: number | undefined): Promise<void>;
+  /** Counts (and logs) a corrupt or planted file at `path`, saying why. */
+  countCorrupt(path: string, why: string): void;
   /** Drops a removed entry from the LRU index. */
   forget(file: string): void;
 }
@@ -64,13 +66,14 @@ export interface SweepTarget {
  * the header of each entry. Resolves the live entries seen, for the LRU index.
  */
 export async function sweepNamespace(target: SweepTarget): Promise<ScannedEntry[]> {
-  const { paths, counters } = target;
+  const { paths } = target;
   const scanned: ScannedEntry[] = [];
   for (const dirent of await target.namespaceEntries()) {
     const planted = isShardName(dirent.name) || dirent.name === LOCKS_DIRECTORY;
     if (planted && dirent.isSymbolicLink() && (await target.intact(paths.namespaceDirectory))) {
-      counters.corruptEntries++;
-      await unlinkQuietly(join(paths.namespaceDirectory, dirent.name));
+      const path = join(paths.namespaceDirectory, dirent.name);
+      target.countCorrupt(path, 'a symlink planted in the namespace directory was removed');
+      await unlinkQuietly(path);
     }
   }
   for (const directory of [...(await target.shards()), paths.locksDirectory]) {

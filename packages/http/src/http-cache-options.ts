@@ -1,5 +1,5 @@
 import type { Cache } from '@cachestack/cache';
-import { assertKnownOptions } from '@cachestack/core';
+import { assertKnownOptions, type Logger } from '@cachestack/core';
 import { normalizeHeaderNames } from './cache-key.js';
 import type { ResponseTagFunction } from './response-tags.js';
 
@@ -66,6 +66,14 @@ export interface HttpCacheOptions extends RouteCacheOptions {
    * @default undefined (failures are ignored)
    */
   onError?: ((error: unknown) => void) | undefined;
+  /**
+   * Where the cache logs (pino-compatible `debug/info/warn/error(fields, message)`):
+   * every store failure it survives (warn, with the step and the error's
+   * type and code; the same failures `onError` receives). Never a header,
+   * body or credential.
+   * @default silent
+   */
+  logger?: Logger | undefined;
   /**
    * How long a response is kept past the end of its freshness (and of its
    * `stale-while-revalidate` / `stale-if-error` windows), in ms (integer >= 0),
@@ -146,6 +154,7 @@ export const HTTP_CACHE_OPTION_NAMES = [
   ...Object.keys({
     cache: true,
     onError: true,
+    logger: true,
     staleRetentionMs: true,
     targetedCacheControl: true,
     tagHeaders: true,

@@ -1,6 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Cache } from '@cachestack/cache';
-import { isBackendError } from '@cachestack/core';
+import { isBackendError, type OperationTraceContext, OperationTracer } from '@cachestack/core';
 import { parseSingleByteRange } from './byte-range.js';
 import { directiveSecondsMs } from './cache-control.js';
 import { loadKey, normalizeHeaderNames, selectingHeaders, urlKey } from './cache-key.js';
@@ -9,10 +8,7 @@ import { withoutConditionals } from './conditional.js';
 import { type FreshnessFacts, responseDirectives } from './freshness.js';
 import { updateStoredHeaders } from './header-update.js';
 import {
-  checkNonNegativeInteger,
   checkOptionNames,
-  DEFAULT_ROUTE_OPTIONS,
-  HTTP_CACHE_OPTION_NAMES,
   type HttpCacheOptions,
   type ResolvedRouteOptions,
   ROUTE_OPTION_NAMES,
@@ -20,12 +16,17 @@ import {
   refineRoute,
   resolveRouteOptions,
 } from './http-cache-options.js';
+import {
+  type FailureReporter,
+  failureReporter,
+  resolveHttpCacheSettings,
+} from './http-cache-settings.js';
+import { HTTP_TRACE_LAYER, HTTP_TRACING_CHANNEL, markOutcome, traceRequest } from './http-trace.js';
 import { invalidationTargets, isUnsafeMethod } from './invalidation.js';
 import { readLimitedBody } from './read-limited-body.js';
 import { parseRequestDirectives, type RequestDirectives } from './request-directives.js';
 import { type ResourceMeta, ResponseStore } from './response-store.js';
 import {
-  resolveTagHeaders,
   responseTags,
   stripTagHeaders,
   type TagHeaderSettings,
@@ -73,6 +74,8 @@ interface Exchange {
   key: string;
   directives: RequestDirectives;
   head: boolean;
+  /** The request's trace context, when `cachestack:http` has a subscriber. */
+  trace: OperationTraceContext | undefined;
 }
 
 /**
@@ -90,41 +93,21 @@ interface Exchange {
 export class HttpCache {
   readonly #store: ResponseStore;
   readonly #defaults: ResolvedRouteOptions;
-  readonly #onError: ((error: unknown) => void) | undefined;
+  readonly #report: FailureReporter;
   readonly #staleRetentionMs: number;
   readonly #targets: string[];
   readonly #tagHeaders: TagHeaderSettings;
+  readonly #tracer = new OperationTracer(HTTP_TRACING_CHANNEL, HTTP_TRACE_LAYER);
 
   /** @throws TypeError naming the first invalid option. */
   constructor(options: HttpCacheOptions) {
-    if (typeof options !== 'object' || options === null) {
-      throw new TypeError('HttpCache needs an options object with a cache');
-    }
-    checkOptionNames(options, HTTP_CACHE_OPTION_NAMES, 'HttpCache');
-    const cache = options.cache as Partial<Cache> | undefined;
-    if (
-      typeof cache !== 'object' ||
-      cache === null ||
-      typeof cache.getOrSet !== 'function' ||
-      typeof cache.get !== 'function' ||
-      typeof cache.set !== 'function'
-    ) {
-      throw new TypeError('cache must be a @cachestack/cache Cache (createCache({ backend }))');
-    }
-    if (options.onError !== undefined && typeof options.onError !== 'function') {
-      throw new TypeError('onError must be a function');
-    }
-    const targets = options.targetedCacheControl ?? [];
-    if (!Array.isArray(targets) || targets.some((name) => typeof name !== 'string')) {
-      throw new TypeError('targetedCacheControl must be an array of header names');
-    }
-    this.#store = new ResponseStore(options.cache);
-    this.#onError = options.onError;
-    this.#staleRetentionMs =
-      checkNonNegativeInteger(options.staleRetentionMs, 'staleRetentionMs') ?? 600_000;
-    this.#targets = targets.map((name) => name.trim().toLowerCase()).filter(Boolean);
-    this.#tagHeaders = resolveTagHeaders(options.tagHeaders, options.forwardTagHeaders);
-    this.#defaults = resolveRouteOptions(options, DEFAULT_ROUTE_OPTIONS);
+    const settings = resolveHttpCacheSettings(options);
+    this.#store = new ResponseStore(settings.cache);
+    this.#report = failureReporter(settings.logger, settings.onError);
+    this.#staleRetentionMs = settings.staleRetentionMs;
+    this.#targets = settings.targets;
+    this.#tagHeaders = settings.tagHeaders;
+    this.#defaults = settings.defaults;
   }
 
   /**
@@ -159,8 +142,16 @@ export class HttpCache {
     }
     const scope = options.scope ?? { nested: [] };
     scope.url = request.url;
+    const rerunnable = options.rerunnable === true;
+    if (!this.#tracer.active) {
+      return scopes.run(scope, () =>
+        this.#handle(request, run, route, scope, rerunnable, undefined),
+      );
+    }
     return scopes.run(scope, () =>
-      this.#handle(request, run, route, scope, options.rerunnable === true),
+      traceRequest(this.#tracer, request, (trace) =>
+        this.#handle(request, run, route, scope, rerunnable, trace),
+      ),
     );
   }
 
@@ -186,8 +177,10 @@ export class HttpCache {
     route: ResolvedRouteOptions,
     scope: HandleScope,
     rerunnable: boolean,
+    trace: OperationTraceContext | undefined,
   ): Promise<Response> {
     const method = request.method;
+    markOutcome(trace, 'bypass'); // until the request turns out cacheable
     if (isUnsafeMethod(method)) {
       const response = await run(request);
       await this.#invalidateAfter(request, response, route);
@@ -201,7 +194,7 @@ export class HttpCache {
     try {
       meta = await this.#store.meta(resourceKey);
     } catch (error) {
-      this.#report(error);
+      this.#report(error, 'meta');
       return run(request);
     }
     const exchange: Exchange = {
@@ -214,17 +207,19 @@ export class HttpCache {
       key: this.#store.variantKey(resourceKey, meta, route.vary, request.headers),
       directives: parseRequestDirectives(request.headers),
       head: method === 'HEAD',
+      trace,
     };
     const found = await this.#lookup(exchange);
     const range = request.headers.get('range');
     if (range !== null) return this.#rangeRequest(exchange, found, range);
+    markOutcome(trace, 'miss'); // unless served from the store below
     if (found !== undefined) {
       const facts = storedReuseFacts(found, this.#targets, Date.now());
       const decision = decideReuse(facts, exchange.directives);
-      if (decision === 'serve') return answerStored(request, found, exchange.head);
+      if (decision === 'serve') return this.#answerStored(exchange, found, 'hit');
       if (decision === 'serve-stale-revalidate' && rerunnable) {
         this.#revalidateInBackground(exchange, found);
-        return answerStored(request, found, exchange.head);
+        return this.#answerStored(exchange, found, 'stale');
       }
       if (exchange.directives.onlyIfCached) return gatewayTimeout();
       return this.#validate(exchange, found, facts);
@@ -248,6 +243,7 @@ export class HttpCache {
       const range = parseSingleByteRange(value, found.body.byteLength);
       const facts = storedReuseFacts(found, this.#targets, Date.now());
       if (range !== undefined && decideReuse(facts, exchange.directives) === 'serve') {
+        markOutcome(exchange.trace, 'hit');
         return answerStored(exchange.request, found, exchange.head, range);
       }
     }
@@ -264,7 +260,7 @@ export class HttpCache {
     try {
       found = await this.#store.lookup(exchange.key, exchange.request.headers);
     } catch (error) {
-      this.#report(error);
+      this.#report(error, 'lookup');
       return undefined;
     }
     if (found === undefined) return undefined;
@@ -294,7 +290,7 @@ export class HttpCache {
     } catch (error) {
       // The handler's error (ours, or the load we joined) is shared, never cached.
       if (own === undefined && (ran || !isBackendError(error))) throw error;
-      this.#report(error);
+      this.#report(error, 'load');
     }
     if (own !== undefined) return own;
     // Joined another request's load: it stored the response, or it was not storable.
@@ -304,7 +300,7 @@ export class HttpCache {
       decideReuse(storedReuseFacts(found, this.#targets, Date.now()), exchange.directives) ===
         'serve'
     ) {
-      return answerStored(exchange.request, found, exchange.head);
+      return this.#answerStored(exchange, found, 'hit');
     }
     return this.#fetch(exchange);
   }
@@ -340,12 +336,12 @@ export class HttpCache {
     } catch {
       // Disconnected from the origin (RFC 9111 §4.2.4): stale is allowed unless forbidden.
       if (!mayServeStale(facts.directives)) return gatewayTimeout();
-      return answerStored(exchange.request, stored, exchange.head);
+      return this.#answerStored(exchange, stored, 'stale');
     }
     const responseTime = Date.now();
     if (response.status >= 500 && mayServeOnError(facts, exchange.directives)) {
       await response.body?.cancel().catch(() => undefined);
-      return answerStored(exchange.request, stored, exchange.head);
+      return this.#answerStored(exchange, stored, 'stale');
     }
     if (response.status === 304 && (etag !== null || lastModified !== null)) {
       await response.body?.cancel().catch(() => undefined);
@@ -359,7 +355,7 @@ export class HttpCache {
         responseTime,
       };
       await this.#write(exchange, updated, conditional.headers);
-      return answerStored(exchange.request, updated, exchange.head);
+      return this.#answerStored(exchange, updated, 'revalidated');
     }
     return this.#storeOrPass(exchange, conditional, response, requestTime, responseTime);
   }
@@ -368,6 +364,7 @@ export class HttpCache {
     const facts = storedReuseFacts(stored, this.#targets, Date.now());
     const background = {
       ...exchange,
+      trace: undefined, // the request that started it is already answered
       head: false,
       directives: { ...exchange.directives, noCache: true },
     };
@@ -381,7 +378,7 @@ export class HttpCache {
         },
         { ttlMs: 1000 },
       )
-      .catch((error: unknown) => this.#report(error));
+      .catch((error: unknown) => this.#report(error, 'revalidate'));
   }
 
   /** Stores `response` when the RFC and the route allow it, and answers the client. */
@@ -413,12 +410,16 @@ export class HttpCache {
       stripTagHeaders(this.#tagHeaders, answered.headers);
       return answered;
     };
-    if (!decision.store) return answer(response.body);
+    if (!decision.store) {
+      markOutcome(exchange.trace, 'bypass');
+      return answer(response.body);
+    }
+    markOutcome(exchange.trace, 'miss');
     let tags: string[];
     try {
       tags = responseTags(this.#tagHeaders, route.tags, exchange.request, response);
     } catch (error) {
-      this.#report(error); // a bad tag (or a throwing tags function): answered, not stored
+      this.#report(error, 'tags'); // a bad tag (or a throwing tags function): answered, not stored
       return answer(response.body);
     }
     const body = await readLimitedBody(response.body, route.maxBodyBytes);
@@ -452,7 +453,7 @@ export class HttpCache {
     try {
       await this.#store.write(exchange.resourceKey, exchange.meta, entry, requestHeaders, ttlMs);
     } catch (error) {
-      this.#report(error);
+      this.#report(error, 'write');
     }
   }
 
@@ -469,17 +470,18 @@ export class HttpCache {
             : route.key(new Request(target, { headers: request.headers }));
         if (resourceKey !== undefined) await this.#store.invalidate(resourceKey);
       } catch (error) {
-        this.#report(error);
+        this.#report(error, 'invalidate');
       }
     }
   }
 
-  #report(error: unknown): undefined {
-    try {
-      this.#onError?.(error);
-    } catch {
-      // A throwing error listener must not break the request.
-    }
-    return undefined;
+  /** Answers from `stored`, traced as `outcome`. */
+  #answerStored(
+    exchange: Exchange,
+    stored: StoredResponse,
+    outcome: 'hit' | 'stale' | 'revalidated',
+  ): Response {
+    markOutcome(exchange.trace, outcome);
+    return answerStored(exchange.request, stored, exchange.head);
   }
 }

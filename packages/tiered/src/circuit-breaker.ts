@@ -1,4 +1,10 @@
-import { type BackendError, BackendErrorType } from '@cachestack/core';
+import {
+  type BackendError,
+  BackendErrorType,
+  type Logger,
+  logSafely,
+  publishBreakerState,
+} from '@cachestack/core';
 
 /** The state of a {@link CircuitBreaker}. */
 export type CircuitState = 'closed' | 'open' | 'half-open';
@@ -21,6 +27,19 @@ export interface CircuitBreakerOptions {
 
 /** Called when a {@link CircuitBreaker} changes state. */
 export type CircuitStateListener = (from: CircuitState, to: CircuitState) => void;
+
+/**
+ * How a {@link CircuitBreaker} reports its state changes besides its
+ * listener: on the `cachestack:breaker` channel (core's
+ * `publishBreakerState`) and to a logger (warn on open, info on close,
+ * debug on half-open).
+ */
+export interface CircuitBreakerObserver {
+  /** What the breaker guards, as published and logged (`tier L2 (redis)`, `redis`). */
+  readonly name: string;
+  /** Where state changes are logged. */
+  readonly logger: Logger;
+}
 
 const COUNTED: ReadonlySet<string> = new Set<BackendErrorType>([
   BackendErrorType.TRANSIENT,
@@ -61,6 +80,7 @@ export class CircuitBreaker {
   readonly #threshold: number;
   readonly #resetMs: number;
   readonly #listener: CircuitStateListener | undefined;
+  readonly #observer: CircuitBreakerObserver | undefined;
   #state: CircuitState = 'closed';
   #failures = 0;
   #openedAt = 0;
@@ -69,11 +89,18 @@ export class CircuitBreaker {
   /**
    * @param options - thresholds; validated here (a `TypeError` names the bad option).
    * @param listener - called on every state change.
+   * @param observer - publishes and logs every state change under a name; without it
+   *   changes are still published on `cachestack:breaker`, named `circuit-breaker`.
    */
-  constructor(options: CircuitBreakerOptions = {}, listener?: CircuitStateListener) {
+  constructor(
+    options: CircuitBreakerOptions = {},
+    listener?: CircuitStateListener,
+    observer?: CircuitBreakerObserver,
+  ) {
     this.#threshold = positiveOption('failureThreshold', options.failureThreshold, 5, true);
     this.#resetMs = positiveOption('resetTimeoutMs', options.resetTimeoutMs, 5000, false);
     this.#listener = listener;
+    this.#observer = observer;
   }
 
   /** The current state (an open circuit whose reset time has passed reports `half-open`). */
@@ -103,7 +130,7 @@ export class CircuitBreaker {
     if (this.#state === 'closed') return true;
     if (this.#state === 'open') {
       if (performance.now() - this.#openedAt < this.#resetMs) return false;
-      this.#transition('half-open');
+      this.#transition('half-open', `${this.#resetMs} ms passed since it opened`);
     }
     if (this.#trialInFlight) return false;
     this.#trialInFlight = true;
@@ -118,7 +145,7 @@ export class CircuitBreaker {
     }
     this.#trialInFlight = false;
     this.#failures = 0;
-    if (this.#state === 'half-open') this.#transition('closed');
+    if (this.#state === 'half-open') this.#transition('closed', 'a trial call succeeded');
   }
 
   /** Reports a failed call; only counted error types move the breaker. */
@@ -130,21 +157,33 @@ export class CircuitBreaker {
     this.#failures += 1;
     if (this.#state === 'half-open') {
       this.#trialInFlight = false;
-      this.#open();
+      this.#open(error, 'the trial call failed');
     } else if (this.#state === 'closed' && this.#failures >= this.#threshold) {
-      this.#open();
+      this.#open(error, `${this.#failures} consecutive failures`);
     }
   }
 
-  #open(): void {
+  #open(error: BackendError, reason: string): void {
     this.#openedAt = performance.now();
-    this.#transition('open');
+    this.#transition('open', `${reason} (last: ${error.type} ${error.code})`);
   }
 
-  #transition(to: CircuitState): void {
+  #transition(to: CircuitState, reason: string): void {
     const from = this.#state;
     if (from === to) return;
     this.#state = to;
+    const name = this.#observer?.name ?? 'circuit-breaker';
+    publishBreakerState({ name, from, to, reason });
+    const logger = this.#observer?.logger;
+    if (logger !== undefined) {
+      const level = to === 'open' ? 'warn' : to === 'closed' ? 'info' : 'debug';
+      logSafely(
+        logger,
+        level,
+        { breaker: name, from, to, reason },
+        `circuit breaker ${to}: ${name}`,
+      );
+    }
     this.#listener?.(from, to);
   }
 }

@@ -3,6 +3,7 @@ import { applyInvalidation, dropLocalTiers } from './local-tier-invalidation.js'
 import type { Tier } from './tier.js';
 import type { TieredInvalidationOptions } from './tiered-backend-options.js';
 import type { TieredContext } from './tiered-context.js';
+import { logLocalDrop } from './tiered-logging.js';
 
 /**
  * Connects one tiered instance to an invalidation bus: publishes its writes
@@ -46,6 +47,7 @@ export class InvalidationLink {
       namespace: this.#options.namespace,
       kind,
       keys: keys === undefined ? undefined : [...keys],
+      sentAt: Date.now(),
     };
     try {
       await this.#options.bus.publish(message);
@@ -67,6 +69,11 @@ export class InvalidationLink {
         onMessage: (message) => this.#onMessage(message),
         onReconnect: () => {
           if (this.#stopped) return;
+          logLocalDrop(
+            this.#context.logger,
+            this.#localTiers.map((tier) => tier.name),
+            'reconnect',
+          );
           void this.#track(dropLocalTiers(this.#context, this.#localTiers, 'reconnect'));
         },
       });

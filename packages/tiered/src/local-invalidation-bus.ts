@@ -6,6 +6,9 @@ import {
   type InvalidationHandlers,
   type InvalidationMessage,
 } from '@cachestack/core';
+import { publishBusEvent } from './bus-events.js';
+
+const SOURCE = 'local-bus';
 
 function copyMessage(message: InvalidationMessage): InvalidationMessage {
   return {
@@ -13,6 +16,7 @@ function copyMessage(message: InvalidationMessage): InvalidationMessage {
     namespace: message.namespace,
     kind: message.kind,
     keys: message.keys === undefined ? undefined : [...message.keys],
+    sentAt: message.sentAt,
   };
 }
 
@@ -21,7 +25,8 @@ function copyMessage(message: InvalidationMessage): InvalidationMessage {
  * and for tests. `publish` delivers a copy of the message to every
  * subscriber and waits until each has applied it (handlers may return a
  * promise), so after `await cache.set(…)` the other caches' local copies
- * are already gone.
+ * are already gone. Publishes `published`, `received` and `flush` events on
+ * `cachestack:invalidation` (source `local-bus`).
  */
 export class LocalInvalidationBus implements InvalidationBus {
   readonly #subscribers = new Set<InvalidationHandlers>();
@@ -34,6 +39,8 @@ export class LocalInvalidationBus implements InvalidationBus {
 
   async publish(message: InvalidationMessage): Promise<void> {
     if (this.#closed) throw this.#closedError('publish');
+    publishBusEvent(SOURCE, 'published', message);
+    publishBusEvent(SOURCE, 'received', message);
     const work: unknown[] = [];
     for (const handlers of [...this.#subscribers]) {
       try {
@@ -59,6 +66,7 @@ export class LocalInvalidationBus implements InvalidationBus {
    * after a connection loss), so they drop their local copies. For tests.
    */
   simulateReconnect(): void {
+    publishBusEvent(SOURCE, 'flush', undefined, 'reconnect');
     for (const handlers of [...this.#subscribers]) handlers.onReconnect();
   }
 

@@ -1,12 +1,17 @@
 import {
+  assertKnownOptions,
   BackendError,
   BackendErrorCode,
   BackendErrorType,
   type InvalidationBus,
   type InvalidationHandlers,
   type InvalidationMessage,
+  type Logger,
+  logSafely,
+  resolveLogger,
   toBackendError,
 } from '@cachestack/core';
+import { publishBusEvent } from './bus-events.js';
 
 /**
  * The part of an ioredis `Redis` or `Cluster` instance the bus uses, typed
@@ -48,7 +53,25 @@ export interface RedisInvalidationBusOptions {
   channel?: string | undefined;
   /** Called with errors of the subscriber connection (it reconnects by itself). */
   onError?: ((error: BackendError) => void) | undefined;
+  /**
+   * Where the bus logs (pino-compatible): subscriber connection errors
+   * (warn, with the error type and code), reconnects after which local
+   * copies are dropped (info), malformed messages ignored and subscriber
+   * handlers that threw (warn). Never message keys, values or credentials.
+   * @default silent
+   */
+  logger?: Logger | undefined;
 }
+
+/** Every option name of {@link RedisInvalidationBusOptions} (the compiler checks the list is complete). */
+const OPTION_NAMES = Object.keys({
+  client: true,
+  channel: true,
+  onError: true,
+  logger: true,
+} satisfies Record<keyof RedisInvalidationBusOptions, true>);
+
+const SOURCE = 'redis-bus';
 
 /** The default channel of {@link RedisInvalidationBus}. */
 export const DEFAULT_INVALIDATION_CHANNEL = 'cachestack:invalidate';
@@ -61,19 +84,29 @@ function parseMessage(text: string): InvalidationMessage | undefined {
     return undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;
-  const { origin, namespace, kind, keys } = value as Record<string, unknown>;
+  const { origin, namespace, kind, keys, sentAt } = value as Record<string, unknown>;
   if (typeof origin !== 'string' || typeof namespace !== 'string') return undefined;
   if (kind !== 'keys' && kind !== 'clear') return undefined;
   if (keys !== undefined && !(Array.isArray(keys) && keys.every((k) => typeof k === 'string'))) {
     return undefined;
   }
-  return { origin, namespace, kind, keys: keys as string[] | undefined };
+  const message: InvalidationMessage = {
+    origin,
+    namespace,
+    kind,
+    keys: keys as string[] | undefined,
+  };
+  if (typeof sentAt === 'number' && Number.isFinite(sentAt)) message.sentAt = sentAt;
+  return message;
 }
 
 /**
  * An {@link InvalidationBus} over Redis pub/sub (standalone, Sentinel or
  * Cluster: `PUBLISH` reaches every node's subscribers). Messages are JSON
- * `{origin, namespace, kind, keys}`, never values. Delivery is best effort:
+ * `{origin, namespace, kind, keys, sentAt?}`, never values (receivers
+ * ignore fields they do not know, so senders old and new mix). Publishes
+ * `published`, `received` (with `lagMs` when the message has `sentAt`) and
+ * `flush` (after a reconnect) events on `cachestack:invalidation`. Delivery is best effort:
  * pub/sub keeps nothing for a disconnected subscriber, so after the
  * subscriber connection reconnects (every `ready` after the first) the
  * subscribers' `onReconnect` runs and tiered caches clear their local tiers.
@@ -82,6 +115,7 @@ export class RedisInvalidationBus implements InvalidationBus {
   readonly #client: RedisPubSubConnection;
   readonly #channel: string;
   readonly #onError: ((error: BackendError) => void) | undefined;
+  readonly #logger: Logger;
   readonly #handlers = new Set<InvalidationHandlers>();
   #subscriber: RedisPubSubConnection | undefined;
   #subscribing: Promise<void> | undefined;
@@ -93,6 +127,7 @@ export class RedisInvalidationBus implements InvalidationBus {
     if (typeof options !== 'object' || options === null) {
       throw new TypeError('RedisInvalidationBus options must be an object with a client');
     }
+    assertKnownOptions(options, OPTION_NAMES, 'RedisInvalidationBus');
     const { client, channel, onError } = options;
     if (
       typeof client !== 'object' ||
@@ -111,6 +146,7 @@ export class RedisInvalidationBus implements InvalidationBus {
     this.#client = client;
     this.#channel = channel ?? DEFAULT_INVALIDATION_CHANNEL;
     this.#onError = onError;
+    this.#logger = resolveLogger(options.logger, 'logger');
   }
 
   /** The pub/sub channel in use. */
@@ -125,6 +161,7 @@ export class RedisInvalidationBus implements InvalidationBus {
     } catch (error) {
       throw toBackendError(error, 'publish');
     }
+    publishBusEvent(SOURCE, 'published', message);
   }
 
   async subscribe(handlers: InvalidationHandlers): Promise<() => Promise<void>> {
@@ -184,20 +221,42 @@ export class RedisInvalidationBus implements InvalidationBus {
     const [channel, text] = args;
     if (channel !== this.#channel || this.#closed) return;
     const message = parseMessage(String(text));
-    if (message === undefined) return;
+    if (message === undefined) {
+      logSafely(this.#logger, 'warn', { channel }, 'invalidation bus: malformed message ignored');
+      return;
+    }
+    publishBusEvent(SOURCE, 'received', message);
     for (const handlers of [...this.#handlers]) {
       try {
         const work: unknown = handlers.onMessage(message);
-        if (work instanceof Promise) work.catch(() => undefined);
-      } catch {
+        if (work instanceof Promise) work.catch((error: unknown) => this.#handlerFailed(error));
+      } catch (error) {
         // One subscriber's failure must not stop delivery to the others.
+        this.#handlerFailed(error);
       }
     }
   };
 
+  #handlerFailed(error: unknown): void {
+    const failure = toBackendError(error, 'invalidate');
+    logSafely(
+      this.#logger,
+      'warn',
+      { errorType: failure.type, errorCode: failure.code },
+      'invalidation bus: a subscriber failed to apply a message',
+    );
+  }
+
   readonly #onReady = (): void => {
     this.#readyCount += 1;
     if (this.#readyCount === 1 || this.#closed) return;
+    publishBusEvent(SOURCE, 'flush', undefined, 'reconnect');
+    logSafely(
+      this.#logger,
+      'info',
+      { channel: this.#channel, reconnects: this.#readyCount - 1 },
+      'invalidation bus reconnected: subscribers drop their local copies (messages may have been missed)',
+    );
     for (const handlers of [...this.#handlers]) {
       try {
         handlers.onReconnect();
@@ -208,7 +267,18 @@ export class RedisInvalidationBus implements InvalidationBus {
   };
 
   readonly #onConnectionError = (...args: unknown[]): void => {
-    this.#onError?.(toBackendError(args[0], 'subscribe'));
+    const failure = toBackendError(args[0], 'subscribe');
+    logSafely(
+      this.#logger,
+      'warn',
+      { channel: this.#channel, errorType: failure.type, errorCode: failure.code },
+      'invalidation bus: subscriber connection error (it reconnects by itself)',
+    );
+    try {
+      this.#onError?.(failure);
+    } catch {
+      // A throwing listener must not break the bus.
+    }
   };
 }
 

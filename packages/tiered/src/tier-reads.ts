@@ -1,6 +1,16 @@
-import { type BackendError, isTtlInspectable, type TTLInspectable } from '@cachestack/core';
+import {
+  type BackendError,
+  isTtlInspectable,
+  type OperationTraceContext,
+  type TTLInspectable,
+} from '@cachestack/core';
 import type { Tier } from './tier.js';
-import type { ReadOutcome, TieredContext, TierFailure } from './tiered-context.js';
+import {
+  type ReadOutcome,
+  type TieredContext,
+  type TierFailure,
+  traceAnswer,
+} from './tiered-context.js';
 
 /** `undefined`: unknown (the tier cannot tell); `Infinity`: no expiry; else ms left. */
 type Remaining = number | undefined;
@@ -136,7 +146,7 @@ async function readBelow(
       if (found.value === undefined) continue;
       const { value, ttlMs } = found.value;
       await backfillWithTtl(context, key, value, tier, ttlMs, asked, () => flight.dirty);
-      return { value, failures };
+      return { value, failures, source: tier };
     }
     const result = await tier.attempt('get', key, (backend) => backend.get(key));
     if (!result.ok) {
@@ -145,7 +155,7 @@ async function readBelow(
     }
     if (result.value !== undefined) {
       await backfill(context, key, result.value, tier, () => flight.dirty);
-      return { value: result.value, failures };
+      return { value: result.value, failures, source: tier };
     }
   }
   return { value: undefined, failures };
@@ -156,17 +166,22 @@ async function readBelow(
  * coalesced read of the lower tiers per key, backfill, then the read policy.
  * Every caller gets its own copy of the bytes.
  * @param firstFailure - L1's error, when L1 failed or was skipped.
+ * @param trace - the traced `get`'s context, told which tier answered.
  */
 export async function readThrough(
   context: TieredContext,
   key: string,
   firstFailure: BackendError | undefined,
+  trace?: OperationTraceContext,
 ): Promise<Uint8Array | undefined> {
-  const outcome =
+  const outcome: ReadOutcome =
     context.tiers.length === 1
       ? { value: undefined, failures: [] }
       : await context.flights.run(key, (flight) => readBelow(context, key, flight));
-  if (outcome.value !== undefined) return Buffer.from(outcome.value);
+  if (outcome.value !== undefined) {
+    if (outcome.source !== undefined) traceAnswer(trace, outcome.source);
+    return Buffer.from(outcome.value);
+  }
   const failures =
     firstFailure === undefined
       ? outcome.failures
@@ -176,13 +191,23 @@ export async function readThrough(
   return undefined;
 }
 
-/** `exists`, top-down: true as soon as a tier has the key (so it agrees with `get`). */
-export async function existsThrough(context: TieredContext, key: string): Promise<boolean> {
+/**
+ * `exists`, top-down: true as soon as a tier has the key (so it agrees with `get`).
+ * @param trace - the traced call's context, told which tier answered.
+ */
+export async function existsThrough(
+  context: TieredContext,
+  key: string,
+  trace?: OperationTraceContext,
+): Promise<boolean> {
   const failures: TierFailure[] = [];
   for (const tier of context.tiers) {
     const result = await tier.attempt('exists', key, (backend) => backend.exists(key));
     if (!result.ok) failures.push({ tier, error: result.error });
-    else if (result.value) return true;
+    else if (result.value) {
+      traceAnswer(trace, tier);
+      return true;
+    }
   }
   const last = context.tiers[context.tiers.length - 1] as Tier;
   settleMiss(context, 'exists', key, failures, failures.at(-1)?.tier !== last);

@@ -7,6 +7,7 @@ import {
   isClearable,
   isTimeoutConfigurable,
   type LocalReadable,
+  type Logger,
   type NormalizedBatchEntry,
   type TimeoutOperation,
   toBackendError,
@@ -38,7 +39,11 @@ export class Tier {
   /** The backend again when it reads a value and its TTL in one round trip ({@link TtlReadable}). */
   readonly ttlRead: TtlReadable | undefined;
 
-  constructor(settings: ResolvedTier, listener: CircuitStateListener) {
+  /**
+   * @param listener - told of every breaker state change.
+   * @param logger - where breaker state changes are logged.
+   */
+  constructor(settings: ResolvedTier, listener: CircuitStateListener, logger: Logger) {
     this.backend = settings.backend;
     this.localRead = hasLocalRead(settings.backend) ? settings.backend : undefined;
     this.ttlRead = isTtlReadable(settings.backend) ? settings.backend : undefined;
@@ -46,7 +51,10 @@ export class Tier {
     this.index = settings.index;
     this.maxTtlMs = settings.maxTtlMs;
     this.local = settings.local;
-    this.breaker = new CircuitBreaker(settings.circuitBreaker, listener);
+    this.breaker = new CircuitBreaker(settings.circuitBreaker, listener, {
+      name: `tier ${settings.name} (${settings.backend.backendType})`,
+      logger,
+    });
   }
 
   /** `ttlMs` capped by this tier's `maxTtlMs` (`undefined` means no expiry). */

@@ -4,6 +4,8 @@ import {
   type BackendError,
   type BaseBackend,
   type InvalidationBus,
+  type Logger,
+  resolveLogger,
   resolveTimeoutsOption,
   type TimeoutDefaults,
 } from '@cachestack/core';
@@ -97,6 +99,15 @@ export interface TieredBackendOptions {
    * @default none
    */
   backfillTtlMs?: number | undefined;
+  /**
+   * Where the tiered backend logs (pino-compatible: `debug/info/warn/error(fields, message)`):
+   * tier circuit breakers opening (warn) and closing (info), absorbed tier
+   * failures (warn; debug for calls skipped by an open circuit), local
+   * tiers dropped after a tier recovered or the bus reconnected (info).
+   * Keys may appear in the fields; values and credentials never do.
+   * @default silent
+   */
+  logger?: Logger | undefined;
 }
 
 /** The settings of one tier after validation. */
@@ -118,6 +129,7 @@ export interface ResolvedTieredOptions {
   invalidation: Required<TieredInvalidationOptions> | undefined;
   timeouts: TimeoutDefaults;
   backfillTtlMs: number | undefined;
+  logger: Logger;
 }
 
 function isBackend(value: unknown): value is BaseBackend {
@@ -136,6 +148,7 @@ const OPTION_NAMES = Object.keys({
   invalidation: true,
   timeouts: true,
   backfillTtlMs: true,
+  logger: true,
 } satisfies Record<keyof TieredBackendOptions, true>);
 
 const TIER_OPTION_NAMES = Object.keys({
@@ -255,5 +268,6 @@ export function resolveTieredOptions(options: TieredBackendOptions): ResolvedTie
     invalidation: resolveInvalidation(options.invalidation),
     timeouts,
     backfillTtlMs: optionalTtl('backfillTtlMs', options.backfillTtlMs),
+    logger: resolveLogger(options.logger, 'logger'),
   };
 }

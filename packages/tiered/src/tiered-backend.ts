@@ -17,12 +17,11 @@ import {
   LOCAL_READ,
   LOCAL_READ_UNAVAILABLE,
   type Lock,
-  type NormalizedBatchEntry,
   normalizeBatchEntries,
   normalizeLockOptions,
   normalizeRequiredTtl,
   normalizeTtl,
-  OperationTimeouts,
+  type OperationTraceContext,
   type TimeoutConfigurable,
   type TimeoutOperation,
   toBackendError,
@@ -32,6 +31,7 @@ import { InvalidationLink } from './invalidation-link.js';
 import { dropLocalTiers } from './local-tier-invalidation.js';
 import { SingleFlight } from './single-flight.js';
 import { nestTierScopes, Tier } from './tier.js';
+import { supersededEntries, writeBatchToTier } from './tier-batch-write.js';
 import { existsThrough, readMany, readThrough } from './tier-reads.js';
 import { clearThrough, deleteThrough, refreshThrough, writeThrough } from './tier-writes.js';
 import {
@@ -40,22 +40,12 @@ import {
   type TieredBackendOptions,
   type TierFailureEvent,
 } from './tiered-backend-options.js';
-import type { ReadOutcome, TieredContext } from './tiered-context.js';
+import { type ReadOutcome, type TieredContext, traceAnswer } from './tiered-context.js';
 import { aggregateHealth, closedHealth } from './tiered-health.js';
+import { logAbsorbedFailure, logLocalDrop } from './tiered-logging.js';
+import { TieredOperationRunner } from './tiered-operation-runner.js';
 
 const TYPE = 'tiered';
-
-/**
- * The entries of a validated `setMany` list that a later entry for the same
- * key replaces, in their original order.
- */
-function supersededEntries(entries: readonly BatchEntry[]): BatchEntry[] {
-  const last = new Map<string, number>();
-  entries.forEach((entry, index) => {
-    last.set(entry.key, index);
-  });
-  return entries.filter((entry, index) => last.get(entry.key) !== index);
-}
 
 /**
  * A multi-tier cache (L1 fastest … Ln authoritative) that is itself a
@@ -98,27 +88,32 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
   readonly #first: Tier;
   readonly #last: Tier;
   readonly #localTiers: readonly Tier[];
-  readonly #timeouts: OperationTimeouts;
+  readonly #runner: TieredOperationRunner;
   readonly #context: TieredContext;
   readonly #flights = new SingleFlight<ReadOutcome>();
   readonly #background = new Set<Promise<void>>();
   readonly #link: InvalidationLink | undefined;
   readonly #copyValues: boolean;
-  readonly #drained: (() => void)[] = [];
-  #inFlight = 0;
   #absorbed = 0;
-  #closed = false;
   #closing: Promise<void> | undefined;
 
   /** @param options - see {@link TieredBackendOptions}; invalid options throw a `TypeError` naming the option. */
   constructor(options: TieredBackendOptions) {
     const resolved = resolveTieredOptions(options);
     this.#options = resolved;
-    this.#timeouts = new OperationTimeouts(resolved.timeouts);
+    this.#runner = new TieredOperationRunner(
+      TYPE,
+      resolved.timeouts,
+      resolved.invalidation?.namespace,
+    );
     const many = resolved.tiers.length > 1;
     this.#tiers = resolved.tiers.map(
       (settings) =>
-        new Tier(settings, (from, to) => this.#onCircuitChange(settings.index, from, to)),
+        new Tier(
+          settings,
+          (from, to) => this.#onCircuitChange(settings.index, from, to),
+          resolved.logger,
+        ),
     );
     this.#first = this.#tiers[0] as Tier;
     this.#last = this.#tiers[this.#tiers.length - 1] as Tier;
@@ -131,6 +126,7 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
       writeEpoch: () => this.#flights.generation,
       markWritten: (keys) => this.#flights.markWritten(keys),
       report: (event) => this.#report(event),
+      logger: resolved.logger,
       publish: async (kind, keys) => this.#link?.publish(kind, keys),
     };
     this.#copyValues = many;
@@ -157,7 +153,7 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
       self.refreshTtl = async (key, ttlMs) => {
         assertValidKey(key, 'refreshTtl');
         const ttl = normalizeRequiredTtl(ttlMs, 'refreshTtl', key);
-        return this.#run('refreshTtl', key, () => refreshThrough(this.#context, key, ttl));
+        return this.#runner.run('refreshTtl', key, () => refreshThrough(this.#context, key, ttl));
       };
     }
     if (isLockable(last)) {
@@ -168,7 +164,7 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
       };
     }
     if (tiers.every((tier) => isClearable(tier.backend))) {
-      self.clear = () => this.#run('clear', undefined, () => clearThrough(this.#context));
+      self.clear = () => this.#runner.run('clear', undefined, () => clearThrough(this.#context));
     }
     if (isKeyIterable(last)) {
       self.keys = (prefix) => this.#keys(last.keys.bind(last), prefix);
@@ -196,17 +192,24 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
   /**
    * The first tier that has the key answers; lower hits are backfilled upwards.
    * Rejects only when no tier answered (or a tier failed under `readPolicy: 'strict'`).
+   * Traced on `cachestack:tiered` with the answering tier's index (`tier`) and `tierBackendType`.
    */
   get(key: string): Promise<Uint8Array | undefined> {
     try {
       assertValidKey(key, 'get');
-      if (this.#closed) throw closedError('get', TYPE, key);
     } catch (error) {
       return Promise.reject(error);
     }
+    if (!this.#runner.tracer.active) return this.#get(key, undefined);
+    const trace = this.#runner.tracer.context('get', key);
+    return this.#runner.tracer.traceContext(trace, () => this.#get(key, trace));
+  }
+
+  #get(key: string, trace: OperationTraceContext | undefined): Promise<Uint8Array | undefined> {
+    if (this.#runner.closed) return Promise.reject(closedError('get', TYPE, key));
     const first = this.#first;
-    if (!first.breaker.isClosed || this.#timeouts.limitFor('get') !== undefined) {
-      return this.#guardedGet(key);
+    if (!first.breaker.isClosed || this.#runner.timeouts.limitFor('get') !== undefined) {
+      return this.#guardedGet(key, trace);
     }
     // Hottest path: an in-process L1 answers synchronously, no extra promise step.
     const local = first.localRead;
@@ -215,12 +218,15 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
       try {
         value = local[LOCAL_READ](key);
       } catch (error) {
-        return this.#afterL1Failure(key, error);
+        return this.#afterL1Failure(key, error, trace);
       }
       if (value !== LOCAL_READ_UNAVAILABLE) {
         first.breaker.onSuccess();
-        if (value !== undefined) return Promise.resolve(value);
-        return this.#counted(readThrough(this.#context, key, undefined));
+        if (value !== undefined) {
+          if (trace !== undefined) traceAnswer(trace, first);
+          return Promise.resolve(value);
+        }
+        return this.#runner.counted(readThrough(this.#context, key, undefined, trace));
       }
     }
     // Hot path: one L1 call and one `then`; nothing else on a hit.
@@ -228,31 +234,44 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
     try {
       pending = first.backend.get(key);
     } catch (error) {
-      return this.#afterL1Failure(key, error);
+      return this.#afterL1Failure(key, error, trace);
     }
     return pending.then(
       (value) => {
         first.breaker.onSuccess();
-        return value !== undefined
-          ? value
-          : this.#counted(readThrough(this.#context, key, undefined));
+        if (value === undefined) {
+          return this.#runner.counted(readThrough(this.#context, key, undefined, trace));
+        }
+        if (trace !== undefined) traceAnswer(trace, first);
+        return value;
       },
-      (error: unknown) => this.#afterL1Failure(key, error),
+      (error: unknown) => this.#afterL1Failure(key, error, trace),
     );
   }
 
-  #afterL1Failure(key: string, error: unknown): Promise<Uint8Array | undefined> {
+  #afterL1Failure(
+    key: string,
+    error: unknown,
+    trace: OperationTraceContext | undefined,
+  ): Promise<Uint8Array | undefined> {
     const failure = toBackendError(error, 'get', key);
     this.#first.breaker.onFailure(failure);
-    return this.#counted(readThrough(this.#context, key, failure));
+    return this.#runner.counted(readThrough(this.#context, key, failure, trace));
   }
 
   /** `get` when L1's circuit is not closed or a time limit applies. */
-  #guardedGet(key: string): Promise<Uint8Array | undefined> {
-    return this.#run('get', key, async () => {
-      const result = await this.#first.attempt('get', key, (backend) => backend.get(key));
-      if (result.ok && result.value !== undefined) return result.value;
-      return readThrough(this.#context, key, result.ok ? undefined : result.error);
+  #guardedGet(
+    key: string,
+    trace: OperationTraceContext | undefined,
+  ): Promise<Uint8Array | undefined> {
+    return this.#runner.guarded('get', key, async () => {
+      const first = this.#first;
+      const result = await first.attempt('get', key, (backend) => backend.get(key));
+      if (result.ok && result.value !== undefined) {
+        traceAnswer(trace, first);
+        return result.value;
+      }
+      return readThrough(this.#context, key, result.ok ? undefined : result.error, trace);
     });
   }
 
@@ -262,7 +281,7 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
     assertValidValue(value, 'set', key);
     const ttl = normalizeTtl(ttlMs, 'set', key);
     const bytes = this.#copyValues ? copyBytes(value) : value;
-    return this.#run('set', key, () =>
+    return this.#runner.run('set', key, () =>
       writeThrough(this.#context, 'set', [key], async (tier, elapsedMs) => {
         const copyTtl = tier.copyTtl(ttl, elapsedMs);
         if (copyTtl === null) await tier.backend.delete(key);
@@ -274,7 +293,7 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
   /** Deletes from every tier, bottom-up; `true` if any tier had the key. */
   async delete(key: string): Promise<boolean> {
     assertValidKey(key, 'delete');
-    return this.#run('delete', key, async () => {
+    return this.#runner.run('delete', key, async () => {
       return (await deleteThrough(this.#context, 'delete', [key])) > 0;
     });
   }
@@ -282,14 +301,19 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
   /** `true` as soon as a tier (top-down) has the key, so it agrees with {@link TieredBackend.get}. */
   async exists(key: string): Promise<boolean> {
     assertValidKey(key, 'exists');
-    return this.#run('exists', key, () => existsThrough(this.#context, key));
+    if (!this.#runner.tracer.active)
+      return this.#runner.guarded('exists', key, () => existsThrough(this.#context, key));
+    const trace = this.#runner.tracer.context('exists', key);
+    return this.#runner.tracer.traceContext(trace, () =>
+      this.#runner.guarded('exists', key, () => existsThrough(this.#context, key, trace)),
+    );
   }
 
   /** Values in the order of `keys`; each tier is asked only for the keys still missing. */
   async getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
     assertValidKeys(keys, 'getMany');
-    if (keys.length === 0) return this.#run('getMany', undefined, async () => []);
-    return this.#run('getMany', undefined, () => readMany(this.#context, keys));
+    if (keys.length === 0) return this.#runner.run('getMany', undefined, async () => [], 0);
+    return this.#runner.run('getMany', undefined, () => readMany(this.#context, keys), keys.length);
   }
 
   /** Like {@link TieredBackend.set} for several entries (batch calls where the tiers offer them). */
@@ -300,40 +324,32 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
     }));
     const keys = normalized.map((entry) => entry.key);
     const superseded = supersededEntries(entries);
-    return this.#run('setMany', undefined, async () => {
-      if (normalized.length === 0) return;
-      await writeThrough(this.#context, 'setMany', keys, async (tier, elapsedMs) => {
-        const copies: NormalizedBatchEntry[] = [];
-        const expiring = [];
-        const ttlByKey = new Map<string, number | undefined>();
-        for (const entry of normalized) {
-          const ttlMs = tier.copyTtl(entry.ttlMs, elapsedMs);
-          if (ttlMs === null) expiring.push(entry.key);
-          else ttlByKey.set(entry.key, ttlMs);
-        }
-        // Earlier entries for a key go first, so the tier checks them too (a
-        // value over its limit rejects the whole batch, as if set in order);
-        // the later entry overwrites them within the same batch.
-        for (const { key, value } of superseded) {
-          if (ttlByKey.has(key)) copies.push({ key, value, ttlMs: ttlByKey.get(key) });
-        }
-        for (const entry of normalized) {
-          if (ttlByKey.has(entry.key)) copies.push({ ...entry, ttlMs: ttlByKey.get(entry.key) });
-        }
-        if (expiring.length > 0) await tier.deleteMany(expiring);
-        if (copies.length > 0) await tier.setMany(copies);
-      });
-    });
+    return this.#runner.run(
+      'setMany',
+      undefined,
+      async () => {
+        if (normalized.length === 0) return;
+        await writeThrough(this.#context, 'setMany', keys, (tier, elapsedMs) =>
+          writeBatchToTier(tier, normalized, superseded, elapsedMs),
+        );
+      },
+      normalized.length,
+    );
   }
 
   /** Deletes from every tier; resolves the largest count any tier reported. */
   async deleteMany(keys: readonly string[]): Promise<number> {
     assertValidKeys(keys, 'deleteMany');
     const distinct = [...new Set(keys)];
-    return this.#run('deleteMany', undefined, async () => {
-      if (distinct.length === 0) return 0;
-      return deleteThrough(this.#context, 'deleteMany', distinct);
-    });
+    return this.#runner.run(
+      'deleteMany',
+      undefined,
+      async () => {
+        if (distinct.length === 0) return 0;
+        return deleteThrough(this.#context, 'deleteMany', distinct);
+      },
+      keys.length,
+    );
   }
 
   /**
@@ -347,7 +363,7 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
   ): Promise<T> {
     const scoped =
       typeof fn === 'function' ? nestTierScopes(this.#tiers, operation, timeoutMs, fn) : fn;
-    return this.#timeouts.run(operation, timeoutMs, scoped);
+    return this.#runner.timeouts.run(operation, timeoutMs, scoped);
   }
 
   /**
@@ -356,7 +372,7 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
    * absorbed so far (degraded reads, failed backfills, …). Never throws.
    */
   async healthCheck(): Promise<HealthStatus> {
-    if (this.#closed) return closedHealth();
+    if (this.#runner.closed) return closedHealth();
     return aggregateHealth(this.#tiers, { absorbedFailures: this.#absorbed });
   }
 
@@ -366,8 +382,7 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
    * `closeTiers` is true. Idempotent.
    */
   close(): Promise<void> {
-    this.#closed = true;
-    this.#closing ??= this.#shutdown();
+    this.#closing ??= this.#shutdown(this.#runner.close());
     return this.#closing;
   }
 
@@ -376,10 +391,11 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
     await this.close();
   }
 
-  async #shutdown(): Promise<void> {
+  /** @param drained - settles once the operations in flight have. */
+  async #shutdown(drained: Promise<void>): Promise<void> {
     await this.#link?.stop();
     // Let operations in flight finish on open tiers (each is bounded by its tiers' own timeouts).
-    while (this.#inFlight > 0) await new Promise<void>((resolve) => this.#drained.push(resolve));
+    await drained;
     await Promise.all([...this.#background]);
     if (!this.#options.closeTiers) return;
     const results = await Promise.allSettled(this.#tiers.map((tier) => tier.backend.close()));
@@ -393,24 +409,10 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
     key: string,
     call: () => Promise<T>,
   ): Promise<T> {
-    return this.#run(operation, key, async () => {
+    return this.#runner.run(operation, key, async () => {
       const result = await this.#last.attempt(operation, key, call);
       if (!result.ok) throw result.error;
       return result.value;
-    });
-  }
-
-  #run<T>(operation: TimeoutOperation, key: string | undefined, fn: () => Promise<T>): Promise<T> {
-    if (this.#closed) return Promise.reject(closedError(operation, TYPE, key));
-    return this.#counted(this.#timeouts.guard(operation, key, fn));
-  }
-
-  /** Counts `work` as in flight until it settles, so `close()` can wait for it. */
-  #counted<T>(work: Promise<T>): Promise<T> {
-    this.#inFlight += 1;
-    return work.finally(() => {
-      this.#inFlight -= 1;
-      if (this.#inFlight === 0) for (const resolve of this.#drained.splice(0)) resolve();
     });
   }
 
@@ -419,7 +421,7 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
     prefix: string | undefined,
   ): AsyncGenerator<string> {
     assertValidPrefix(prefix);
-    if (this.#closed) throw closedError('keys', TYPE);
+    if (this.#runner.closed) throw closedError('keys', TYPE);
     try {
       for await (const key of list(prefix)) yield key;
     } catch (error) {
@@ -431,6 +433,7 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
 
   #report(event: TierFailureEvent): void {
     this.#absorbed += 1;
+    logAbsorbedFailure(this.#options.logger, event);
     try {
       this.#options.onDegraded?.(event);
     } catch {
@@ -446,8 +449,9 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
 
   #onCircuitChange(index: number, from: CircuitState, to: CircuitState): void {
     const tier = this.#tiers[index];
-    if (tier === undefined || to !== 'closed' || from === 'closed' || this.#closed) return;
+    if (tier === undefined || to !== 'closed' || from === 'closed' || this.#runner.closed) return;
     if (!tier.local || tier === this.#last) return;
+    logLocalDrop(this.#options.logger, [tier.name], 'recover');
     void this.#track(dropLocalTiers(this.#context, [tier], 'recover'));
   }
 }

@@ -1,4 +1,4 @@
-import type { BackendError } from '@cachestack/core';
+import type { BackendError, Logger, OperationTraceContext } from '@cachestack/core';
 import type { SingleFlight } from './single-flight.js';
 import type { Tier } from './tier.js';
 import type { TierFailureEvent } from './tiered-backend-options.js';
@@ -15,6 +15,18 @@ export interface ReadOutcome {
   value: Uint8Array | undefined;
   /** Tiers that failed or were skipped. */
   failures: TierFailure[];
+  /** The tier that had the key, when one had it. */
+  source?: Tier | undefined;
+}
+
+/**
+ * Records on a trace context which tier answered a read (the
+ * `cachestack:tiered` layer fields `tier` and `tierBackendType`).
+ */
+export function traceAnswer(trace: OperationTraceContext | undefined, tier: Tier): void {
+  if (trace === undefined) return;
+  trace.tier = tier.index;
+  trace.tierBackendType = tier.backend.backendType;
 }
 
 /**
@@ -36,6 +48,8 @@ export interface TieredContext {
   markWritten(keys: readonly string[] | undefined): void;
   /** Reports an absorbed tier failure. */
   report(event: TierFailureEvent): void;
+  /** Where the tiered backend logs (silent unless the `logger` option is set). */
+  readonly logger: Logger;
   /** Publishes an invalidation message, when a bus is configured; never rejects. */
   publish(kind: 'keys' | 'clear', keys?: readonly string[]): Promise<void>;
 }

@@ -64,7 +64,14 @@ describe('cross-instance L1 invalidation (LocalInvalidationBus)', () => {
     expect(await l1b.get('z')).toBeUndefined();
     expect(seen.map((message) => message.kind)).toEqual(['keys', 'keys', 'keys', 'keys', 'clear']);
     for (const message of seen) {
-      expect(Object.keys(message).sort()).toEqual(['keys', 'kind', 'namespace', 'origin']);
+      expect(Object.keys(message).sort()).toEqual([
+        'keys',
+        'kind',
+        'namespace',
+        'origin',
+        'sentAt',
+      ]);
+      expect(Math.abs(Date.now() - (message.sentAt ?? 0))).toBeLessThan(5_000);
       expect(message.origin).toBe('a');
       expect(message.namespace).toBe('app');
     }

@@ -63,7 +63,13 @@ describe('RedisInvalidationBus with a real redis-server', () => {
     await waitFor(async () => (await b.l1.get('k')) === undefined);
     expect(text(await b.cache.get('k'))).toBe('v2');
     await waitFor(() => seen.length > 0);
-    expect(seen[0]).toEqual({ origin: 'a', namespace, kind: 'keys', keys: ['k'] });
+    expect(seen[0]).toEqual({
+      origin: 'a',
+      namespace,
+      kind: 'keys',
+      keys: ['k'],
+      sentAt: expect.any(Number),
+    });
     expect(text(await a.l1.get('k'))).toBe('v2');
   });
 

@@ -2,6 +2,7 @@ import {
   type BaseBackend,
   isBackendError,
   isTimeoutConfigurable,
+  logSafely,
   OperationTimeouts,
   raceWithTimeout,
   type TimeoutOperation,
@@ -123,7 +124,7 @@ const OPTION_NAMES = [
     ceilingMs: true,
     windowSize: true,
     minSamples: true,
-  } satisfies Record<Exclude<keyof AdaptiveTimeoutOptions, 'closeInner'>, true>),
+  } satisfies Record<Exclude<keyof AdaptiveTimeoutOptions, keyof WrapperOptions>, true>),
 ];
 
 /**
@@ -202,13 +203,27 @@ export class AdaptiveTimeoutBackend extends BackendWrapper {
     return running.then(
       (value) => {
         window.record(performance.now() - started);
+        if (window.limitMs !== limit) this.#limitChanged(operation, limit, window.limitMs);
         return value;
       },
       (error: unknown) => {
-        if (isBackendError(error) && error.isTimeout)
+        if (isBackendError(error) && error.isTimeout) {
           window.record(Math.max(limit, performance.now() - started));
+          if (window.limitMs !== limit) this.#limitChanged(operation, limit, window.limitMs);
+        }
         throw error;
       },
+    );
+  }
+
+  /** Logs (debug) a limit that moved by at least a tenth (small drifts are not news). */
+  #limitChanged(operation: TimeoutOperation, fromMs: number, toMs: number): void {
+    if (Math.abs(toMs - fromMs) < fromMs / 10) return;
+    logSafely(
+      this.logger,
+      'debug',
+      { operation, fromMs, toMs },
+      `adaptive time limit for ${operation}: ${fromMs} ms -> ${toMs} ms`,
     );
   }
 

@@ -15,10 +15,12 @@ import {
   isTimeoutConfigurable,
   isTtlInspectable,
   type Lock,
+  type Logger,
   normalizeBatchEntries,
   normalizeLockOptions,
   normalizeRequiredTtl,
   normalizeTtl,
+  resolveLogger,
   type TimeoutOperation,
   toBackendError,
 } from '@cachestack/core';
@@ -31,6 +33,15 @@ export interface WrapperOptions {
    * @default true
    */
   closeInner?: boolean | undefined;
+  /**
+   * Where the wrapper logs what it decides on its own (pino-compatible
+   * `debug/info/warn/error(fields, message)`): load shedding starting (warn)
+   * and each call shed (debug), retries (debug) and a spent retry budget
+   * (warn), adaptive limits changing (debug), the circuit breaker opening
+   * (warn) and closing (info). Keys may appear; values and credentials never.
+   * @default silent
+   */
+  logger?: Logger | undefined;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -51,6 +62,7 @@ type CapabilityMethods = Pick<
 /** Every option name of {@link WrapperOptions}, for the wrappers' own name lists. */
 export const WRAPPER_OPTION_NAMES = Object.keys({
   closeInner: true,
+  logger: true,
 } satisfies Record<keyof WrapperOptions, true>);
 
 /**
@@ -148,6 +160,8 @@ export abstract class BackendWrapper implements BaseBackend {
 
   /** The wrapped backend. */
   protected readonly inner: BaseBackend;
+  /** The `logger` option (a silent logger by default). */
+  protected readonly logger: Logger;
   readonly #closeInner: boolean;
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -169,6 +183,7 @@ export abstract class BackendWrapper implements BaseBackend {
         `${kind}: option "closeInner" must be a boolean, got ${String(closeInner)}`,
       );
     }
+    this.logger = resolveLogger(options?.logger, 'logger', kind);
     this.inner = inner;
     this.backendType = `${kind}(${inner.backendType})`;
     this.#closeInner = closeInner ?? true;

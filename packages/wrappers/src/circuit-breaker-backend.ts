@@ -35,7 +35,7 @@ const OPTION_NAMES = [
     onStateChange: true,
     failureThreshold: true,
     resetTimeoutMs: true,
-  } satisfies Record<Exclude<keyof CircuitBreakerBackendOptions, 'closeInner'>, true>),
+  } satisfies Record<Exclude<keyof CircuitBreakerBackendOptions, keyof WrapperOptions>, true>),
 ];
 
 /**
@@ -45,7 +45,9 @@ const OPTION_NAMES = [
  * TIMEOUT, AUTHENTICATION or UNKNOWN failures the circuit opens: calls fail
  * at once with a TRANSIENT {@link BackendError} whose code is
  * `CIRCUIT_OPEN`, without touching the store, until `resetTimeoutMs` has
- * passed; then one trial call decides. PERMANENT errors (bad input,
+ * passed; then one trial call decides. State changes are published on
+ * `cachestack:breaker` (named after the wrapped `backendType`) and logged
+ * (`logger`: warn on open, info on close). PERMANENT errors (bad input,
  * corrupt entries) never count. `healthCheck` always reaches the store and
  * reports the state in `details.circuit`. Exposes exactly the wrapped
  * backend's capabilities; `keys` iteration is not guarded.
@@ -64,15 +66,18 @@ export class CircuitBreakerBackend extends BackendWrapper {
     if (listener !== undefined && typeof listener !== 'function') {
       throw new TypeError(`${OWNER}: option "onStateChange" must be a function`);
     }
-    const breaker = new CircuitBreaker(options, (from, to) => {
-      try {
-        listener?.(from, to);
-      } catch {
-        // A throwing listener must not break the backend.
-      }
-    });
     super(inner, 'circuit-breaker', options, false);
-    this.#breaker = breaker;
+    this.#breaker = new CircuitBreaker(
+      options,
+      (from, to) => {
+        try {
+          listener?.(from, to);
+        } catch {
+          // A throwing listener must not break the backend.
+        }
+      },
+      { name: inner.backendType, logger: this.logger },
+    );
   }
 
   /** The circuit's state now. */

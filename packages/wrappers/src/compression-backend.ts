@@ -122,7 +122,7 @@ const OPTION_NAMES = [
     level: true,
     thresholdBytes: true,
     maxDecompressedBytes: true,
-  } satisfies Record<Exclude<keyof CompressionBackendOptions, 'closeInner'>, true>),
+  } satisfies Record<Exclude<keyof CompressionBackendOptions, keyof WrapperOptions>, true>),
 ];
 
 /**

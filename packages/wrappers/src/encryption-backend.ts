@@ -81,7 +81,7 @@ const OPTION_NAMES = [
   ...Object.keys({
     keys: true,
     context: true,
-  } satisfies Record<Exclude<keyof EncryptionBackendOptions, 'closeInner'>, true>),
+  } satisfies Record<Exclude<keyof EncryptionBackendOptions, keyof WrapperOptions>, true>),
 ];
 
 /**

@@ -2,6 +2,7 @@ import {
   BackendError,
   BackendErrorType,
   type BaseBackend,
+  logSafely,
   type TimeoutOperation,
 } from '@cachestack/core';
 import {
@@ -46,6 +47,9 @@ interface Waiter {
 
 const OWNER = 'LoadSheddingBackend';
 
+/** A shed call after this long without one (ms) logs `warn` (shedding started); others log `debug`. */
+const SHEDDING_QUIET_MS = 1000;
+
 function integerOption(name: string, value: unknown, fallback: number, min: number): number {
   const valid = (n: number) => Number.isSafeInteger(n) && n >= min;
   return numberOption(OWNER, name, value, fallback, valid, `an integer >= ${min}`);
@@ -58,7 +62,7 @@ const OPTION_NAMES = [
     maxInFlight: true,
     maxQueued: true,
     queueTimeoutMs: true,
-  } satisfies Record<Exclude<keyof LoadSheddingOptions, 'closeInner'>, true>),
+  } satisfies Record<Exclude<keyof LoadSheddingOptions, keyof WrapperOptions>, true>),
 ];
 
 /**
@@ -81,6 +85,8 @@ export class LoadSheddingBackend extends BackendWrapper {
   readonly #queue = new Set<Waiter>();
   #inFlight = 0;
   #shed = 0;
+  /** When the last call was shed (`performance.now()`), for the "shedding started" warning. */
+  #lastShedAt = Number.NEGATIVE_INFINITY;
 
   /**
    * @param inner - the backend to protect.
@@ -186,8 +192,20 @@ export class LoadSheddingBackend extends BackendWrapper {
     this.#inFlight -= 1;
   }
 
+  /** Counts and logs a shed call: warn when shedding starts (none in the second before), else debug. */
   #overloaded(operation: string, key: string | undefined, why: string): BackendError {
     this.#shed += 1;
+    const now = performance.now();
+    const starting = now - this.#lastShedAt >= SHEDDING_QUIET_MS;
+    this.#lastShedAt = now;
+    logSafely(
+      this.logger,
+      starting ? 'warn' : 'debug',
+      { operation, key, inFlight: this.#inFlight, queued: this.#queue.size, shed: this.#shed },
+      starting
+        ? `load shedding started on ${this.inner.backendType}: ${this.#maxInFlight} operations in flight ${why}`
+        : `${operation} shed: ${why}`,
+    );
     return new BackendError({
       type: BackendErrorType.TRANSIENT,
       code: OVERLOADED,

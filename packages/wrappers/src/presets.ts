@@ -1,4 +1,4 @@
-import { assertKnownOptions, type BaseBackend } from '@cachestack/core';
+import { assertKnownOptions, type BaseBackend, type Logger } from '@cachestack/core';
 import { AdaptiveTimeoutBackend, type AdaptiveTimeoutOptions } from './adaptive-timeout-backend.js';
 import { checkInner } from './backend-wrapper.js';
 import {
@@ -26,6 +26,12 @@ export interface PresetOptions {
   adaptiveTimeout?: AdaptiveTimeoutOptions | undefined;
   /** Required for `secure`: see {@link EncryptionBackendOptions}. */
   encryption?: EncryptionBackendOptions | undefined;
+  /**
+   * The `logger` of every wrapper the preset composes, unless that
+   * wrapper's own options name one (see `WrapperOptions.logger`).
+   * @default silent
+   */
+  logger?: Logger | undefined;
 }
 
 /** What {@link cachePreset} returns: spread it into `createCache` from `@cachestack/cache`. */
@@ -44,6 +50,7 @@ const PRESET_OPTION_NAMES = Object.keys({
   circuitBreaker: true,
   adaptiveTimeout: true,
   encryption: true,
+  logger: true,
 } satisfies Record<keyof PresetOptions, true>);
 
 /**
@@ -71,11 +78,16 @@ export function presetBackend(
   if (preset === 'secure' && options.encryption === undefined) {
     throw new TypeError('presetBackend: the secure preset needs option "encryption" ({ keys })');
   }
-  const timed = new AdaptiveTimeoutBackend(backend, options.adaptiveTimeout);
-  const guarded = new CircuitBreakerBackend(timed, options.circuitBreaker);
-  const production = new LoadSheddingBackend(guarded, options.loadShedding);
+  // A non-object is passed on as given, so the wrapper's own check names it.
+  const withLogger = <T extends { logger?: Logger | undefined }>(given: T | undefined): T =>
+    given !== undefined && (typeof given !== 'object' || given === null)
+      ? given
+      : ({ ...given, logger: given?.logger ?? options.logger } as T);
+  const timed = new AdaptiveTimeoutBackend(backend, withLogger(options.adaptiveTimeout));
+  const guarded = new CircuitBreakerBackend(timed, withLogger(options.circuitBreaker));
+  const production = new LoadSheddingBackend(guarded, withLogger(options.loadShedding));
   if (preset === 'production') return production;
-  return new EncryptionBackend(production, options.encryption as EncryptionBackendOptions);
+  return new EncryptionBackend(production, withLogger(options.encryption));
 }
 
 /**

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type BaseBackend,
   isBackendError,
+  logSafely,
   type TimeoutOperation,
   toBackendError,
 } from '@cachestack/core';
@@ -78,7 +79,7 @@ const OPTION_NAMES = [
     maxDelayMs: true,
     budgetRatio: true,
     budgetMax: true,
-  } satisfies Record<Exclude<keyof RetryOptions, 'closeInner'>, true>),
+  } satisfies Record<Exclude<keyof RetryOptions, keyof WrapperOptions>, true>),
 ];
 
 /**
@@ -97,6 +98,7 @@ export class RetryBackend extends BackendWrapper {
   readonly #budgetMax: number;
   #tokens: number;
   #retries = 0;
+  #budgetWarned = false;
 
   /**
    * @param inner - the backend whose reads are retried.
@@ -161,7 +163,7 @@ export class RetryBackend extends BackendWrapper {
 
   protected override async call<T>(
     operation: TimeoutOperation,
-    _key: string | undefined,
+    key: string | undefined,
     start: () => Promise<T>,
   ): Promise<T> {
     if (!RETRIED_OPERATIONS.has(operation)) return start();
@@ -170,7 +172,7 @@ export class RetryBackend extends BackendWrapper {
       try {
         return await start();
       } catch (error) {
-        if (!this.#mayRetry(error, attempt)) throw error;
+        if (!this.#mayRetry(error, attempt, operation, key)) throw error;
         await this.#backoff(attempt);
       }
     }
@@ -190,7 +192,9 @@ export class RetryBackend extends BackendWrapper {
         }
         return;
       } catch (error) {
-        if (yielded || !this.#mayRetry(error, attempt)) throw toBackendError(error, 'keys');
+        if (yielded || !this.#mayRetry(error, attempt, 'keys', undefined)) {
+          throw toBackendError(error, 'keys');
+        }
         await this.#backoff(attempt);
       }
     }
@@ -204,12 +208,27 @@ export class RetryBackend extends BackendWrapper {
     this.#tokens = Math.min(this.#budgetMax, this.#tokens + this.#ratio);
   }
 
-  #mayRetry(error: unknown, attempt: number): boolean {
+  /** Decides on a retry (spending a token) and logs it: debug per retry, warn once when the budget runs dry. */
+  #mayRetry(error: unknown, attempt: number, operation: string, key: string | undefined): boolean {
     if (attempt >= this.#maxAttempts || this.closed) return false;
     if (!isBackendError(error) || !error.isTransient || NOT_RETRIED.has(error.code)) return false;
-    if (this.#tokens < 1) return false;
+    const fields = { operation, key, attempt, errorType: error.type, errorCode: error.code };
+    if (this.#tokens < 1) {
+      if (!this.#budgetWarned) {
+        this.#budgetWarned = true;
+        logSafely(
+          this.logger,
+          'warn',
+          fields,
+          `retry budget spent: ${operation} fails without retrying`,
+        );
+      }
+      return false;
+    }
+    this.#budgetWarned = false;
     this.#tokens -= 1;
     this.#retries += 1;
+    logSafely(this.logger, 'debug', fields, `retrying ${operation} after attempt ${attempt}`);
     return true;
   }
 
