@@ -7,7 +7,7 @@
 // Two access patterns over 10,000 keys in a 10,000-entry cache:
 // - zipf: keys drawn with Zipf α = 1.0 (a hot set, as real caches see);
 // - cycle: every key in turn, the worst case for W-TinyLFU, whose protected
-//   segment (80% of the main part) cannot hold the cycle, so most hits move
+//   segment (90% of the main part) cannot hold the cycle, so most hits move
 //   an entry from probation to protected and another one back.
 import { existsSync } from 'node:fs';
 import { zipfTrace } from './hit-ratio/traces.mjs';

@@ -76,7 +76,7 @@ export class EntryStore {
   read(key: string): Buffer | undefined {
     const stored = this.#lru.get(key);
     if (stored === undefined) return undefined;
-    return copyOut(typeof stored === 'string' ? this.#promote(key, stored) : stored);
+    return copyOut(stored);
   }
 
   /**
@@ -174,15 +174,5 @@ export class EntryStore {
         size,
       });
     }
-  }
-
-  /**
-   * Moves a string-kept value into an `ArrayBuffer` of its own on its first
-   * read, keeping its expiry and size (lru-cache's `noUpdateTTL`).
-   */
-  #promote(key: string, stored: string): Uint8Array {
-    const bytes = bytesOf(stored);
-    this.#lru.set(key, bytes, { noUpdateTTL: true, size: entrySizeBytes(key, bytes.byteLength) });
-    return bytes;
   }
 }

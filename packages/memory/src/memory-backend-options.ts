@@ -3,6 +3,8 @@ import {
   BackendError,
   BackendErrorCode,
   BackendErrorType,
+  type Logger,
+  resolveLogger,
   resolveTimeoutsOption,
   type TimeoutDefaults,
 } from '@cachestack/core';
@@ -76,8 +78,9 @@ export interface MemorySnapshotOptions {
   intervalMs?: number | undefined;
   /**
    * Called with a {@link BackendError} when a snapshot cannot be loaded (the
-   * cache then starts empty) or an interval save fails.
-   * @default process.emitWarning
+   * cache then starts empty) or an interval save fails. These warnings also
+   * go to {@link MemoryBackendOptions.logger} when one is given.
+   * @default process.emitWarning, unless a `logger` is given (then the logger only)
    */
   onWarning?: ((warning: BackendError) => void) | undefined;
 }
@@ -126,6 +129,16 @@ export interface MemoryBackendOptions extends MemoryPolicyOptions {
    * @default undefined (no persistence)
    */
   snapshot?: MemorySnapshotOptions | undefined;
+  /**
+   * Where the backend tells what happened in the background (pino-compatible
+   * {@link Logger}): `warn` for an unreadable snapshot ignored and a failed
+   * interval save, `info` when saves work again, `debug` for snapshots
+   * loaded and saved. Never a value. When given, snapshot warnings go here
+   * instead of `process.emitWarning` (a {@link MemorySnapshotOptions.onWarning}
+   * is still called).
+   * @default undefined (nothing logged; snapshot warnings to `process.emitWarning`)
+   */
+  logger?: Logger | undefined;
 }
 
 /** {@link MemoryBackendOptions} after validation. */
@@ -136,13 +149,15 @@ export interface ResolvedMemoryOptions {
   purgeIntervalMs: number;
   timeouts: TimeoutDefaults;
   snapshot: ResolvedSnapshotOptions | undefined;
+  logger: Logger;
 }
 
 /** {@link MemorySnapshotOptions} after validation. */
 export interface ResolvedSnapshotOptions {
   path: string;
   intervalMs: number | undefined;
-  onWarning: (warning: BackendError) => void;
+  /** The user's callback, if any (`undefined`: the logger, else `process.emitWarning`). */
+  onWarning: ((warning: BackendError) => void) | undefined;
 }
 
 /** Every option name of {@link MemoryBackendOptions} (the compiler checks the list is complete). */
@@ -154,6 +169,7 @@ const OPTION_NAMES = Object.keys({
   timeouts: true,
   snapshot: true,
   policy: true,
+  logger: true,
 } satisfies Record<keyof MemoryBackendOptions, true>);
 
 /** Every option name of {@link MemorySnapshotOptions} (the compiler checks the list is complete). */
@@ -190,10 +206,6 @@ function limit(name: string, value: unknown, fallback: number, allowZero: boolea
   return value;
 }
 
-function defaultWarning(warning: BackendError): void {
-  process.emitWarning(warning);
-}
-
 function resolveSnapshot(value: unknown): ResolvedSnapshotOptions | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'object' || value === null) {
@@ -219,7 +231,7 @@ function resolveSnapshot(value: unknown): ResolvedSnapshotOptions | undefined {
   return {
     path,
     intervalMs: intervalMs === undefined ? undefined : Math.ceil(intervalMs),
-    onWarning: onWarning ?? defaultWarning,
+    onWarning,
   };
 }
 
@@ -257,5 +269,6 @@ export function resolveMemoryOptions(options: unknown): ResolvedMemoryOptions {
     purgeIntervalMs: Math.ceil(purgeIntervalMs),
     timeouts,
     snapshot: resolveSnapshot(given.snapshot),
+    logger: resolveLogger(given.logger, 'MemoryBackend: option "logger"'),
   };
 }

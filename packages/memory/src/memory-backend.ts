@@ -23,9 +23,11 @@ import {
   normalizeLockOptions,
   normalizeRequiredTtl,
   normalizeTtl,
+  OperationTracer,
   probeHealth,
   type TimeoutConfigurable,
   type TimeoutOperation,
+  TRACING_CHANNEL_NAMES,
   type TTLInspectable,
   toBackendError,
 } from '@cachestack/core';
@@ -39,7 +41,7 @@ import {
   type ResolvedMemoryOptions,
   resolveMemoryOptions,
 } from './memory-backend-options.js';
-import { OperationRunner } from './operation-runner.js';
+import { OperationRunner, traceKey } from './operation-runner.js';
 import { SnapshotPersistence } from './snapshot-persistence.js';
 
 const BACKEND_TYPE = 'memory';
@@ -129,14 +131,21 @@ export class MemoryBackend
           '`await createMemoryBackend(options)`, which load the snapshot file before use',
       );
     }
-    this.#runner = new OperationRunner(resolved.timeouts);
+    this.#runner = new OperationRunner(
+      resolved.timeouts,
+      new OperationTracer(TRACING_CHANNEL_NAMES.backend, BACKEND_TYPE),
+    );
     this.#options = resolved;
     this.#entries = createEntryStorage(resolved, options);
     if (resolved.snapshot !== undefined) {
-      this.#snapshot = new SnapshotPersistence(resolved.snapshot, {
-        collect: () => this.#entries.collect(Date.now()),
-        changeCount: () => this.#entries.changeCount,
-      });
+      this.#snapshot = new SnapshotPersistence(
+        resolved.snapshot,
+        {
+          collect: () => this.#entries.collect(Date.now()),
+          changeCount: () => this.#entries.changeCount,
+        },
+        resolved.logger,
+      );
     }
     if (resolved.purgeIntervalMs > 0) {
       this.#purgeTimer = setInterval(() => this.#entries.purgeStale(), resolved.purgeIntervalMs);
@@ -166,6 +175,12 @@ export class MemoryBackend
 
   /** {@inheritDoc @cachestack/core#BaseBackend.get} */
   get(key: string): Promise<Uint8Array | undefined> {
+    const tracer = this.#runner.tracer;
+    if (!tracer.active) return this.#get(key);
+    return tracer.trace('get', traceKey(key), undefined, () => this.#get(key));
+  }
+
+  #get(key: string): Promise<Uint8Array | undefined> {
     try {
       assertValidKey(key, 'get');
       if (this.#closed) throw closedError('get', BACKEND_TYPE, key);
@@ -183,10 +198,13 @@ export class MemoryBackend
    * The synchronous form of {@link MemoryBackend.get} (core's local-read
    * protocol), so a tiered cache serves an L1 hit without an extra promise
    * step. Answers `LOCAL_READ_UNAVAILABLE` when a time limit or delay applies
-   * or the backend is closed; `get` then gives the proper result.
+   * or the backend is closed, or while someone subscribes to the
+   * `cachestack:backend` tracing channel (so that every read is traced);
+   * `get` then gives the proper result.
    */
   [LOCAL_READ](key: string): Uint8Array | undefined | typeof LOCAL_READ_UNAVAILABLE {
-    if (this.#closed || this.#runner.delayMs !== 0) return LOCAL_READ_UNAVAILABLE;
+    const runner = this.#runner;
+    if (this.#closed || runner.delayMs !== 0 || runner.tracer.active) return LOCAL_READ_UNAVAILABLE;
     if (this.#runner.timeouts.limitFor('get') !== undefined) return LOCAL_READ_UNAVAILABLE;
     assertValidKey(key, 'get');
     return this.#entries.read(key);
@@ -199,6 +217,12 @@ export class MemoryBackend
    * {@link MemoryBackendOptions.maxBytes}.
    */
   set(key: string, value: Uint8Array, ttlMs?: number): Promise<void> {
+    const tracer = this.#runner.tracer;
+    if (!tracer.active) return this.#set(key, value, ttlMs);
+    return tracer.trace('set', traceKey(key), undefined, () => this.#set(key, value, ttlMs));
+  }
+
+  #set(key: string, value: Uint8Array, ttlMs: number | undefined): Promise<void> {
     try {
       assertValidKey(key, 'set');
       assertValidValue(value, 'set', key, this.#options.maxValueBytes);
@@ -259,7 +283,15 @@ export class MemoryBackend
    * A `withTimeout('acquireLock', ms, …)` limit shorter than `waitMs` ends the
    * wait with a TIMEOUT error (and no lock is left behind).
    */
-  async acquireLock(key: string, options: AcquireLockOptions): Promise<Lock | undefined> {
+  acquireLock(key: string, options: AcquireLockOptions): Promise<Lock | undefined> {
+    const tracer = this.#runner.tracer;
+    if (!tracer.active) return this.#acquireLock(key, options);
+    return tracer.trace('acquireLock', traceKey(key), undefined, () =>
+      this.#acquireLock(key, options),
+    );
+  }
+
+  async #acquireLock(key: string, options: AcquireLockOptions): Promise<Lock | undefined> {
     try {
       assertValidKey(key, 'acquireLock');
       const { ttlMs: ttl, waitMs } = normalizeLockOptions(options, key);
@@ -295,11 +327,16 @@ export class MemoryBackend
 
   /** {@inheritDoc @cachestack/core#Batch.getMany} Each hit counts as a use. */
   getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
-    return this.#runner.run('getMany', undefined, () => {
-      assertValidKeys(keys, 'getMany');
-      this.#assertOpen('getMany');
-      return keys.map((key) => this.#entries.read(key));
-    });
+    return this.#runner.run(
+      'getMany',
+      undefined,
+      () => {
+        assertValidKeys(keys, 'getMany');
+        this.#assertOpen('getMany');
+        return keys.map((key) => this.#entries.read(key));
+      },
+      keys,
+    );
   }
 
   /**
@@ -307,27 +344,37 @@ export class MemoryBackend
    * Every entry is validated (including its size) before any is stored.
    */
   setMany(entries: readonly BatchEntry[]): Promise<void> {
-    return this.#runner.run('setMany', undefined, () => {
-      const normalized = normalizeBatchEntries(entries, 'setMany', this.#options.maxValueBytes);
-      const sizes = normalized.map((entry) =>
-        this.#entries.sizeOf(entry.key, entry.value, 'setMany'),
-      );
-      this.#assertOpen('setMany');
-      normalized.forEach((entry, index) => {
-        this.#entries.write(entry.key, entry.value, entry.ttlMs ?? 0, sizes[index]!);
-      });
-    });
+    return this.#runner.run(
+      'setMany',
+      undefined,
+      () => {
+        const normalized = normalizeBatchEntries(entries, 'setMany', this.#options.maxValueBytes);
+        const sizes = normalized.map((entry) =>
+          this.#entries.sizeOf(entry.key, entry.value, 'setMany'),
+        );
+        this.#assertOpen('setMany');
+        normalized.forEach((entry, index) => {
+          this.#entries.write(entry.key, entry.value, entry.ttlMs ?? 0, sizes[index]!);
+        });
+      },
+      entries,
+    );
   }
 
   /** {@inheritDoc @cachestack/core#Batch.deleteMany} */
   deleteMany(keys: readonly string[]): Promise<number> {
-    return this.#runner.run('deleteMany', undefined, () => {
-      assertValidKeys(keys, 'deleteMany');
-      this.#assertOpen('deleteMany');
-      let existed = 0;
-      for (const key of keys) if (this.#entries.delete(key)) existed++;
-      return existed;
-    });
+    return this.#runner.run(
+      'deleteMany',
+      undefined,
+      () => {
+        assertValidKeys(keys, 'deleteMany');
+        this.#assertOpen('deleteMany');
+        let existed = 0;
+        for (const key of keys) if (this.#entries.delete(key)) existed++;
+        return existed;
+      },
+      keys,
+    );
   }
 
   /** {@inheritDoc @cachestack/core#Clearable.clear} Locks are not affected. */
@@ -360,6 +407,12 @@ export class MemoryBackend
    * `maxValueBytes`, `locks` (held) and `snapshotPath`. Unhealthy once closed.
    */
   healthCheck(): Promise<HealthStatus> {
+    const tracer = this.#runner.tracer;
+    if (!tracer.active) return this.#healthCheck();
+    return tracer.trace('healthCheck', undefined, undefined, () => this.#healthCheck());
+  }
+
+  #healthCheck(): Promise<HealthStatus> {
     return probeHealth(BACKEND_TYPE, () => {
       this.#assertOpen('healthCheck');
       return {
@@ -382,6 +435,12 @@ export class MemoryBackend
    * closed all the same. Idempotent: later calls resolve once the first ends.
    */
   close(): Promise<void> {
+    const tracer = this.#runner.tracer;
+    if (!tracer.active) return this.#closeOnce();
+    return tracer.trace('close', undefined, undefined, () => this.#closeOnce());
+  }
+
+  #closeOnce(): Promise<void> {
     if (this.#closing !== undefined) return this.#closing.then(noop, noop);
     this.#closing = this.#close();
     return this.#closing;

@@ -2,6 +2,7 @@ import {
   type InProcessLockTable,
   type LockGrant,
   OperationTimeouts,
+  type OperationTracer,
   type TimeoutDefaults,
   type TimeoutOperation,
   timeoutError,
@@ -13,21 +14,27 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /**
  * Runs a memory backend's synchronous operations as promises under the time
  * limits that apply ({@link OperationTimeouts}), rejecting with classified
- * errors only. Also carries the test-only simulated latency that lets
+ * errors only, traced on `cachestack:backend` while someone subscribes
+ * (the backend's `get` and `set` fast paths check {@link OperationRunner.tracer}
+ * themselves). Also carries the test-only simulated latency that lets
  * timeout handling be exercised for real.
  */
 export class OperationRunner {
   /** Default and scoped time limits. */
   readonly timeouts: OperationTimeouts;
+  /** The backend's tracer (one per backend instance). */
+  readonly tracer: OperationTracer;
   /** Simulated latency added before every operation touches the store, in ms (tests only). */
   delayMs = 0;
 
   /**
    * @param defaults - default limits in ms per operation kind, already
    *   validated by `resolveMemoryOptions` (core's `resolveTimeoutsOption`).
+   * @param tracer - publishes every operation run here while someone subscribes.
    */
-  constructor(defaults: TimeoutDefaults) {
+  constructor(defaults: TimeoutDefaults, tracer: OperationTracer) {
     this.timeouts = new OperationTimeouts(defaults);
+    this.tracer = tracer;
   }
 
   /**
@@ -38,8 +45,24 @@ export class OperationRunner {
     return this.timeouts.guard(operation, key, () => Promise.resolve(result));
   }
 
-  /** Runs `work` now (or after the simulated latency), under the limit that applies. */
-  run<T>(operation: TimeoutOperation, key: string | undefined, work: () => T): Promise<T> {
+  /**
+   * Runs `work` now (or after the simulated latency), under the limit that
+   * applies; traced while someone subscribes.
+   * @param batch - for batch operations, the keys or entries (their count goes on the trace).
+   */
+  run<T>(
+    operation: TimeoutOperation,
+    key: string | undefined,
+    work: () => T,
+    batch?: unknown,
+  ): Promise<T> {
+    const tracer = this.tracer;
+    if (!tracer.active) return this.#run(operation, key, work);
+    const keyCount = Array.isArray(batch) ? batch.length : undefined;
+    return tracer.trace(operation, traceKey(key), keyCount, () => this.#run(operation, key, work));
+  }
+
+  #run<T>(operation: TimeoutOperation, key: string | undefined, work: () => T): Promise<T> {
     const displayKey = typeof key === 'string' ? key : undefined;
     if (this.delayMs !== 0) return this.slow(operation, displayKey, work);
     try {
@@ -96,4 +119,9 @@ export class OperationRunner {
     if (grant === undefined) throw timeoutError('acquireLock', limit, key);
     return grant;
   }
+}
+
+/** The key as a trace shows it: only a string (an invalid key of another type is not shown). */
+export function traceKey(key: unknown): string | undefined {
+  return typeof key === 'string' ? key : undefined;
 }

@@ -3,6 +3,9 @@ import {
   BackendErrorCode,
   BackendErrorType,
   type ErrorClassification,
+  type Logger,
+  logSafely,
+  silentLogger,
   systemErrorCode,
   toBackendError,
 } from '@cachestack/core';
@@ -18,14 +21,14 @@ import {
 /** Error code of a snapshot path that cannot be used as a file (PERMANENT). */
 export const INVALID_PATH = 'INVALID_PATH';
 
-const PATH_ERRORS: ReadonlySet<string> = new Set([
-  'ENOTDIR',
-  'EEXIST',
-  'EISDIR',
-  'ENAMETOOLONG',
-  'ELOOP',
-  'EINVAL',
-]);
+/**
+ * File-system errors core's table leaves UNKNOWN but that no retry of a
+ * snapshot save will fix (core classifies `ENOTDIR`, `EISDIR`,
+ * `ENAMETOOLONG` and `ELOOP` itself). `ENOENT` only reaches here from a save
+ * (a missing file on load is an empty cache): the snapshot's directory
+ * cannot be created there, as under `/proc`.
+ */
+const PATH_ERRORS: ReadonlySet<string> = new Set(['ENOENT', 'EEXIST', 'EINVAL']);
 
 /** Classifies file-system errors that core leaves UNKNOWN but that no retry will fix. */
 function classifyPathError(error: unknown): ErrorClassification | undefined {
@@ -34,7 +37,7 @@ function classifyPathError(error: unknown): ErrorClassification | undefined {
   return {
     type: BackendErrorType.PERMANENT,
     code: INVALID_PATH,
-    hint: 'the snapshot path cannot be used as a file (a parent is not a directory, it is a directory, or it is too long)',
+    hint: 'the snapshot path cannot hold a file (its directory cannot be created there)',
   };
 }
 
@@ -59,15 +62,24 @@ export interface SnapshotSource {
 export class SnapshotPersistence {
   readonly #options: ResolvedSnapshotOptions;
   readonly #source: SnapshotSource;
+  readonly #logger: Logger;
   #timer: NodeJS.Timeout | undefined;
   #inFlight: Promise<void> | undefined;
   #savedChangeCount: number | undefined;
   #failing = false;
 
-  /** Persists `source` to `options.path`; nothing happens until {@link SnapshotPersistence.load} or {@link SnapshotPersistence.start}. */
-  constructor(options: ResolvedSnapshotOptions, source: SnapshotSource) {
+  /**
+   * Persists `source` to `options.path`; nothing happens until {@link SnapshotPersistence.load} or {@link SnapshotPersistence.start}.
+   * @param logger - told about warnings (instead of `process.emitWarning` when `onWarning` is not set), loads and saves.
+   */
+  constructor(
+    options: ResolvedSnapshotOptions,
+    source: SnapshotSource,
+    logger: Logger = silentLogger,
+  ) {
     this.#options = options;
     this.#source = source;
+    this.#logger = logger;
   }
 
   /** The snapshot file's path. */
@@ -91,9 +103,14 @@ export class SnapshotPersistence {
     }
     if (bytes === undefined) return [];
     try {
-      return decodeSnapshot(bytes).filter(
-        (entry) => entry.expiresAt === 0 || entry.expiresAt > now,
+      const entries = decodeSnapshot(bytes);
+      const live = entries.filter((entry) => entry.expiresAt === 0 || entry.expiresAt > now);
+      this.#log(
+        'debug',
+        { entries: live.length, expired: entries.length - live.length },
+        'snapshot loaded',
       );
+      return live;
     } catch (error) {
       const reason = error instanceof SnapshotFormatError ? error.message : String(error);
       this.warn(
@@ -135,15 +152,46 @@ export class SnapshotPersistence {
     } catch (error) {
       throw snapshotError(error, 'close');
     }
+    this.#log('debug', { entries: entries.length }, 'snapshot saved on close');
   }
 
-  /** Reports a warning through `onWarning`; a throwing callback is ignored. */
+  /**
+   * Reports a warning through `onWarning` (a throwing callback is ignored)
+   * and the logger; with neither, through `process.emitWarning`.
+   */
   warn(warning: BackendError): void {
-    try {
-      this.#options.onWarning(warning);
-    } catch {
-      // A broken warning handler must not break the cache.
+    const { onWarning } = this.#options;
+    if (onWarning !== undefined) {
+      try {
+        onWarning(warning);
+      } catch {
+        // A broken warning handler must not break the cache.
+      }
     }
+    if (this.#logger !== silentLogger) {
+      this.#log(
+        'warn',
+        {
+          operation: warning.operation,
+          errorType: warning.type,
+          errorCode: warning.code,
+          error: warning.message,
+        },
+        warning.operation === 'open' ? 'snapshot ignored, starting empty' : 'snapshot save failed',
+      );
+    } else if (onWarning === undefined) {
+      process.emitWarning(warning);
+    }
+  }
+
+  /** Logs through the logger with the snapshot's path; never throws. */
+  #log(level: 'debug' | 'info' | 'warn', fields: Record<string, unknown>, message: string): void {
+    logSafely(
+      this.#logger,
+      level,
+      { backendType: 'memory', snapshotPath: this.#options.path, ...fields },
+      message,
+    );
   }
 
   #intervalSave(): void {
@@ -155,6 +203,9 @@ export class SnapshotPersistence {
       () => {
         this.#savedChangeCount = changeCount;
         this.#inFlight = undefined;
+        if (this.#failing)
+          this.#log('info', { entries: entries.length }, 'snapshot saves work again');
+        else this.#log('debug', { entries: entries.length }, 'snapshot saved');
         this.#failing = false;
       },
       (error: unknown) => {

@@ -5,17 +5,16 @@ export const INLINE_MAX_BYTES = 4096;
 
 /**
  * A value as the memory backend keeps it, never handed out (readers get a
- * fresh copy):
+ * fresh copy, see {@link copyOut}):
  * - a Latin-1 string (one character per byte, so every byte value
  *   round-trips): how a small value is written. V8 allocates it on its heap
  *   in tens of nanoseconds, where a new `ArrayBuffer` costs about a
- *   microsecond;
+ *   microsecond. It stays a string: every read decodes it into a fresh
+ *   `Buffer` (from Node's pool when small), which costs what copying from an
+ *   array costs, so the first read after a write is no dearer than later ones;
  * - a `Uint8Array` with an `ArrayBuffer` of its own (never a slice of Node's
  *   shared pool, which would keep a whole slab alive): how larger values are
- *   written, and what the first read turns a string into (see
- *   {@link bytesOf}), so that every later read is a plain `memcpy`.
- *
- * A value overwritten before anyone reads it never pays for an `ArrayBuffer`.
+ *   written, and all values once the store is large next to the V8 heap.
  */
 export type StoredValue = string | Uint8Array;
 
@@ -24,17 +23,21 @@ export function storedByteLength(stored: StoredValue): number {
   return typeof stored === 'string' ? stored.length : stored.byteLength;
 }
 
-/** The bytes of a string-kept value, in an `ArrayBuffer` of their own. */
+/** The bytes of a string-kept value, in an `ArrayBuffer` of their own (for snapshots). */
 export function bytesOf(stored: string): Uint8Array {
   const bytes = Buffer.allocUnsafeSlow(stored.length);
   bytes.write(stored, 0, stored.length, 'latin1');
   return bytes;
 }
 
-/** A fresh `Buffer` with the bytes of `bytes` (small ones from Node's shared pool). */
-export function copyOut(bytes: Uint8Array): Buffer {
-  const copy = Buffer.allocUnsafe(bytes.byteLength);
-  copy.set(bytes);
+/**
+ * A fresh `Buffer` with the bytes of `stored` (small ones from Node's shared
+ * pool): never a view of storage, so a caller may change it freely.
+ */
+export function copyOut(stored: StoredValue): Buffer {
+  if (typeof stored === 'string') return Buffer.from(stored, 'latin1');
+  const copy = Buffer.allocUnsafe(stored.byteLength);
+  copy.set(stored);
   return copy;
 }
 

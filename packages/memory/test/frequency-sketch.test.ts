@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { FrequencySketch, hashKey, MAX_FREQUENCY } from '../src/eviction/frequency-sketch.js';
-import { CLIMBER_STEP, WindowClimber } from '../src/eviction/window-climber.js';
 
 describe('hashKey', () => {
   it('is deterministic and spreads similar keys', () => {
@@ -70,24 +69,21 @@ describe('FrequencySketch', () => {
   });
 });
 
-describe('WindowClimber', () => {
-  it('keeps its direction while the hit ratio improves and turns back when it drops', () => {
-    const climber = new WindowClimber();
-    const sample = (hits: number): number => {
-      for (let index = 0; index < 100; index++) climber.record(index < hits);
-      return climber.adjustment();
-    };
-    const first = sample(50);
-    expect(first).toBeGreaterThan(0); // better than nothing: grow the window
-    expect(sample(52)).toBe(first); // better again: same way
-    const third = sample(51); // worse: turn back, with a smaller step
-    expect(third).toBeLessThan(0);
-    expect(-third).toBeLessThan(first);
-    const fourth = sample(51); // as good: keep going, smaller still
-    expect(fourth).toBeLessThan(0);
-    expect(-fourth).toBeLessThan(-third);
-    expect(sample(90)).toBeLessThan(0); // better: same way
-    expect(sample(90)).toBe(-CLIMBER_STEP); // after a big change, a full step again
-    expect(climber.requests).toBe(0);
+describe('FrequencySketch counters in every nibble', () => {
+  it('counts up to the limit and halves correctly in the top nibble of a word too', () => {
+    const sketch = new FrequencySketch(1_024);
+    // 64 keys × 4 counters land in all eight nibbles of their words, the
+    // top one (bits 28–31, the sign bit of the word) included.
+    const hashes = Array.from({ length: 64 }, (_, index) => hashKey(`saturate:${index}`));
+    for (let use = 0; use < 20; use++) for (const hash of hashes) sketch.increment(hash);
+    expect(hashes.map((hash) => sketch.frequency(hash))).toEqual(hashes.map(() => MAX_FREQUENCY));
+    // Fill the sample with other keys up to the halving: a saturated 15 becomes exactly 7.
+    let before = sketch.additions;
+    for (let index = 0; sketch.additions >= before && index < 20_000; index++) {
+      before = sketch.additions;
+      sketch.increment(hashKey(`filler:${index}`));
+    }
+    expect(sketch.additions).toBeLessThan(before);
+    expect(hashes.map((hash) => sketch.frequency(hash))).toEqual(hashes.map(() => 7));
   });
 });

@@ -19,6 +19,7 @@ export function describeMemoryConformance(name: string, policy: EvictionPolicy):
     },
     capabilities: ['ttl', 'lock', 'timeout', 'batch', 'clear', 'keys'],
     sharedStore: false,
+    tracingChannel: 'cachestack:backend',
     maxValueBytes: MAX_VALUE_BYTES,
     faults: {
       // Real operations on a real backend, each made to wait before touching the store.

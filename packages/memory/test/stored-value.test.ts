@@ -12,7 +12,7 @@ function everyByte(length: number, start = 0): Uint8Array {
   return Uint8Array.from({ length }, (_, i) => (i + start) & 0xff);
 }
 
-describe('stored values (strings until the first read, then arrays of their own)', () => {
+describe('stored values (small ones as Latin-1 strings, decoded on every read)', () => {
   for (const length of [0, 1, 256, INLINE_MAX_BYTES, INLINE_MAX_BYTES + 1, 70_000]) {
     it(`every byte value round-trips at ${length} bytes, on every read`, async () => {
       const cache = create();
@@ -81,7 +81,7 @@ describe('stored values (strings until the first read, then arrays of their own)
     expect(factory.copyOf(everyByte(10), 1000)).toBeInstanceOf(Uint8Array);
   });
 
-  it("the first read keeps the entry's expiry and size", async () => {
+  it("reads keep the entry's expiry and size", async () => {
     const store = new EntryStore(limits, new StoredValueFactory());
     store.write('k', everyByte(100), 150, entrySizeBytes('k', 100));
     const before = store.remainingTtl('k') ?? 0;
@@ -93,4 +93,57 @@ describe('stored values (strings until the first read, then arrays of their own)
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(store.read('k')).toBeUndefined();
   });
+});
+
+describe('returned arrays never alias storage', () => {
+  /**
+   * Overwrites every byte a returned array can reach: its whole
+   * `ArrayBuffer`, which for a small `Buffer` is a slab of Node's shared pool
+   * that other Buffers (and, were the contract broken, stored values) share.
+   */
+  const scribble = (array: Uint8Array | undefined): void => {
+    if (array !== undefined) new Uint8Array(array.buffer).fill(0xee);
+  };
+  /** Expects `read` to hold exactly `expected` (a Uint8Array of its own, out of the pool's reach). */
+  const expectBytes = (read: Uint8Array | undefined, expected: Uint8Array, key: string): void => {
+    expect(read, key).toBeDefined();
+    expect(Buffer.compare(read!, expected), `bytes of ${key}`).toBe(0);
+  };
+
+  for (const policy of ['lru', 'tinylfu'] as const) {
+    for (const length of [1, 100, INLINE_MAX_BYTES, INLINE_MAX_BYTES + 1, 70_000]) {
+      it(`${policy}, ${length} bytes: scribbling over everything a read (or the written array) can reach changes no stored value`, async () => {
+        const cache = create({ maxEntries: 10, policy });
+        const expected = new Map<string, Uint8Array>();
+        for (let index = 0; index < 3; index++) {
+          const key = `k${index}`;
+          const value = Buffer.from(everyByte(length, index)); // small ones sit in the pool
+          await cache.set(key, value);
+          expected.set(key, everyByte(length, index));
+          scribble(value);
+        }
+        // First reads, later reads, getMany, and reads after an overwrite.
+        for (let pass = 0; pass < 3; pass++) {
+          for (const [key, value] of expected) {
+            const read = await cache.get(key);
+            expectBytes(read, value, key);
+            scribble(read);
+          }
+          const keys = [...expected.keys()];
+          const many = await cache.getMany(keys);
+          for (const [index, key] of keys.entries()) {
+            expectBytes(many[index], expected.get(key)!, key);
+          }
+          for (const read of many) scribble(read);
+          if (pass === 1) {
+            const overwritten = Buffer.from(everyByte(length, 99));
+            await cache.set('k0', overwritten);
+            expected.set('k0', everyByte(length, 99));
+            scribble(overwritten);
+          }
+        }
+        for (const [key, value] of expected) expectBytes(await cache.get(key), value, key);
+      });
+    }
+  }
 });

@@ -107,7 +107,7 @@ function table(rows) {
         ? '(core only)'
         : `${percent(row.realLru)} / ${percent(row.realTinylfu)}`;
     lines.push(
-      `| ${row.size.toLocaleString('en-US')} | ${percent(row.lruCache)} | ${percent(row.lru)} | **${percent(row.tinylfu)}** | ${points(row.tinylfu - row.lru)} | ${percent(row.fixed)} | ${percent(row.optimal)} | ${(gapClosed(row) * 100).toFixed(0)}% | ${real} |`,
+      `| ${row.size.toLocaleString('en-US')} | ${percent(row.lruCache)} | ${percent(row.lru)} | **${percent(row.tinylfu)}** (${(row.window * 100).toFixed(0)}%) | ${points(row.tinylfu - row.lru)} | ${percent(row.fixed)} | ${percent(row.optimal)} | ${(gapClosed(row) * 100).toFixed(0)}% | ${real} |`,
     );
   }
   return lines.join('\n');
@@ -199,8 +199,10 @@ hit ratio is hits / references, in percent. Columns:
 - **MemoryBackend \`lru\` / \`tinylfu\`**: \`@cachestack/memory\` on each
   \`policy\`, replayed through its entry store directly (the policy core,
   without a promise per access). \`tinylfu\` is the default tuning: 1% window
-  at first, adapted by hill climbing; 80% of the main part protected.
-- **\`tinylfu\`, fixed 1% window**: the same without hill climbing.
+  at first, adapted by the window tuner (misses on recently rejected
+  candidates grow it, misses on recently evicted victims shrink it); 90% of
+  the main part protected. The window's final share is in parentheses.
+- **\`tinylfu\`, fixed 1% window**: the same without window adaptation.
 - **Bélády optimal**: the offline bound (evict the key needed farthest in the
   future, or do not admit the new key when it is needed later still).
 - **gap to optimal closed**: (TinyLFU − LRU) / (optimal − LRU).
@@ -212,7 +214,7 @@ hit ratio is hits / references, in percent. Columns:
 - Lowest point against LRU: ${points(worst.tinylfu - worst.lru)} points (${worst.workload}, ${worst.size.toLocaleString('en-US')} entries).
 - Points below LRU: ${results.filter((row) => row.tinylfu < row.lru).length} of ${results.length}.
 - Average share of the LRU → optimal gap closed: ${(averageGap(traceRows) * 100).toFixed(0)}% on the cache2k traces, ${(averageGap(results) * 100).toFixed(0)}% over every point including Zipf.
-- Real \`MemoryBackend\` replays against the core replays: \`lru\` ${realLruIdentical ? 'identical at every point' : 'DIFFERENT somewhere (a bug)'}; \`tinylfu\` within ${(realTinylfuSpread * 100).toFixed(2)} points. The core runs use a fixed seed for the one-in-128 admission of a losing warm candidate; a backend seeds it at random, and the hill climber turns that into run-to-run spread on the recency-heavy traces.
+- Real \`MemoryBackend\` replays against the core replays: \`lru\` ${realLruIdentical ? 'identical at every point' : 'DIFFERENT somewhere (a bug)'}; \`tinylfu\` within ${(realTinylfuSpread * 100).toFixed(2)} points. The core runs use a fixed seed for the one-in-128 admission of a losing warm candidate; a backend seeds it at random, and the window tuner turns that into some run-to-run spread.
 
 ## Traces
 

@@ -1,4 +1,4 @@
-import { type FrequencySketch, hashKey } from './frequency-sketch.js';
+import type { FrequencySketch } from './frequency-sketch.js';
 
 /** Candidates at least this frequent are admitted now and then even when they lose. */
 export const WARM_FREQUENCY = 6;
@@ -17,10 +17,10 @@ export class Admission {
     this.#random = (seed ?? Math.random() * 2 ** 32) >>> 0 || 1;
   }
 
-  /** True when `candidate` should replace `victim`. */
-  admits(candidate: string, victim: string): boolean {
-    const candidateFrequency = this.#sketch.frequency(hashKey(candidate));
-    const victimFrequency = this.#sketch.frequency(hashKey(victim));
+  /** True when the candidate (key hash `candidateHash`, from `hashKey`) should replace the victim (`victimHash`). */
+  admits(candidateHash: number, victimHash: number): boolean {
+    const candidateFrequency = this.#sketch.frequency(candidateHash);
+    const victimFrequency = this.#sketch.frequency(victimHash);
     if (candidateFrequency > victimFrequency) return true;
     if (candidateFrequency < WARM_FREQUENCY) return false;
     // A warm candidate still gets in one time in 128 (xorshift32), so keys

@@ -8,8 +8,8 @@ import { TinyLfuEntryStore } from './tinylfu-entry-store.js';
  *   LRU window, then must have been used more often (per a count-min sketch
  *   of recent use) than the entry they would replace. Scans and one-off keys
  *   never flush the frequently used ones; on frequency-biased workloads the
- *   hit ratio is higher than LRU's. Costs about 8 bytes per entry for the
- *   sketch.
+ *   hit ratio is higher than LRU's. Costs about 8 bytes per entry of
+ *   capacity for the frequency sketch and 3–7 for the window tuner's history.
  */
 export type EvictionPolicy = 'lru' | 'tinylfu';
 

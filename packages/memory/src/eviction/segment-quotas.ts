@@ -1,11 +1,15 @@
 import type { EntryStoreLimits } from '../entry-store.js';
 
-/** Largest share of the cache the window grows to (all of it: plain LRU). */
-export const MAX_WINDOW_FRACTION = 1;
+/**
+ * Largest share of the cache the window grows to: nearly all of it (nearly
+ * plain LRU), leaving a main part whose evictions keep telling the window
+ * tuner whether a smaller window would do better.
+ */
+export const MAX_WINDOW_FRACTION = 0.99;
 
 /**
  * How much of a W-TinyLFU store's limits its window and protected segments
- * may hold, derived from the window's share (which the hill climber moves).
+ * may hold, derived from the window's share (which the window tuner moves).
  * Probation takes what is left. `Infinity` where the store has no limit.
  */
 export class SegmentQuotas {

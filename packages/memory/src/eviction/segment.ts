@@ -49,24 +49,17 @@ export function holds(segment: Segment, key: string): boolean {
  * Moves `key` from `from` to the most recently used end of `to`, keeping its
  * exact expiry (lru-cache's `start` and `ttl`). An expired entry is dropped
  * instead.
- * @param replacement - stored in place of the current value (the same bytes in another form).
  * @returns false when the entry was missing or expired.
  */
-export function moveEntry(
-  from: Segment,
-  to: Segment,
-  key: string,
-  replacement?: StoredValue,
-): boolean {
+export function moveEntry(from: Segment, to: Segment, key: string): boolean {
   const status: LRUCache.Status<string, StoredValue> = {};
   const stored = from.get(key, { status });
   from.delete(key);
   if (stored === undefined) return false;
-  const value = replacement ?? stored;
-  to.set(key, value, {
+  to.set(key, stored, {
     ttl: status.ttl ?? 0,
     start: status.start,
-    size: entrySizeBytes(key, storedByteLength(value)),
+    size: entrySizeBytes(key, storedByteLength(stored)),
   });
   return true;
 }
