@@ -18,8 +18,11 @@ import {
   SnapshotFormatError,
 } from './snapshot-format.js';
 
-/** Error code of a snapshot path that cannot be used as a file (PERMANENT). */
-export const INVALID_PATH = 'INVALID_PATH';
+/**
+ * Error code of a snapshot path that cannot be used as a file (PERMANENT):
+ * core's `BackendErrorCode.INVALID_PATH`, also exported here.
+ */
+export const INVALID_PATH = BackendErrorCode.INVALID_PATH;
 
 /**
  * File-system errors core's table leaves UNKNOWN but that no retry of a
