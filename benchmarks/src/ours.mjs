@@ -250,16 +250,14 @@ export function tieredMissOurs({ redisUrl }) {
   };
 }
 
-/** The facade's getOrSet on a hit (createCache over a MemoryBackend). */
-export function getOrSetOurs() {
+/** A getOrSet-hit row: createCache over a MemoryBackend with `cacheOptions`. */
+function getOrSetSystem(meta, cacheOptions) {
   let backend;
   let cache;
   const loader = async () => {
     throw new Error('getOrSet benchmark: the loader must not run on a hit');
   };
   return {
-    id: 'getorset',
-    label: '@cachestack/cache getOrSet hit (memory)',
     kind: 'ours',
     input: 'string',
     family: 'memory',
@@ -267,9 +265,10 @@ export function getOrSetOurs() {
     ops: 100_000,
     floor: 'memory',
     peers: ['cache-manager-wrap', 'cacheable-getorset', 'bentocache-getorset'],
+    ...meta,
     async open() {
       backend = new MemoryBackend({ maxEntries: KEY_COUNT * 2 });
-      cache = createCache({ backend, namespace: 'bench' });
+      cache = createCache({ backend, namespace: 'bench', ...cacheOptions });
     },
     async fill(keys, value) {
       await fillKeys(keys, (key) => cache.set(key, value));
@@ -282,11 +281,29 @@ export function getOrSetOurs() {
   };
 }
 
+/** The facade's getOrSet on a hit (createCache over a MemoryBackend). */
+export const getOrSetOurs = () =>
+  getOrSetSystem({ id: 'getorset', label: '@cachestack/cache getOrSet hit (memory)' }, {});
+
+/**
+ * The same getOrSet hit with the object tier on (10,000 entries held for up
+ * to 60 s, default `freeze` mode): hits skip the backend copy and the decode.
+ */
+export const getOrSetObjectTierOurs = () =>
+  getOrSetSystem(
+    {
+      id: 'getorset-object-tier',
+      label: '@cachestack/cache getOrSet hit (memory, object tier)',
+    },
+    { objectCache: { maxEntries: 10_000, ttlMs: 60_000 } },
+  );
+
 /** Every adapter of ours, in report order. */
 export const OURS = [
   memoryOurs,
   memoryFacadeOurs,
   getOrSetOurs,
+  getOrSetObjectTierOurs,
   fileOurs,
   sqliteOurs,
   redisSequentialOurs,

@@ -26,7 +26,11 @@ export {
   cacheEvict,
   cachePut,
 } from './declarative.js';
-export { DefaultSerializerTag, defaultSerializer } from './default-serializer.js';
+export {
+  DEFAULT_SERIALIZER_MAX_DEPTH,
+  DefaultSerializerTag,
+  defaultSerializer,
+} from './default-serializer.js';
 export { ENVELOPE_FLAG_TAGS, ENVELOPE_HEADER_BYTES, ENVELOPE_MAGIC } from './entry-envelope.js';
 export { compileKey, type KeySpec } from './key-template.js';
 export type { LoaderContext } from './loader-context.js';

@@ -16,14 +16,19 @@ export type ObjectTierMode = 'freeze' | 'clone' | 'share';
 /**
  * How a value is held: `same` (return it as is), `copy` (deep-copied per
  * hit by {@link copyValue}) or `clone` (`structuredClone` per hit, for
- * values with shared references or deep nesting).
+ * values with shared references).
  */
 export type HeldAs = 'same' | 'copy' | 'clone';
 
 /** What {@link prepareHeldValue} decided. */
 export type Prepared = { value: unknown; as: HeldAs } | undefined;
 
-/** Nesting deeper than this is copied by `structuredClone` (no recursion limit). */
+/**
+ * Nesting deeper than this is not held by a copying mode: {@link copyValue}
+ * and `structuredClone` both recurse (the latter overflows near 2,000
+ * levels), so such a value (only an entry written by an older version can be
+ * that deep) is served by decoding instead, which does not recurse.
+ */
 const MAX_COPY_DEPTH = 1_000;
 
 /** Values `structuredClone` copies faithfully and freezing leaves mutable. */
@@ -48,8 +53,10 @@ interface Survey {
   containers: object[];
   /** It holds a `Date`, `Map`, `Set` or `Uint8Array`. */
   cloneOnly: boolean;
-  /** An object is reached twice, or nesting is deep: only `structuredClone` copies it right. */
+  /** An object is reached twice: only `structuredClone` copies it right. */
   needsStructuredClone: boolean;
+  /** Nesting goes beyond {@link MAX_COPY_DEPTH}: no recursive copy is safe. */
+  tooDeepToCopy: boolean;
 }
 
 /**
@@ -58,7 +65,12 @@ interface Survey {
  * (a class instance, a `Buffer`, a function, another typed array...).
  */
 function survey(root: object): Survey | undefined {
-  const found: Survey = { containers: [], cloneOnly: false, needsStructuredClone: false };
+  const found: Survey = {
+    containers: [],
+    cloneOnly: false,
+    needsStructuredClone: false,
+    tooDeepToCopy: false,
+  };
   const seen = new Set<object>();
   const stack: [unknown, number][] = [[root, 0]];
   while (stack.length > 0) {
@@ -70,7 +82,7 @@ function survey(root: object): Survey | undefined {
       continue;
     }
     seen.add(item);
-    if (depth > MAX_COPY_DEPTH) found.needsStructuredClone = true;
+    if (depth > MAX_COPY_DEPTH) found.tooDeepToCopy = true;
     if (isPlainContainer(item)) {
       found.containers.push(item);
       for (const child of Object.values(item)) stack.push([child, depth + 1]);
@@ -151,6 +163,7 @@ export function prepareHeldValue(value: unknown, mode: ObjectTierMode): Prepared
   const found = survey(value);
   if (found === undefined) return undefined;
   if (mode === 'clone' || found.cloneOnly) {
+    if (found.tooDeepToCopy) return undefined;
     return { value, as: found.needsStructuredClone ? 'clone' : 'copy' };
   }
   for (const container of found.containers) Object.freeze(container);

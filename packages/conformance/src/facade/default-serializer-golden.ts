@@ -1,13 +1,14 @@
 /**
  * Golden encodings of the value vectors (`VALUE_VECTORS`) by `@cachestack/cache`'s
- * `defaultSerializer`, format tags 0x01–0x05, as hex. Committed once and never
+ * `defaultSerializer`, format tags 0x01–0x06, as hex. Committed once and never
  * regenerated: a serializer change that alters any of these bytes breaks entries
  * written by earlier versions, and the facade kit's `golden encodings` group
  * fails. Vectors the serializer rejects (typed arrays other than `Uint8Array`)
- * and `sparse-array` (its holes come back as `undefined`: a known defect, not
- * pinned) have no entry.
+ * have no entry. `sparse-array` is pinned since its holes round-trip (tag 0x06).
  */
 export const defaultSerializerGolden: Readonly<Record<string, string>> = {
+  'sparse-array':
+    '065b312c7b225c7530303030223a2268222c2276223a327d2c6e756c6c2c2264222c7b225c7530303030223a2268222c2276223a327d2c6e756c6c5d',
   string: '0168656c6c6f',
   'empty-string': '01',
   'unicode-string': '01f09f8e892065cc81200020c3bc',
