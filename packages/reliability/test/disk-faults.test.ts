@@ -41,11 +41,6 @@ function logged<T>(report: T): T {
 
 describe.each(['file', 'sqlite'] as const)('a full disk (small tmpfs): %s', (adapter) => {
   const scenario = fullReports[adapter];
-  // Open defect, kept visible: when SQLite fills the disk with its own pages,
-  // its health probe (a one-row commit in cachestack_meta) still succeeds while
-  // a 1-byte set of a new key fails NO_SPACE. `it.fails` asserts that the
-  // defect is still there, so this turns red the day it is fixed.
-  const healthCase = adapter === 'sqlite' ? it.fails : it;
 
   it('fails writes with PERMANENT NO_SPACE, down to a 1-byte set', async () => {
     const report = await scenario();
@@ -58,7 +53,7 @@ describe.each(['file', 'sqlite'] as const)('a full disk (small tmpfs): %s', (ada
     expect(report.othersIntact).toBe(true);
   });
 
-  healthCase('reports unhealthy while a 1-byte set fails', async () => {
+  it('reports unhealthy while a 1-byte set fails', async () => {
     const report = await scenario();
     expect(report.healthWhenFull).toMatchObject({ healthy: false });
     expect(report.healthWhenFull.error).toContain('NO_SPACE');
@@ -72,7 +67,7 @@ describe.each(['file', 'sqlite'] as const)('a full disk (small tmpfs): %s', (ada
     expect(CLASSIFIED_WHEN_FULL).toContain(report.setAfterDelete);
   });
 
-  healthCase('after the deletes, healthCheck agrees with whether a 1-byte set works', async () => {
+  it('after the deletes, healthCheck agrees with whether a 1-byte set works', async () => {
     const report = await scenario();
     expect(report.healthAfterDelete.healthy).toBe(report.setAfterDelete === 'ok');
   });

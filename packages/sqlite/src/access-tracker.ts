@@ -1,21 +1,26 @@
 import type { SqliteStatements } from './statements.js';
 
-/** Most reads remembered between two writes; later reads are not recorded. */
+/** Most accesses remembered between two flushes; later ones wait for the next window. */
 const MAX_PENDING = 10_000;
 
 /**
- * Records reads for LRU eviction without making reads write. A read whose
- * stored access time is older than `resolutionMs` is remembered in memory;
- * the remembered times are written by the next write transaction of this
- * backend (which holds the write lock anyway, and runs eviction right after)
- * or by the purge timer. Reads in other processes are not visible to this
- * backend's eviction until they are flushed there.
+ * Records accesses for eviction without making each one write. A read
+ * (`'lru'`) or a rewrite whose stored access time is at least `resolutionMs`
+ * old is remembered in memory; the remembered times are written together by
+ * this backend's first write transaction once the oldest of them is
+ * `resolutionMs` old (or {@link MAX_PENDING} are waiting), right before an
+ * eviction, by the purge timer and at `close()`. Batching them is what keeps
+ * a `set` from moving its entry in the access index (two or three more pages
+ * per commit) every time. Other processes' evictions see these accesses once
+ * they are written.
  */
 export class AccessTracker {
   readonly #statements: SqliteStatements;
   readonly #namespace: string;
   readonly #resolutionMs: number;
   readonly #pending = new Map<string, number>();
+  /** When the oldest pending access was recorded (epoch ms). */
+  #since = 0;
 
   /** @param resolutionMs - smallest change of a stored access time worth a write, in ms. */
   constructor(statements: SqliteStatements, namespace: string, resolutionMs: number) {
@@ -24,27 +29,40 @@ export class AccessTracker {
     this.#resolutionMs = resolutionMs;
   }
 
-  /** Number of reads waiting to be written. */
+  /** Number of accesses waiting to be written. */
   get pending(): number {
     return this.#pending.size;
   }
 
-  /** Notes a read of `key` at `now` (epoch ms) whose stored access time is `accessedAt`. */
+  /**
+   * Notes an access of `key` at `now` (epoch ms) whose stored access time is
+   * `accessedAt` (`-Infinity` when unknown: the write then checks it).
+   */
   record(key: string, accessedAt: number, now: number): void {
     if (now - accessedAt < this.#resolutionMs) return;
-    if (this.#pending.size >= MAX_PENDING && !this.#pending.has(key)) return;
-    this.#pending.set(key, now);
+    const pending = this.#pending;
+    if (pending.size === 0) this.#since = now;
+    else if (pending.size >= MAX_PENDING && !pending.has(key)) return;
+    pending.set(key, now);
+  }
+
+  /** True when the pending accesses should be written now (at `now`, epoch ms). */
+  due(now: number): boolean {
+    const size = this.#pending.size;
+    return size > 0 && (size >= MAX_PENDING || now - this.#since >= this.#resolutionMs);
   }
 
   /** Writes the remembered access times. Must run inside a write transaction. */
   flush(): void {
     if (this.#pending.size === 0) return;
     const touch = this.#statements.touch;
-    for (const [key, now] of this.#pending) touch.run({ ns: this.#namespace, key, now });
+    const ns = this.#namespace;
+    const resolution = this.#resolutionMs;
+    for (const [key, now] of this.#pending) touch.run({ ns, key, now, resolution });
     this.#pending.clear();
   }
 
-  /** Forgets remembered reads (after `clear()`). */
+  /** Forgets remembered accesses (after `clear()`). */
   forget(): void {
     this.#pending.clear();
   }

@@ -1,9 +1,11 @@
 import { crc32 } from 'node:zlib';
-import { BackendError, BackendErrorCode, BackendErrorType } from '@cachestack/core';
+import { BackendError, BackendErrorCode, BackendErrorType, logSafely } from '@cachestack/core';
 import type { Database, Transaction } from 'better-sqlite3';
 import { AccessTracker } from './access-tracker.js';
+import { CheckedReads } from './checked-reads.js';
 import { enforceLimits } from './eviction.js';
 import type { ResolvedSqliteOptions } from './options.js';
+import { SetWriter } from './set-writer.js';
 import { primarySqliteCode } from './sqlite-errors.js';
 import { PAGE_ROWS, type SqliteStatements } from './statements.js';
 
@@ -13,28 +15,24 @@ const LAZY_PURGE_EVERY = 128;
 /** Most pages of expired entries one purge deletes (one transaction each). */
 const PURGE_PAGES = 64;
 
-/** A stored row as read: `[value, checksum]` (the checksum is `null` for rows of schema version 1). */
-type ValueRow = [Buffer, number | null, ...unknown[]];
-
 /**
- * One namespace's rows in `cachestack_entries`: reads that filter out
- * expired rows and verify each value's CRC-32, writes in IMMEDIATE
- * transactions, limits, and reclaiming of expired rows. Synchronous; inputs
- * are already validated, errors are native (the backend classifies them).
+ * One namespace's rows in `cachestack_entries`: value reads (see
+ * {@link CheckedReads}), writes in IMMEDIATE transactions, limits, and
+ * reclaiming of expired rows. Synchronous; inputs are already validated,
+ * errors are native (the backend classifies them).
  */
 export class EntryTable {
-  /** Values found damaged (checksum mismatch) since this backend opened; each read as a miss. */
-  corruptEntries = 0;
+  /** Reads of values, checked against their CRC-32. */
+  readonly reads: CheckedReads;
+  /** The `set` path: which statements store one entry. */
+  readonly sets: SetWriter;
   readonly #db: Database;
   readonly #statements: SqliteStatements;
   readonly #namespace: string;
   readonly #options: ResolvedSqliteOptions;
+  /** Accesses waiting to be written (with a limit only: nothing is tracked without one). */
   readonly #access: AccessTracker | undefined;
-  /** True with `maxEntries` or `maxBytes`: only then are write times kept for eviction. */
-  readonly #limited: boolean;
   readonly #transaction: Transaction<(work: () => unknown) => unknown>;
-  /** Damaged rows found by reads and not yet deleted: `[key, stored bytes]`. */
-  readonly #damaged: [string, Buffer][] = [];
   #writes = 0;
 
   constructor(db: Database, statements: SqliteStatements, options: ResolvedSqliteOptions) {
@@ -44,10 +42,12 @@ export class EntryTable {
     this.#options = options;
     this.#transaction = db.transaction((work: () => unknown) => work());
     const limited = options.maxEntries !== undefined || options.maxBytes !== undefined;
-    this.#limited = limited;
-    if (limited && options.eviction === 'lru') {
+    if (limited) {
       this.#access = new AccessTracker(statements, options.namespace, options.accessResolutionMs);
     }
+    const readAccess = options.eviction === 'lru' ? this.#access : undefined;
+    this.reads = new CheckedReads(statements, options, readAccess, this);
+    this.sets = new SetWriter(statements, options, this.#access, this);
   }
 
   /** Number of reads whose access time is not written yet. */
@@ -58,41 +58,31 @@ export class EntryTable {
   /**
    * Runs `work` in an IMMEDIATE transaction (the write lock is taken up
    * front, so it never fails half-way on a lock upgrade), after writing
-   * pending access times; every {@link LAZY_PURGE_EVERY} writes it also
-   * deletes a page of expired entries.
+   * pending access times when they are due (see {@link AccessTracker});
+   * every {@link LAZY_PURGE_EVERY} writes it also deletes a page of expired
+   * entries.
    */
   write<T>(work: (now: number) => T): T {
     return this.#transaction.immediate(() => {
       const now = Date.now();
-      this.#access?.flush();
+      const access = this.#access;
+      if (access?.due(now)) access.flush();
       const result = work(now);
-      this.#countWrite(now);
+      this.countWrite(now);
       return result;
     }) as T;
   }
 
-  /**
-   * Stores one entry for `set`. Without limits that is one upsert statement,
-   * atomic on its own (its counter trigger included) and committed by
-   * SQLite's autocommit, which takes the write lock at the statement's start
-   * and waits for it like `BEGIN IMMEDIATE`; with limits it runs in
-   * {@link EntryTable.write} with eviction.
-   */
-  store(key: string, value: Uint8Array, ttlMs: number | undefined): void {
-    if (this.#limited) {
-      this.write((now) => {
-        this.put(key, value, ttlMs, now, 'set');
-        this.enforceLimits(key, now);
-      });
-      return;
-    }
-    const now = Date.now();
-    this.put(key, value, ttlMs, now, 'set');
-    this.#countWrite(now);
+  /** Writes the pending access times now (purge timer, `close()`). */
+  flushAccesses(): void {
+    if (this.pendingAccesses > 0) this.write(() => this.#access?.flush());
   }
 
-  /** Every {@link LAZY_PURGE_EVERY} writes, deletes a page of expired entries. */
-  #countWrite(now: number): void {
+  /**
+   * Counts a write made outside {@link EntryTable.write}; every
+   * {@link LAZY_PURGE_EVERY} writes, deletes a page of expired entries.
+   */
+  countWrite(now: number): void {
     if (++this.#writes % LAZY_PURGE_EVERY === 0) {
       this.#statements.purgeExpired.run({ ns: this.#namespace, now });
     }
@@ -116,6 +106,12 @@ export class EntryTable {
         // The checkpoint needs space too when the WAL holds pages beyond the file's end.
         throw error;
       }
+      logSafely(
+        this.#options.logger,
+        'warn',
+        { backendType: 'sqlite', namespace: this.#namespace },
+        'disk full: checkpointed and truncated the WAL to free space, trying the write again',
+      );
       return this.write(work);
     }
   }
@@ -123,68 +119,6 @@ export class EntryTable {
   /** Runs `work` in one read transaction (one consistent snapshot). */
   snapshot<T>(work: () => T): T {
     return this.#transaction.deferred(work) as T;
-  }
-
-  /**
-   * The live value of `key` at `now`. A value whose CRC-32 does not match
-   * its stored checksum reads as a miss, is counted in
-   * {@link EntryTable.corruptEntries} and is queued for deletion.
-   */
-  #read(key: string, now: number): Uint8Array | undefined {
-    const access = this.#access;
-    const row = (
-      access === undefined
-        ? this.#statements.getValue.get(this.#namespace, key, now)
-        : this.#statements.getValueAndAccess.get(this.#namespace, key, now)
-    ) as ValueRow | undefined;
-    if (row === undefined) return undefined;
-    const [value, checksum] = row;
-    if (checksum !== null && crc32(value) !== checksum) {
-      this.corruptEntries++;
-      this.#damaged.push([key, value]);
-      return undefined;
-    }
-    access?.record(key, row[2] as number, now);
-    return value;
-  }
-
-  /**
-   * The live value of `key` at `now` (epoch ms); a fresh Buffer, never
-   * shared. A damaged value is a miss and its row is deleted (see `#read`).
-   */
-  readOne(key: string, now: number): Uint8Array | undefined {
-    const value = this.#read(key, now);
-    if (this.#damaged.length > 0) this.#discardDamaged();
-    return value;
-  }
-
-  /**
-   * The live values of `keys` at `now`, read from one snapshot; damaged
-   * values are misses, and their rows are deleted after the snapshot.
-   */
-  readMany(keys: readonly string[], now: number): (Uint8Array | undefined)[] {
-    const values = this.snapshot(() => keys.map((key) => this.#read(key, now)));
-    if (this.#damaged.length > 0) this.#discardDamaged();
-    return values;
-  }
-
-  /**
-   * Deletes the damaged rows found by reads (each only while it still holds
-   * the damaged bytes, so a value rewritten meanwhile stays). Never throws:
-   * when the delete fails (read-only, full disk, locked), the next read
-   * finds the damage again and it is still a miss.
-   */
-  #discardDamaged(): void {
-    const damaged = this.#damaged.splice(0);
-    try {
-      this.write(() => {
-        for (const [key, value] of damaged) {
-          this.#statements.deleteDamaged.run({ ns: this.#namespace, key, value });
-        }
-      });
-    } catch {
-      // Still a miss on every read; deleted by a later read or write.
-    }
   }
 
   /** True when `key` is live at `now`. */
@@ -222,11 +156,11 @@ export class EntryTable {
   }
 
   /**
-   * Inserts or replaces `key`. A new row's `accessed_at` is `now`; a
-   * replaced row's moves to `now` only with a limit set and when it is at
-   * least `accessResolutionMs` old, so most rewrites leave the access index
-   * alone (and rewriting the same bytes writes no page at all).
-   * Call inside {@link EntryTable.write}.
+   * Inserts or replaces `key` for `setMany`. A new row's `accessed_at` is
+   * `now`; a replaced row keeps its own, and with a limit the rewrite is
+   * noted as an access (written in batches, see {@link AccessTracker}), so a
+   * rewrite does not move its entry in the access index each time. Call
+   * inside {@link EntryTable.write}.
    */
   put(
     key: string,
@@ -235,6 +169,37 @@ export class EntryTable {
     now: number,
     operation: 'set' | 'setMany',
   ): void {
+    const size = this.checkedSize(key, value, operation);
+    const expiresAt = ttlMs === undefined ? null : now + ttlMs;
+    this.putRow(key, value, size, crc32(value), expiresAt, now, true);
+  }
+
+  /**
+   * Inserts or replaces the row of `key` with these columns, noting a
+   * replaced row's access when `noteAccess` (see {@link EntryTable.put}).
+   * Call inside {@link EntryTable.write}.
+   */
+  putRow(
+    key: string,
+    value: Uint8Array,
+    size: number,
+    checksum: number,
+    expiresAt: number | null,
+    now: number,
+    noteAccess: boolean,
+  ): void {
+    const access = this.#access;
+    if (noteAccess && access !== undefined) {
+      const accessedAt = this.#statements.storedAccess.get(this.#namespace, key) as
+        | number
+        | undefined;
+      if (accessedAt !== undefined) access.record(key, accessedAt, now);
+    }
+    this.#statements.upsert.run(this.#namespace, key, value, checksum, expiresAt, now, size);
+  }
+
+  /** Bytes `key` and `value` count for `maxBytes`; VALUE_TOO_LARGE when over it. */
+  checkedSize(key: string, value: Uint8Array, operation: 'set' | 'setMany'): number {
     const size = Buffer.byteLength(key, 'utf8') + value.byteLength;
     const maxBytes = this.#options.maxBytes;
     if (maxBytes !== undefined && size > maxBytes) {
@@ -246,15 +211,7 @@ export class EntryTable {
         key,
       });
     }
-    const expiresAt = ttlMs === undefined ? null : now + ttlMs;
-    const checksum = crc32(value);
-    const ns = this.#namespace;
-    this.#statements.upsert.run(ns, key, value, checksum, expiresAt, now, size);
-    if (this.#limited) {
-      // Exact to accessResolutionMs, like reads: see SqliteStatements.touchWritten.
-      const resolution = this.#options.accessResolutionMs;
-      this.#statements.touchWritten.run({ ns, key, now, resolution });
-    }
+    return size;
   }
 
   /** Deletes `key`; true when it was live. Call inside {@link EntryTable.write}. */
@@ -276,16 +233,10 @@ export class EntryTable {
   enforceLimits(keepKey: string, now: number): void {
     const { maxEntries, maxBytes } = this.#options;
     if (maxEntries === undefined && maxBytes === undefined) return;
-    enforceLimits(this.#statements, this.#namespace, keepKey, { maxEntries, maxBytes }, now);
-  }
-
-  /**
-   * Commits a one-row write (the time of the check in `cachestack_meta`):
-   * what any write needs, so a read-only file or a full disk fails here.
-   * Call inside {@link EntryTable.write}.
-   */
-  probeWrite(now: number): void {
-    this.#statements.healthProbe.run({ now });
+    const access = this.#access;
+    enforceLimits(this.#statements, this.#namespace, keepKey, { maxEntries, maxBytes }, now, () =>
+      access?.flush(),
+    );
   }
 
   /** The namespace's entry count and total bytes, from the trigger-kept counters. */
@@ -296,7 +247,8 @@ export class EntryTable {
 
   /**
    * Deletes the namespace's expired entries (a page per transaction, so
-   * other writers get turns) and expired locks.
+   * other writers get turns) and expired locks, and writes pending access
+   * times.
    * @returns how many entries were deleted.
    */
   purge(): number {
@@ -308,7 +260,10 @@ export class EntryTable {
       deleted += changes;
       if (changes < PAGE_ROWS) break;
     }
-    this.write((now) => this.#statements.purgeLocks.run({ ns: this.#namespace, now }));
+    this.write((now) => {
+      this.#statements.purgeLocks.run({ ns: this.#namespace, now });
+      this.#access?.flush();
+    });
     return deleted;
   }
 }

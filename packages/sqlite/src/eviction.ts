@@ -27,6 +27,8 @@ function headroom(limit: number | undefined, cap: number): number {
  * no scan. When over, it deletes expired entries first, then the entries
  * with the oldest `accessed_at` (last access for `'lru'`, last write for
  * `'oldest'`) through the `(namespace, accessed_at)` index, never `keepKey`.
+ * @param beforeEvict - runs once when a limit is passed, before anything is
+ *   deleted (writes the pending access times, so the order is current).
  * @returns how many live entries were evicted.
  */
 export function enforceLimits(
@@ -35,6 +37,7 @@ export function enforceLimits(
   keepKey: string,
   limits: SqliteLimits,
   now: number,
+  beforeEvict: () => void,
 ): number {
   const maxEntries = limits.maxEntries ?? Number.POSITIVE_INFINITY;
   const maxBytes = limits.maxBytes ?? Number.POSITIVE_INFINITY;
@@ -42,6 +45,7 @@ export function enforceLimits(
     (statements.stats.get({ ns: namespace }) as [number, number] | undefined) ?? [0, 0];
   let [entries, bytes] = read();
   if (entries <= maxEntries && bytes <= maxBytes) return 0;
+  beforeEvict();
 
   for (let page = 0; page < 64; page++) {
     if (statements.purgeExpired.run({ ns: namespace, now }).changes < PAGE_ROWS) break;

@@ -1,4 +1,10 @@
-import { assertKnownOptions, resolveTimeoutsOption, type TimeoutDefaults } from '@cachestack/core';
+import {
+  assertKnownOptions,
+  type Logger,
+  resolveLogger,
+  resolveTimeoutsOption,
+  type TimeoutDefaults,
+} from '@cachestack/core';
 import type { Database } from 'better-sqlite3';
 
 /** The `synchronous` pragma values {@link SqliteBackendOptions.synchronous} accepts. */
@@ -90,9 +96,9 @@ export interface SqliteBackendOptions {
   /**
    * With a limit, a read (`'lru'`) or a rewrite of an existing key updates
    * the entry's last-access time only when the stored one is at least this
-   * old, in ms. Smaller is more exact eviction order; larger
-   * makes fewer reads write and lets more rewrites skip the access index
-   * (each such update costs a rewrite about two more database pages).
+   * old, in ms; such updates are remembered and written together once the
+   * oldest is this old (and before any eviction). Smaller is more exact
+   * eviction order; larger makes fewer access-index writes.
    * @default 1000
    */
   accessResolutionMs?: number;
@@ -110,6 +116,16 @@ export interface SqliteBackendOptions {
    * @default {} (no limits)
    */
   timeouts?: TimeoutDefaults;
+  /**
+   * Where the backend reports what it handled on its own: damaged values
+   * dropped (checksum mismatch, `warn`), schema migrations at open
+   * (`info`), a full disk freed by a WAL checkpoint (`warn`), background
+   * purges that failed (`warn`). A pino-compatible logger
+   * (`debug/info/warn/error(fields, message)`); fields name keys and the
+   * namespace, never values.
+   * @default a silent logger
+   */
+  logger?: Logger;
 }
 
 /** {@link SqliteBackendOptions} after validation. */
@@ -128,6 +144,7 @@ export interface ResolvedSqliteOptions {
   accessResolutionMs: number;
   purgeIntervalMs: number;
   timeouts: TimeoutDefaults;
+  logger: Logger;
 }
 
 /** Default largest value, in bytes (512 MiB). */
@@ -149,6 +166,7 @@ const OPTION_NAMES = Object.keys({
   accessResolutionMs: true,
   purgeIntervalMs: true,
   timeouts: true,
+  logger: true,
 } satisfies Record<keyof SqliteBackendOptions, true>);
 
 function fail(option: string, expected: string, got: unknown): never {
@@ -213,6 +231,7 @@ export function resolveSqliteOptions(input: SqliteBackendOptions): ResolvedSqlit
   }
   if (typeof wal !== 'boolean') fail('wal', 'a boolean', wal);
   const timeouts = resolveTimeoutsOption(input.timeouts, 'SqliteBackend');
+  const logger = resolveLogger(input.logger, 'SqliteBackend: option "logger"');
   const maxBytes = integer(options, 'maxBytes', 1, undefined);
   const maxValueBytes = Math.min(
     integer(options, 'maxValueBytes', 0, DEFAULT_MAX_VALUE_BYTES) as number,
@@ -233,5 +252,6 @@ export function resolveSqliteOptions(input: SqliteBackendOptions): ResolvedSqlit
     accessResolutionMs: integer(options, 'accessResolutionMs', 0, 1000) as number,
     purgeIntervalMs: integer(options, 'purgeIntervalMs', 0, 60_000) as number,
     timeouts,
+    logger,
   };
 }

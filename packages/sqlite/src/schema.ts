@@ -16,6 +16,19 @@ import type { ResolvedSqliteOptions } from './options.js';
 export const SCHEMA_VERSION = 2;
 
 /**
+ * Keeps a namespace's byte total when a rewrite changes an entry's size.
+ * The `WHEN` skips the trigger's statement for rewrites of the same size
+ * (most of them); files created before it had the trigger without `WHEN`
+ * and get this one at open (see {@link prepareSchema}).
+ */
+const SIZE_TRIGGER_SQL = `CREATE TRIGGER IF NOT EXISTS cachestack_entries_update
+  AFTER UPDATE OF size ON cachestack_entries WHEN OLD.size <> NEW.size
+BEGIN
+  UPDATE cachestack_stats SET bytes = bytes - OLD.size + NEW.size
+    WHERE namespace = NEW.namespace;
+END`;
+
+/**
  * The tables the backend keeps, shared by every namespace in the file.
  * `cachestack_stats` holds each namespace's entry count and byte total,
  * kept exact by triggers in the same transaction as every write, so limits
@@ -55,11 +68,7 @@ BEGIN
   UPDATE cachestack_stats SET entries = entries - 1, bytes = bytes - OLD.size
     WHERE namespace = OLD.namespace;
 END;
-CREATE TRIGGER IF NOT EXISTS cachestack_entries_update AFTER UPDATE OF size ON cachestack_entries
-BEGIN
-  UPDATE cachestack_stats SET bytes = bytes - OLD.size + NEW.size
-    WHERE namespace = NEW.namespace;
-END;
+${SIZE_TRIGGER_SQL};
 CREATE TABLE IF NOT EXISTS cachestack_locks (
   namespace TEXT NOT NULL,
   name TEXT NOT NULL,
@@ -117,24 +126,64 @@ function readSchemaVersion(db: Database): number | undefined {
  * Adds the `checksum` column to a version-1 file, in one IMMEDIATE
  * transaction that reads the version again (another process may have
  * migrated it meanwhile). Existing rows keep `NULL`: not verified.
+ * @returns true when this call migrated the file.
  */
-function migrateFromVersion1(db: Database): void {
-  db.transaction(() => {
-    if (readSchemaVersion(db) !== 1) return;
-    db.exec('ALTER TABLE cachestack_entries ADD COLUMN checksum INTEGER');
-    db.prepare("UPDATE cachestack_meta SET value = ? WHERE name = 'schema_version'").run(
-      String(SCHEMA_VERSION),
-    );
-  }).immediate();
+function migrateFromVersion1(db: Database): boolean {
+  return db
+    .transaction(() => {
+      if (readSchemaVersion(db) !== 1) return false;
+      db.exec('ALTER TABLE cachestack_entries ADD COLUMN checksum INTEGER');
+      db.prepare("UPDATE cachestack_meta SET value = ? WHERE name = 'schema_version'").run(
+        String(SCHEMA_VERSION),
+      );
+      return true;
+    })
+    .immediate();
 }
+
+function sizeTriggerSql(db: Database): string | undefined {
+  return db
+    .prepare("SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = ?")
+    .pluck()
+    .get('cachestack_entries_update') as string | undefined;
+}
+
+/**
+ * Replaces a byte-total trigger without `WHEN OLD.size <> NEW.size` (files
+ * created before it) in one IMMEDIATE transaction. Both versions keep the
+ * same totals, so processes of either version can share the file.
+ * @returns true when this call replaced it.
+ */
+function upgradeSizeTrigger(db: Database): boolean {
+  const current = (): boolean => sizeTriggerSql(db)?.includes('WHEN OLD.size <> NEW.size') ?? true;
+  if (current()) return false;
+  return db
+    .transaction(() => {
+      if (current()) return false;
+      db.exec(`DROP TRIGGER cachestack_entries_update; ${SIZE_TRIGGER_SQL}`);
+      return true;
+    })
+    .immediate();
+}
+
+/** What {@link prepareSchema} changed in an existing file, in words, for the log. */
+export type SchemaMigration = string;
 
 /**
  * Checks the file (see {@link ResolvedSqliteOptions.openCheck}), creates
  * the tables when they are missing (in one IMMEDIATE transaction, so that
  * processes opening the same new file at once do not race) and migrates
  * tables of an older version.
+ * @param onUpgradeFailed - called when the optional trigger upgrade could
+ *   not be written (a read-only file): the backend works with the old one.
+ * @returns the migrations this call applied (empty for a current file).
  */
-export function prepareSchema(db: Database, options: ResolvedSqliteOptions): void {
+export function prepareSchema(
+  db: Database,
+  options: ResolvedSqliteOptions,
+  onUpgradeFailed: (error: unknown) => void = () => {},
+): SchemaMigration[] {
+  const migrations: SchemaMigration[] = [];
   let version = readSchemaVersion(db);
   if (options.openCheck !== 'schema') {
     const pragma = options.openCheck === 'quick' ? 'quick_check' : 'integrity_check';
@@ -153,7 +202,7 @@ export function prepareSchema(db: Database, options: ResolvedSqliteOptions): voi
     version = readSchemaVersion(db);
   }
   if (version === 1) {
-    migrateFromVersion1(db);
+    if (migrateFromVersion1(db)) migrations.push('schema version 1 → 2: added the checksum column');
     version = readSchemaVersion(db);
   }
   if (version !== SCHEMA_VERSION) {
@@ -164,4 +213,12 @@ export function prepareSchema(db: Database, options: ResolvedSqliteOptions): voi
       operation: 'open',
     });
   }
+  try {
+    if (upgradeSizeTrigger(db)) {
+      migrations.push('byte-total trigger now skips rewrites of the same size');
+    }
+  } catch (error) {
+    onUpgradeFailed(error);
+  }
+  return migrations;
 }

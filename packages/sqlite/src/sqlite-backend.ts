@@ -8,37 +8,34 @@ import {
   type Batch,
   type BatchEntry,
   type Clearable,
-  closedError,
-  createLockHandle,
   type HealthStatus,
   type KeyIterable,
   type Lock,
   type Lockable,
+  type Logger,
+  logSafely,
   normalizeBatchEntries,
-  normalizeLockOptions,
   normalizeRequiredTtl,
   normalizeTtl,
-  OperationTimeouts,
   probeHealth,
-  retryUntil,
   type TimeoutConfigurable,
   type TimeoutOperation,
   type TTLInspectable,
-  timeoutError,
 } from '@cachestack/core';
 import type { Database } from 'better-sqlite3';
 import { EntryTable } from './entry-table.js';
-import { DatabaseFileIdentity } from './file-identity.js';
+import type { DatabaseFileIdentity } from './file-identity.js';
+import { HealthProbe } from './health-probe.js';
+import { openBackendDatabase } from './open-backend.js';
 import {
   type ResolvedSqliteOptions,
   resolveSqliteOptions,
   type SqliteBackendOptions,
 } from './options.js';
-import { runSync } from './run-sync.js';
-import { openDatabase, prepareSchema } from './schema.js';
 import { toSqliteBackendError } from './sqlite-errors.js';
 import { SqliteLockTable } from './sqlite-locks.js';
-import { PAGE_ROWS, prepareStatements, type SqliteStatements } from './statements.js';
+import { SqliteOperations } from './sqlite-operations.js';
+import { PAGE_ROWS } from './statements.js';
 
 /**
  * A cachestack backend on SQLite through better-sqlite3: one table shared by
@@ -49,6 +46,10 @@ import { PAGE_ROWS, prepareStatements, type SqliteStatements } from './statement
  * better-sqlite3 is synchronous: every operation runs to completion on the
  * calling thread, and waiting for another connection's write lock (busy
  * waiting) blocks the event loop for up to `busyTimeoutMs`.
+ *
+ * Every operation is traced on the `cachestack:backend` tracing channel
+ * (backendType `'sqlite'`, see `TRACING_CHANNEL_NAMES` in
+ * `@cachestack/core`); with no subscriber that costs one check.
  *
  * @example
  * ```ts
@@ -74,12 +75,13 @@ export class SqliteBackend
   readonly #db: Database;
   readonly #ownsDatabase: boolean;
   readonly #namespace: string;
-  readonly #timeouts: OperationTimeouts;
   readonly #locks: SqliteLockTable;
   readonly #entries: EntryTable;
   readonly #file: DatabaseFileIdentity;
+  readonly #healthProbe: HealthProbe;
   readonly #purgeTimer: NodeJS.Timeout | undefined;
-  #closed = false;
+  readonly #logger: Logger;
+  readonly #ops: SqliteOperations;
   #lastPurgeError: string | undefined;
 
   /**
@@ -91,26 +93,19 @@ export class SqliteBackend
   constructor(options: SqliteBackendOptions) {
     const resolved = resolveSqliteOptions(options);
     // resolveSqliteOptions has validated every limit.
-    this.#timeouts = new OperationTimeouts(resolved.timeouts);
     this.#options = resolved;
     this.#namespace = resolved.namespace;
+    this.#logger = resolved.logger;
     this.#ownsDatabase = resolved.database === undefined;
-    let db: Database | undefined = resolved.database;
-    let statements: SqliteStatements;
-    let file: DatabaseFileIdentity;
-    try {
-      db ??= openDatabase(resolved);
-      prepareSchema(db, resolved);
-      statements = prepareStatements(db);
-      file = new DatabaseFileIdentity(db);
-    } catch (error) {
-      if (this.#ownsDatabase) db?.close();
-      throw toSqliteBackendError(error, 'open');
-    }
+    const { db, statements, file } = openBackendDatabase(resolved);
     this.#db = db;
     this.#file = file;
+    this.#healthProbe = new HealthProbe(db, statements);
+    this.#ops = new SqliteOperations(db, resolved.timeouts, resolved.namespace);
     this.#entries = new EntryTable(db, statements, resolved);
-    this.#locks = new SqliteLockTable(db, statements, this.#namespace);
+    this.#locks = new SqliteLockTable(db, statements, this.#namespace, this.#ops, (work) =>
+      this.#entries.write(work),
+    );
     if (resolved.purgeIntervalMs > 0) {
       this.#purgeTimer = setInterval(() => this.#backgroundPurge(), resolved.purgeIntervalMs);
       this.#purgeTimer.unref();
@@ -133,18 +128,24 @@ export class SqliteBackend
    * `healthCheck().details.corruptEntries` and deleted).
    */
   get(key: string): Promise<Uint8Array | undefined> {
-    if (!this.#closed && this.#timeouts.limitFor('get') === undefined) {
+    const { tracer } = this.#ops;
+    if (tracer.active) return tracer.trace('get', key, undefined, () => this.#get(key));
+    return this.#get(key);
+  }
+
+  #get(key: string): Promise<Uint8Array | undefined> {
+    if (!this.#ops.closed && this.#ops.timeouts.limitFor('get') === undefined) {
       // Hot path without a time limit: what guard() and #run() would do, inlined.
       try {
         assertValidKey(key, 'get');
-        return Promise.resolve(this.#entries.readOne(key, Date.now()));
+        return Promise.resolve(this.#entries.reads.readOne(key, Date.now()));
       } catch (error) {
         return Promise.reject(toSqliteBackendError(error, 'get', key));
       }
     }
-    return this.#timeouts.guard('get', key, async () => {
+    return this.#ops.timeouts.guard('get', key, async () => {
       assertValidKey(key, 'get');
-      return this.#run('get', key, () => this.#entries.readOne(key, Date.now()));
+      return this.#ops.run('get', key, () => this.#entries.reads.readOne(key, Date.now()));
     });
   }
 
@@ -154,23 +155,33 @@ export class SqliteBackend
    * May evict other entries when a limit is set.
    */
   set(key: string, value: Uint8Array, ttlMs?: number): Promise<void> {
-    if (this.#timeouts.limitFor('set') === undefined) {
-      // Hot path without a time limit: no guard, no async function.
+    const { tracer } = this.#ops;
+    if (tracer.active) {
+      return tracer.trace('set', key, undefined, () => this.#setAsync(key, value, ttlMs));
+    }
+    return this.#setAsync(key, value, ttlMs);
+  }
+
+  #setAsync(key: string, value: Uint8Array, ttlMs: number | undefined): Promise<void> {
+    if (!this.#ops.closed && this.#ops.timeouts.limitFor('set') === undefined) {
+      // Hot path without a time limit: what guard() and #run() would do, inlined.
       try {
-        this.#set(key, value, ttlMs);
+        assertValidKey(key, 'set');
+        assertValidValue(value, 'set', key, this.#options.maxValueBytes);
+        this.#entries.sets.store(key, value, normalizeTtl(ttlMs, 'set', key));
         return Promise.resolve();
       } catch (error) {
         return Promise.reject(toSqliteBackendError(error, 'set', key));
       }
     }
-    return this.#timeouts.guard('set', key, async () => this.#set(key, value, ttlMs));
+    return this.#ops.timeouts.guard('set', key, async () => this.#set(key, value, ttlMs));
   }
 
   #set(key: string, value: Uint8Array, ttlMs: number | undefined): void {
     assertValidKey(key, 'set');
     assertValidValue(value, 'set', key, this.#options.maxValueBytes);
     const ttl = normalizeTtl(ttlMs, 'set', key);
-    this.#run('set', key, () => this.#entries.store(key, value, ttl));
+    this.#ops.run('set', key, () => this.#entries.sets.store(key, value, ttl));
   }
 
   /**
@@ -178,9 +189,9 @@ export class SqliteBackend
    * the WAL and tries once more (see the README's _Full disk_).
    */
   delete(key: string): Promise<boolean> {
-    return this.#timeouts.guard('delete', key, async () => {
+    return this.#ops.op('delete', key, async () => {
       assertValidKey(key, 'delete');
-      return this.#run('delete', key, () =>
+      return this.#ops.run('delete', key, () =>
         this.#entries.writeFreeingSpace((now) => this.#entries.remove(key, now)),
       );
     });
@@ -188,26 +199,26 @@ export class SqliteBackend
 
   /** `true` when `key` is live. Does not count as an access for LRU. */
   exists(key: string): Promise<boolean> {
-    return this.#timeouts.guard('exists', key, async () => {
+    return this.#ops.op('exists', key, async () => {
       assertValidKey(key, 'exists');
-      return this.#run('exists', key, () => this.#entries.exists(key, Date.now()));
+      return this.#ops.run('exists', key, () => this.#entries.exists(key, Date.now()));
     });
   }
 
   /** Remaining ms of `key`: `Infinity` without expiry, `undefined` when missing or expired. */
   getTtl(key: string): Promise<number | undefined> {
-    return this.#timeouts.guard('getTtl', key, async () => {
+    return this.#ops.op('getTtl', key, async () => {
       assertValidKey(key, 'getTtl');
-      return this.#run('getTtl', key, () => this.#entries.remainingTtl(key, Date.now()));
+      return this.#ops.run('getTtl', key, () => this.#entries.remainingTtl(key, Date.now()));
     });
   }
 
   /** Makes a live `key` expire `ttlMs` ms from now; `false` when it is missing. */
   refreshTtl(key: string, ttlMs: number): Promise<boolean> {
-    return this.#timeouts.guard('refreshTtl', key, async () => {
+    return this.#ops.op('refreshTtl', key, async () => {
       assertValidKey(key, 'refreshTtl');
       const ttl = normalizeRequiredTtl(ttlMs, 'refreshTtl', key);
-      return this.#run('refreshTtl', key, () =>
+      return this.#ops.run('refreshTtl', key, () =>
         this.#entries.write((now) => this.#entries.refresh(key, ttl, now)),
       );
     });
@@ -222,38 +233,8 @@ export class SqliteBackend
    * paused past its TTL may still believe it holds the lock. Locks held at
    * `close()` stay until their TTL passes.
    */
-  async acquireLock(key: string, options: AcquireLockOptions): Promise<Lock | undefined> {
-    assertValidKey(key, 'acquireLock');
-    const { ttlMs: ttl, waitMs } = normalizeLockOptions(options, key);
-    const limit = this.#timeouts.limitFor('acquireLock');
-    const wait = limit === undefined ? waitMs : Math.min(waitMs, limit);
-    const grant = await retryUntil(
-      // An acquisition is never turned into a TIMEOUT afterwards: that would orphan the lock.
-      async () => this.#run('acquireLock', key, () => this.#locks.tryAcquire(key, ttl), false),
-      wait,
-    );
-    if (grant === undefined) {
-      if (limit !== undefined && waitMs > limit) throw timeoutError('acquireLock', limit, key);
-      return undefined;
-    }
-    const { token, fencingToken } = grant;
-    return createLockHandle({
-      key,
-      token,
-      fencingToken,
-      release: () =>
-        this.#timeouts.guard('releaseLock', key, async () =>
-          this.#run('releaseLock', key, () =>
-            this.#entries.write(() => this.#locks.release(key, token)),
-          ),
-        ),
-      extend: (ms) =>
-        this.#timeouts.guard('extendLock', key, async () =>
-          this.#run('extendLock', key, () =>
-            this.#entries.write(() => this.#locks.extend(key, token, ms)),
-          ),
-        ),
-    });
+  acquireLock(key: string, options: AcquireLockOptions): Promise<Lock | undefined> {
+    return this.#ops.traced('acquireLock', key, () => this.#locks.acquire(key, options));
   }
 
   /**
@@ -267,7 +248,7 @@ export class SqliteBackend
     timeoutMs: number,
     fn: () => T | Promise<T>,
   ): Promise<T> {
-    return this.#timeouts.run(operation, timeoutMs, fn);
+    return this.#ops.timeouts.run(operation, timeoutMs, fn);
   }
 
   /**
@@ -275,43 +256,60 @@ export class SqliteBackend
    * in {@link SqliteBackend.get}), read from one snapshot.
    */
   getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
-    return this.#timeouts.guard('getMany', undefined, async () => {
-      assertValidKeys(keys, 'getMany');
-      return this.#run('getMany', undefined, () => this.#entries.readMany(keys, Date.now()));
-    });
+    return this.#ops.op(
+      'getMany',
+      undefined,
+      async () => {
+        assertValidKeys(keys, 'getMany');
+        return this.#ops.run('getMany', undefined, () =>
+          this.#entries.reads.readMany(keys, Date.now()),
+        );
+      },
+      countOf(keys),
+    );
   }
 
   /** Stores every entry in one IMMEDIATE transaction: all or nothing. */
   setMany(entries: readonly BatchEntry[]): Promise<void> {
-    return this.#timeouts.guard('setMany', undefined, async () => {
-      const valid = normalizeBatchEntries(entries, 'setMany', this.#options.maxValueBytes);
-      this.#run('setMany', undefined, () =>
-        this.#entries.write((now) => {
-          for (const entry of valid)
-            this.#entries.put(entry.key, entry.value, entry.ttlMs, now, 'setMany');
-          const last = valid.at(-1);
-          if (last !== undefined) this.#entries.enforceLimits(last.key, now);
-        }),
-      );
-    });
+    return this.#ops.op(
+      'setMany',
+      undefined,
+      async () => {
+        const valid = normalizeBatchEntries(entries, 'setMany', this.#options.maxValueBytes);
+        this.#ops.run('setMany', undefined, () =>
+          this.#entries.write((now) => {
+            for (const entry of valid)
+              this.#entries.put(entry.key, entry.value, entry.ttlMs, now, 'setMany');
+            const last = valid.at(-1);
+            if (last !== undefined) this.#entries.enforceLimits(last.key, now);
+          }),
+        );
+      },
+      countOf(entries),
+    );
   }
 
   /** Removes every key in one transaction; resolves how many were live. */
   deleteMany(keys: readonly string[]): Promise<number> {
-    return this.#timeouts.guard('deleteMany', undefined, async () => {
-      assertValidKeys(keys, 'deleteMany');
-      return this.#run('deleteMany', undefined, () =>
-        this.#entries.writeFreeingSpace(
-          (now) => keys.filter((key) => this.#entries.remove(key, now)).length,
-        ),
-      );
-    });
+    return this.#ops.op(
+      'deleteMany',
+      undefined,
+      async () => {
+        assertValidKeys(keys, 'deleteMany');
+        return this.#ops.run('deleteMany', undefined, () =>
+          this.#entries.writeFreeingSpace(
+            (now) => keys.filter((key) => this.#entries.remove(key, now)).length,
+          ),
+        );
+      },
+      countOf(keys),
+    );
   }
 
   /** Removes every entry of this namespace, and nothing else in the file. Locks stay. */
   clear(): Promise<void> {
-    return this.#timeouts.guard('clear', undefined, async () => {
-      this.#run('clear', undefined, () =>
+    return this.#ops.op('clear', undefined, async () => {
+      this.#ops.run('clear', undefined, () =>
         this.#entries.writeFreeingSpace(() => {
           this.#entries.clear();
         }),
@@ -327,8 +325,8 @@ export class SqliteBackend
   async *keys(prefix = ''): AsyncIterable<string> {
     assertValidPrefix(prefix);
     const page = (after: string | undefined): Promise<string[]> =>
-      this.#timeouts.guard('keys', undefined, async () =>
-        this.#run('keys', undefined, () => this.#entries.keyPage(prefix, after, Date.now())),
+      this.#ops.op('keys', undefined, async () =>
+        this.#ops.run('keys', undefined, () => this.#entries.keyPage(prefix, after, Date.now())),
       );
     let keys = await page(undefined);
     for (;;) {
@@ -347,26 +345,31 @@ export class SqliteBackend
    * does the same every `purgeIntervalMs`).
    * @returns how many expired entries were deleted.
    */
-  async purgeExpired(): Promise<number> {
-    return this.#run('purge', undefined, () => this.#entries.purge());
+  purgeExpired(): Promise<number> {
+    const purge = async (): Promise<number> =>
+      this.#ops.run('purge', undefined, () => this.#entries.purge());
+    return this.#ops.traced('purge', undefined, purge);
   }
 
   /**
-   * Commits a one-row write (the time of the check, in `cachestack_meta`)
-   * and reads this namespace's counters in that transaction, so an
-   * unreadable, read-only, locked or full database reports unhealthy; so
-   * does a file deleted or replaced while open (`INVALID_PATH`).
+   * Commits a write of 16 pages (the time of the check and fresh random
+   * bytes in `cachestack_meta`: as many pages as a new key's `set` with its
+   * b-tree splits) and reads this namespace's counters in that transaction,
+   * so an unreadable, read-only, locked or full database reports unhealthy,
+   * including a disk the cache itself filled where a one-row write would
+   * still fit; so does a file deleted or replaced while open
+   * (`INVALID_PATH`).
    * Details: `namespace`, `path`, `entries`, `bytes`, limits,
    * `corruptEntries` (damaged values found by this backend's reads),
    * `lastPurgeError`.
    */
   async healthCheck(): Promise<HealthStatus> {
     return probeHealth(this.backendType, () =>
-      this.#timeouts.guard('healthCheck', undefined, async () =>
-        this.#run('healthCheck', undefined, () =>
+      this.#ops.op('healthCheck', undefined, async () =>
+        this.#ops.run('healthCheck', undefined, () =>
           this.#entries.write((now) => {
             this.#file.check('healthCheck');
-            this.#entries.probeWrite(now);
+            this.#healthProbe.commit(now);
             const { entries, bytes } = this.#entries.stats();
             return {
               namespace: this.#namespace,
@@ -376,7 +379,7 @@ export class SqliteBackend
               bytes,
               maxEntries: this.#options.maxEntries,
               maxBytes: this.#options.maxBytes,
-              corruptEntries: this.#entries.corruptEntries,
+              corruptEntries: this.#entries.reads.corruptEntries,
               lastPurgeError: this.#lastPurgeError,
             };
           }),
@@ -391,13 +394,19 @@ export class SqliteBackend
    * Idempotent.
    */
   async close(): Promise<void> {
-    if (this.#closed) return;
+    if (this.#ops.closed) return;
     try {
-      if (this.#entries.pendingAccesses > 0) this.#entries.write(() => undefined);
-    } catch {
+      this.#entries.flushAccesses();
+    } catch (error) {
       // Access times are a hint for eviction; losing some is harmless.
+      logSafely(
+        this.#logger,
+        'debug',
+        { backendType: 'sqlite', namespace: this.#namespace, error },
+        'could not write pending access times at close',
+      );
     }
-    this.#closed = true;
+    this.#ops.close();
     if (this.#purgeTimer !== undefined) clearInterval(this.#purgeTimer);
     if (this.#ownsDatabase && this.#db.open) this.#db.close();
   }
@@ -407,19 +416,25 @@ export class SqliteBackend
     await this.close();
   }
 
-  /** Rejects after `close()`, then runs `work` through {@link runSync}. */
-  #run<T>(operation: string, key: string | undefined, work: () => T, lateIsTimeout = true): T {
-    if (this.#closed) throw closedError(operation, this.backendType, key);
-    return runSync(this.#db, this.#timeouts, operation, key, work, lateIsTimeout);
-  }
-
   #backgroundPurge(): void {
-    if (this.#closed) return;
+    if (this.#ops.closed) return;
     try {
       this.#entries.purge();
       this.#lastPurgeError = undefined;
     } catch (error) {
-      this.#lastPurgeError = toSqliteBackendError(error, 'purge').message;
+      const failure = toSqliteBackendError(error, 'purge');
+      this.#lastPurgeError = failure.message;
+      logSafely(
+        this.#logger,
+        'warn',
+        { backendType: 'sqlite', namespace: this.#namespace, error: failure },
+        'background purge of expired entries failed; retried at the next interval',
+      );
     }
   }
+}
+
+/** How many items a batch argument names (`undefined` when it is not an array: validation rejects it). */
+function countOf(items: unknown): number | undefined {
+  return Array.isArray(items) ? items.length : undefined;
 }

@@ -21,28 +21,53 @@ export interface SqliteStatements {
   getExpiry: Statement;
   /**
    * `(ns, key, value, checksum, expiresAt, now, size)` (positional, for
-   * speed): insert or replace. A replaced row keeps its `accessed_at` (see `touchWritten`):
-   * a column in the `SET` list is rewritten in its index even when
+   * speed): insert or replace. A replaced row keeps its `accessed_at` (see
+   * `touch`): a column in the `SET` list is rewritten in its index even when
    * unchanged, so rewriting the same bytes would always dirty the access
-   * index's pages.
+   * index's pages. A row that already holds the same bytes, checksum and
+   * expiry is not updated at all (no index work, no trigger).
    */
   upsert: Statement;
   /** `@ns, @key, @value`: deletes the row only while it still holds exactly `@value`. */
   deleteDamaged: Statement;
   /** `@now`: records the time of a health check (a one-row write in `cachestack_meta`). */
   healthProbe: Statement;
+  /**
+   * `@bytes`: rewrites the `health_probe` row of `cachestack_meta` with
+   * `@bytes` random bytes, so the health check's commit writes that many
+   * bytes of pages (see `EntryTable.probeWrite`).
+   */
+  healthReserve: Statement;
   /** `@ns, @key` → expires_at of the deleted row (plucked), if there was one. */
   delete: Statement;
   /** `@ns, @key, @now, @expiresAt`: new expiry of a live row. */
   refresh: Statement;
-  /** `@ns, @key, @now`: records a read for LRU. */
-  touch: Statement;
   /**
-   * `@ns, @key, @now, @resolution`: records a write for eviction, only when
-   * the stored time is at least `@resolution` ms older than `@now` (so the
-   * access index changes at most once per resolution).
+   * `@ns, @key, @now, @resolution`: records an access (a read for `'lru'`,
+   * a rewrite) for eviction, only when the stored time is at least
+   * `@resolution` ms older than `@now`.
    */
-  touchWritten: Statement;
+  touch: Statement;
+  /** `(ns, key)` (positional) → the row's `accessed_at` (plucked), expired or not. */
+  storedAccess: Statement;
+  /**
+   * `(size, checksum, size, value, expiresAt, ns, key)` (positional, for
+   * speed) → `[accessed_at, fits, unchanged]` (raw) of the stored row,
+   * expired or not: `fits` is 1 when its size is at least `size` (a rewrite
+   * cannot grow the totals), `unchanged` is 1 when it already holds exactly
+   * `value` with that checksum and expiry. Size and checksum are compared
+   * first: the stored bytes are read only when both match.
+   */
+  storedState: Statement;
+  /**
+   * `(value, checksum, expiresAt, size, ns, key, size, checksum, value,
+   * expiresAt)` (positional): replaces an existing row whose size is at
+   * least the new one (so the namespace's totals cannot grow and no limit
+   * check is needed) unless it already holds these bytes, checksum and
+   * expiry. Changes nothing (0 changes) when the row is missing, smaller
+   * or unchanged.
+   */
+  rewrite: Statement;
   /** `@ns, @after, @now` → up to {@link PAGE_ROWS} live keys after `@after`, in order (plucked). */
   keysAfter: Statement;
   /** `@ns, @from, @now` → up to {@link PAGE_ROWS} live keys >= `@from`, in order (plucked). */
@@ -86,21 +111,36 @@ export function prepareStatements(db: Database): SqliteStatements {
       `INSERT INTO cachestack_entries (namespace, key, value, checksum, expires_at, accessed_at, size)
        VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value,
-         checksum = excluded.checksum, expires_at = excluded.expires_at, size = excluded.size`,
+         checksum = excluded.checksum, expires_at = excluded.expires_at, size = excluded.size
+       WHERE NOT (checksum IS excluded.checksum AND value = excluded.value
+         AND expires_at IS excluded.expires_at)`,
     ),
     deleteDamaged: p(`DELETE FROM cachestack_entries WHERE ${where} AND value = @value`),
     healthProbe: p(
       `INSERT INTO cachestack_meta (name, value) VALUES ('health_checked_at', @now)
        ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
     ),
+    healthReserve: p(
+      `INSERT INTO cachestack_meta (name, value) VALUES ('health_probe', randomblob(@bytes))
+       ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
+    ),
     delete: p(`DELETE FROM cachestack_entries WHERE ${where} RETURNING expires_at`).pluck(),
     refresh: p(`UPDATE cachestack_entries SET expires_at = @expiresAt WHERE ${where} AND ${LIVE}`),
     touch: p(
-      `UPDATE cachestack_entries SET accessed_at = @now WHERE ${where} AND accessed_at < @now`,
-    ),
-    touchWritten: p(
       `UPDATE cachestack_entries SET accessed_at = @now
        WHERE ${where} AND accessed_at < @now AND accessed_at <= @now - @resolution`,
+    ),
+    storedAccess: p(
+      'SELECT accessed_at FROM cachestack_entries WHERE namespace = ? AND key = ?',
+    ).pluck(),
+    storedState: p(
+      `SELECT accessed_at, size >= ?, checksum IS ? AND size = ? AND value = ? AND expires_at IS ?
+       FROM cachestack_entries WHERE namespace = ? AND key = ?`,
+    ).raw(),
+    rewrite: p(
+      `UPDATE cachestack_entries SET value = ?, checksum = ?, expires_at = ?, size = ?
+       WHERE namespace = ? AND key = ? AND size >= ?
+         AND NOT (checksum IS ? AND value = ? AND expires_at IS ?)`,
     ),
     keysAfter: p(
       `SELECT key FROM cachestack_entries WHERE namespace = @ns AND key > @after AND ${LIVE}

@@ -56,6 +56,7 @@ describeBackendConformance('SqliteBackend (WAL, defaults)', {
   capabilities,
   sharedStore: true,
   maxValueBytes,
+  tracingChannel: 'cachestack:backend',
   groups: conformanceGroups
     .map((group) => group.name)
     .filter((name) => !faultGroups.includes(name)),

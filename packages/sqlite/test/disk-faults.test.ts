@@ -161,6 +161,34 @@ describe('disk faults', { timeout: 30_000 }, () => {
     }
   });
 
+  it('a disk filled by the cache itself with new keys → healthCheck unhealthy while a 1-byte new key fails', async () => {
+    const point = smallDisk(dir.path, '1m');
+    const backend = new SqliteBackend({ path: join(point, 'cache.db'), purgeIntervalMs: 0 });
+    try {
+      const fails = (key: string, bytes: number): Promise<boolean> =>
+        backend.set(key, Buffer.alloc(bytes, 3)).then(
+          () => false,
+          () => true,
+        );
+      let filled = 0;
+      while (!(await fails(`fill:${filled}`, 16 * 1024))) filled++;
+      expect(filled).toBeGreaterThan(5);
+      let tiny = 0;
+      while (!(await fails(`tiny:${tiny}`, 1)) && tiny < 4096) tiny++;
+      const error = await rejection(backend.set('one-more', Buffer.from('x')));
+      expect(error).toMatchObject({ type: 'PERMANENT', code: 'NO_SPACE' });
+      // A one-row commit still fits in the WAL space the failed writes left behind.
+      const health = await backend.healthCheck();
+      expect(health.healthy).toBe(false);
+      expect(health.error).toMatch(/NO_SPACE/);
+      expect(Buffer.from((await backend.get('fill:0')) as Uint8Array)).toEqual(
+        Buffer.alloc(16 * 1024, 3),
+      );
+    } finally {
+      await backend.close();
+    }
+  });
+
   it('the database file deleted or replaced while open (rm -rf by a cleanup job) → healthCheck unhealthy', async () => {
     const path = join(dir.path, 'jobs', 'cache.db');
     const backend = new SqliteBackend({ path });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type NodeRun, type RunAs, runNode } from '@cachestack/test-support';
+import { type NodeRun, type NodeRunOptions, runNode } from '@cachestack/test-support';
 import { afterEach, beforeEach } from 'vitest';
 import { SqliteBackend, type SqliteBackendOptions } from '../src/index.js';
 
@@ -85,7 +85,7 @@ export function fixture(name: string): string {
 export function runFixture(
   name: string,
   args: readonly string[],
-  options: RunAs = {},
+  options: NodeRunOptions = {},
 ): Promise<NodeRun> {
   return runNode(fixture(name), args, options);
 }
