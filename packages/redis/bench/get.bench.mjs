@@ -1,76 +1,15 @@
 // Benchmark: get throughput of raw ioredis vs RedisBackend.
 // Starts its own redis-server on a free loopback port and stops it at the end.
 // Usage: pnpm run bench   (builds first: the benchmark imports ../dist/index.js)
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { RedisBackend } from '../dist/index.js';
+import { startServer } from './redis-servers.mjs';
 
 const DURATION_MS = Number(process.env.BENCH_MS ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONCURRENCY = 100;
 const KEYS = 1000;
 const VALUE = Buffer.alloc(100, 7);
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer() {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'cachestack-bench-'));
-  const child = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--dir',
-      dir,
-    ],
-    { stdio: 'ignore' },
-  );
-  child.once('error', () => {
-    console.error('redis-server not found: install it with `apt-get install -y redis-server`');
-    process.exit(1);
-  });
-  const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => 50 });
-  probe.on('error', () => {});
-  for (let i = 0; ; i++) {
-    try {
-      await probe.ping();
-      break;
-    } catch (error) {
-      if (i > 200) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-  probe.disconnect();
-  return {
-    port,
-    async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      process.kill(child.pid, 'SIGTERM');
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 async function measure(concurrency, get) {
   let ops = 0;

@@ -1,6 +1,7 @@
 import type { ChainableCommander, Cluster } from 'ioredis';
 import { groupKeysByNode } from './cluster-routing.js';
 import type { RedisClient, RedisTopology } from './create-redis-client.js';
+import { keySlot } from './key-slot.js';
 
 /** A slot group (indexes into the keys) and the results of the commands added for it. */
 export type GroupResults = [group: number[], results: unknown[]];
@@ -81,7 +82,9 @@ async function runPipeline(
 
 /**
  * The values of `redisKeys` in order (`null` for a miss): one `MGET` on a
- * single server; in a Cluster one `MGET` per slot, in one pipeline per node.
+ * single server; in a Cluster one `MGET` per slot, sent as plain commands: the caller corks the node sockets, so
+ * each node still gets them in one write, without the cost of an ioredis
+ * Cluster pipeline.
  */
 export async function fetchValues(
   client: RedisClient,
@@ -90,13 +93,20 @@ export async function fetchValues(
 ): Promise<(Buffer | null)[]> {
   if (topology !== 'cluster') return client.mgetBuffer(...redisKeys);
   const values: (Buffer | null)[] = new Array(redisKeys.length).fill(null);
-  const replies = await execBySlot(client, topology, redisKeys, (pipeline, group) => {
-    pipeline.mgetBuffer(...group.map((index) => redisKeys[index] as string));
+  const slots = new Map<number, number[]>();
+  redisKeys.forEach((key, index) => {
+    const slot = keySlot(key);
+    const group = slots.get(slot);
+    if (group === undefined) slots.set(slot, [index]);
+    else group.push(index);
   });
-  for (const [group, [reply]] of replies) {
-    (reply as (Buffer | null)[]).forEach((value, offset) => {
-      values[group[offset] as number] = value;
-    });
-  }
+  await Promise.all(
+    [...slots.values()].map(async (group) => {
+      const replies = await client.mgetBuffer(...group.map((index) => redisKeys[index] as string));
+      replies.forEach((value, offset) => {
+        values[group[offset] as number] = value;
+      });
+    }),
+  );
   return values;
 }

@@ -1,3 +1,4 @@
+import { redactUrl } from '@cachestack/core';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { RedisBackendOptions } from './redis-backend-options.js';
 
@@ -68,8 +69,9 @@ export function createRedisConnection(
     const client = new Cluster(options.cluster.nodes, {
       lazyConnect: true,
       enableOfflineQueue: false,
-      // Same-tick commands go out in one write per node.
-      enableAutoPipelining: true,
+      // The backend corks every node's socket for the rest of the tick instead
+      // (one write per node, without auto-pipelining's extra event-loop turn).
+      enableAutoPipelining: false,
       clusterRetryStrategy: reconnectBackoff(reconnectMaxDelayMs),
       ...clusterOptions,
       redisOptions: {
@@ -91,4 +93,20 @@ export function createRedisConnection(
     ...redisOptions,
   });
   return { client, owned: true, topology: sentinel ? 'sentinel' : 'standalone' };
+}
+
+/**
+ * Where `connection` points, for logs: a URL with its credentials redacted,
+ * `host:port`, `sentinel:<master name>` or `cluster`. Never a password.
+ */
+export function describeEndpoint(
+  options: RedisBackendOptions,
+  connection: RedisConnection,
+): string {
+  if (options.url !== undefined) return redactUrl(options.url);
+  const client = connection.client;
+  if (isCluster(client)) return 'cluster';
+  const { host, port, name, path } = client.options;
+  if (connection.topology === 'sentinel') return `sentinel:${name ?? ''}`;
+  return path ?? `${host ?? '127.0.0.1'}:${port ?? 6379}`;
 }

@@ -16,4 +16,11 @@ export {
   type RedisBackendOptions,
   type RedisClusterConnection,
 } from './redis-backend-options.js';
+export {
+  RedisTrackingInvalidation,
+  TRACKING_CONNECTION_NAME,
+  TRACKING_SOURCE,
+} from './redis-tracking-invalidation.js';
+export type { RedisTrackingInvalidationOptions, TrackingMode } from './redis-tracking-options.js';
+export { INVALIDATE_CHANNEL } from './tracking-connection.js';
 export { GET_WITH_TTL_SCRIPT, type ValueWithTtl } from './value-with-ttl.js';

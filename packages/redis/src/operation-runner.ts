@@ -6,7 +6,7 @@ import {
   type TimeoutOperation,
   toBackendError,
 } from '@cachestack/core';
-import type { Cluster, Redis } from 'ioredis';
+import type { Cluster } from 'ioredis';
 import { classifyRedisError } from './classify-redis-error.js';
 import type { ConnectionState } from './connection-state.js';
 import type { RedisClient, RedisTopology } from './create-redis-client.js';
@@ -27,7 +27,7 @@ export class OperationRunner {
   readonly #state: ConnectionState;
   readonly #backendType: string;
   readonly #inFlight = new InFlightOperations();
-  readonly #corker: TickWriteCorker | undefined;
+  readonly #corker: TickWriteCorker;
   readonly #beforeCommand: () => void;
   #closed = false;
   #clusterConnecting: Promise<void> | undefined;
@@ -47,9 +47,7 @@ export class OperationRunner {
     this.#state = options.state;
     this.#backendType = options.backendType;
     this.#beforeCommand = options.beforeCommand ?? noop;
-    // A Cluster spreads commands over several sockets: ioredis auto-pipelining batches those.
-    this.#corker =
-      options.topology === 'cluster' ? undefined : new TickWriteCorker(options.client as Redis);
+    this.#corker = new TickWriteCorker(options.client);
   }
 
   /** True once {@link OperationRunner.close} was called. */
@@ -112,6 +110,14 @@ export class OperationRunner {
     return this.#clusterConnecting !== undefined || this.#client.status === 'wait';
   }
 
+  /**
+   * Corks the connection sockets (every node's, on a Cluster) until the next
+   * tick, so what is sent in this tick leaves in one write per connection.
+   */
+  cork(): void {
+    this.#corker.cork();
+  }
+
   /** The time limit (ms) that applies to `operation` here and now, if any. */
   limitFor(operation: TimeoutOperation): number | undefined {
     return this.#timeouts.limitFor(operation);
@@ -125,7 +131,7 @@ export class OperationRunner {
     if (this.needsSlowPath) return this.run(operation, key, start);
     const refused = this.admitFast(operation, key);
     if (refused !== undefined) return Promise.reject(refused);
-    this.#corker?.cork();
+    this.#corker.cork();
     this.#beforeCommand();
     let pending: Promise<T>;
     try {
@@ -165,7 +171,7 @@ export class OperationRunner {
         return start();
       };
     }
-    this.#corker?.cork();
+    this.#corker.cork();
     this.#beforeCommand();
     try {
       return await this.#timeouts.guard(operation, key, run);

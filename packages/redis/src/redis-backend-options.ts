@@ -1,4 +1,10 @@
-import { assertKnownOptions, resolveTimeoutsOption, type TimeoutDefaults } from '@cachestack/core';
+import {
+  assertKnownOptions,
+  type Logger,
+  resolveLogger,
+  resolveTimeoutsOption,
+  type TimeoutDefaults,
+} from '@cachestack/core';
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 
 /** Largest value Redis accepts by default (`proto-max-bulk-len`), in bytes: 512 MiB. */
@@ -72,10 +78,10 @@ export interface RedisBackendOptions {
    */
   coalesceGets?: boolean;
   /**
-   * On a single server, send the `set` calls made in the same tick as one
-   * `MSET` (none has a TTL) or one script call (`EVALSHA`, as locks use),
-   * in issue order. Turn off when the Redis user may not run scripts.
-   * Ignored in a Cluster.
+   * Send the `set` calls made in the same tick as one `MSET` (none has a
+   * TTL) or one script call (`EVALSHA`, as locks use), in issue order; on a
+   * Cluster one such command per hash slot. Turn off when the Redis user may
+   * not run scripts.
    * @default true
    */
   coalesceSets?: boolean;
@@ -85,6 +91,15 @@ export interface RedisBackendOptions {
    * @default 1000
    */
   scanCount?: number;
+  /**
+   * Where the backend reports what it handles on its own (pino-compatible:
+   * `debug/info/warn/error(fields, message)`): the connection lost and
+   * restored, errors it swallows (a failed `QUIT` on close, a slow lock
+   * released), lock anomalies. Never values or credentials; URLs are
+   * redacted.
+   * @default a silent logger
+   */
+  logger?: Logger;
 }
 
 /** {@link RedisBackendOptions} after validation, with defaults applied. */
@@ -97,6 +112,7 @@ export interface ResolvedRedisBackendOptions {
   coalesceGets: boolean;
   coalesceSets: boolean;
   scanCount: number;
+  logger: Logger;
 }
 
 function fail(option: string, expected: string, got: unknown): never {
@@ -126,6 +142,7 @@ const OPTION_NAMES = Object.keys({
   coalesceGets: true,
   coalesceSets: true,
   scanCount: true,
+  logger: true,
 } satisfies Record<keyof RedisBackendOptions, true>);
 
 /** Validates `options` (throwing a `TypeError` that names the bad option) and applies defaults. */
@@ -197,5 +214,6 @@ export function resolveOptions(options: RedisBackendOptions): ResolvedRedisBacke
     coalesceGets: options.coalesceGets ?? true,
     coalesceSets: options.coalesceSets ?? true,
     scanCount: positiveNumber('scanCount', options.scanCount, 1000, true),
+    logger: resolveLogger(options.logger, 'logger', 'RedisBackend'),
   };
 }

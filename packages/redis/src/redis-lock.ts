@@ -3,8 +3,11 @@ import {
   createLockHandle,
   createLockToken,
   type Lock,
+  type Logger,
+  logSafely,
   retryUntil,
 } from '@cachestack/core';
+import { describe } from './connection-state.js';
 import type { RedisClient } from './create-redis-client.js';
 import type { LockCommands } from './lock-commands.js';
 import type { OperationRunner } from './operation-runner.js';
@@ -22,6 +25,10 @@ export interface AcquireRedisLockOptions {
   ttlMs: number;
   /** Validated wait in whole ms (0: one try). */
   waitMs: number;
+  /** Where lock anomalies go (a slow acquisition released, a failed release). */
+  logger: Logger;
+  /** Added to every log entry (backend type, namespace, endpoint). */
+  logFields: Record<string, unknown>;
 }
 
 /**
@@ -36,7 +43,7 @@ export interface AcquireRedisLockOptions {
 export async function acquireRedisLock(
   options: AcquireRedisLockOptions,
 ): Promise<Lock | undefined> {
-  const { ops, client, locks, key, lockKey, ttlMs, waitMs } = options;
+  const { ops, client, locks, key, lockKey, ttlMs, waitMs, logger, logFields } = options;
   ops.enter('acquireLock', key);
   let token: string | undefined;
   try {
@@ -49,8 +56,22 @@ export async function acquireRedisLock(
         client.set(lockKey, candidate, 'PX', ttlMs, 'NX'),
       );
       if (reply !== 'OK') return undefined;
-      if (performance.now() - started < ttlMs) return candidate;
-      await locks.cachestackReleaseLock(lockKey, candidate).catch(() => undefined);
+      const tookMs = performance.now() - started;
+      if (tookMs < ttlMs) return candidate;
+      logSafely(
+        logger,
+        'warn',
+        { ...logFields, key, ttlMs, tookMs: Math.round(tookMs) },
+        'lock acquired too late (the round trip outlasted ttlMs): released, not handed out',
+      );
+      await locks.cachestackReleaseLock(lockKey, candidate).catch((error: unknown) => {
+        logSafely(
+          logger,
+          'warn',
+          { ...logFields, key, error: describe(error) },
+          'releasing a late lock failed; it expires by its TTL',
+        );
+      });
       return undefined;
     }, waitMs);
   } finally {

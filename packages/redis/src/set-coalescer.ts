@@ -1,5 +1,6 @@
-import type { Redis } from 'ioredis';
 import { type Caller, CallerBatch, DeadlineWatch, newCaller } from './caller-batch.js';
+import type { RedisClient } from './create-redis-client.js';
+import { keySlot } from './key-slot.js';
 
 /**
  * Sets each KEYS[i] to ARGV[2i-1], with `PX ARGV[2i]` when that is > 0 and
@@ -24,12 +25,12 @@ interface SetManyCommand {
 }
 
 /** Defines {@link SET_MANY_SCRIPT} on `client` once (the key count is passed per call). */
-export function defineSetManyCommand(client: Redis): Redis & SetManyCommand {
-  const commands = client as Redis & Partial<SetManyCommand>;
+export function defineSetManyCommand(client: RedisClient): RedisClient & SetManyCommand {
+  const commands = client as RedisClient & Partial<SetManyCommand>;
   if (typeof commands.cachestackSetMany !== 'function') {
     client.defineCommand('cachestackSetMany', { lua: SET_MANY_SCRIPT });
   }
-  return client as Redis & SetManyCommand;
+  return client as RedisClient & SetManyCommand;
 }
 
 /** What a {@link SetCoalescer} needs besides the client. */
@@ -38,6 +39,13 @@ export interface SetCoalescerHooks {
   classify: (error: unknown, key: string) => unknown;
   /** Called once per caller when its set settles (stored, failure or timeout). */
   settled: () => void;
+  /**
+   * True on a Cluster: the sets are grouped by hash slot first (a multi-key
+   * command may not cross slots), each group sent to its node.
+   */
+  bySlot?: boolean;
+  /** Runs before the commands of a flush are sent (the backend corks the sockets). */
+  beforeSend?: () => void;
 }
 
 interface PendingSet {
@@ -59,8 +67,8 @@ export const MAX_COALESCED_SETS = 1000;
 export const MAX_COALESCED_BYTES = 4 * 1024 * 1024;
 
 /**
- * Coalesces the sets issued in the same tick on a single server into one
- * command, in issue order: `MSET` when none has a TTL, otherwise one script
+ * Coalesces the sets issued in the same tick into one command (on a Cluster,
+ * one per hash slot, see {@link SetCoalescerHooks.bySlot}), in issue order: `MSET` when none has a TTL, otherwise one script
  * call that runs `SET … [PX]` per entry (a key set twice keeps the later
  * value). A lone set is a plain `SET`. Each caller's promise is settled by
  * the coalescer itself, with its own time limit.
@@ -70,7 +78,7 @@ export const MAX_COALESCED_BYTES = 4 * 1024 * 1024;
  * {@link SetCoalescer.flush}, so a set issued earlier always leaves earlier.
  */
 export class SetCoalescer {
-  readonly #client: Redis & SetManyCommand;
+  readonly #client: RedisClient & SetManyCommand;
   readonly #hooks: SetCoalescerHooks;
   readonly #deadlines = new DeadlineWatch();
   #pending: PendingSet[] = [];
@@ -80,7 +88,7 @@ export class SetCoalescer {
     this.flush();
   };
 
-  constructor(client: Redis, hooks: SetCoalescerHooks) {
+  constructor(client: RedisClient, hooks: SetCoalescerHooks) {
     this.#client = defineSetManyCommand(client);
     this.#hooks = hooks;
   }
@@ -112,11 +120,28 @@ export class SetCoalescer {
     if (this.#pending.length === 0) return;
     const pending = this.#pending;
     this.#pending = [];
+    this.#hooks.beforeSend?.();
     if (pending.length === 1) {
       // A lone set (the sequential case): a plain SET, nothing to split.
       this.#deliver(pending, this.#send(pending));
       return;
     }
+    if (!this.#hooks.bySlot) {
+      this.#sendInChunks(pending);
+      return;
+    }
+    const slots = new Map<number, PendingSet[]>();
+    for (const entry of pending) {
+      const slot = keySlot(entry.redisKey);
+      const group = slots.get(slot);
+      if (group === undefined) slots.set(slot, [entry]);
+      else group.push(entry);
+    }
+    for (const group of slots.values()) this.#sendInChunks(group);
+  }
+
+  /** Sends `pending` (one slot's, on a Cluster) in commands of bounded size, in order. */
+  #sendInChunks(pending: PendingSet[]): void {
     let chunk: PendingSet[] = [];
     let bytes = 0;
     for (const entry of pending) {

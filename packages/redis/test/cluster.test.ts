@@ -1,6 +1,6 @@
 import { describeBackendConformance } from '@cachestack/conformance';
 import { command, RedisCluster } from '@cachestack/test-support';
-import { Redis } from 'ioredis';
+import { type Cluster, Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KeyLayout, keySlot, RedisBackend } from '../src/index.js';
 import { awaitClientsUnpaused, pauseClients } from './support/client-pause.js';
@@ -106,6 +106,71 @@ describe('RedisBackend on a 3-master Cluster', () => {
     expect(await cache.deleteMany(keys)).toBe(40);
   });
 
+  it('coalesces same-tick sets per slot: one MSET or script call per slot, in issue order', async () => {
+    const cache = backend();
+    const keys = Array.from({ length: 40 }, (_, i) => `{tag${i % 5}}:k${i}`);
+    // Connects the lazy Cluster and loads the set script on every node.
+    await Promise.all(keys.map((key) => cache.set(key, Buffer.from('warm-up'), 1000)));
+    await resetStats();
+    await Promise.all(keys.map((key) => cache.set(key, Buffer.from('first'))));
+    expect((await statsPerNode('mset')).reduce((a, b) => a + b, 0)).toBe(5);
+    expect((await statsPerNode('set')).reduce((a, b) => a + b, 0)).toBe(0);
+    await resetStats();
+    // With TTLs: one script call per slot; a key set twice in the tick keeps the later value.
+    await Promise.all([
+      ...keys.map((key, i) => cache.set(key, Buffer.from(`v${i}`), 60_000)),
+      cache.set(keys[0] as string, Buffer.from('last')),
+    ]);
+    const scripts = [...(await statsPerNode('evalsha')), ...(await statsPerNode('eval'))];
+    expect(scripts.reduce((a, b) => a + b, 0)).toBe(5); // (their SETs run inside the script)
+    const values = await cache.getMany(keys);
+    expect(Buffer.from(values[0]!).toString()).toBe('last');
+    expect(values.slice(1).map((value) => Buffer.from(value!).toString())).toEqual(
+      keys.slice(1).map((_, i) => `v${i + 1}`),
+    );
+    expect(await cache.getTtl(keys[0] as string)).toBe(Number.POSITIVE_INFINITY);
+    expect(await cache.getTtl(keys[1] as string)).toBeGreaterThan(50_000);
+  });
+
+  it('corks each node socket for the tick: same-tick commands leave in one write per node', async () => {
+    const cache = backend();
+    await cache.exists('{one}:warm-up'); // node connections are lazy: open this one
+    const client = cache.client as Cluster;
+    const keys = Array.from({ length: 20 }, (_, i) => `{one}:k${i}`);
+    const node = client.nodes('master').find((candidate) => {
+      const slot = keySlot(new KeyLayout(cache.namespace).dataKey(keys[0] as string));
+      return client.slots[slot]?.[0] === `${candidate.options.host}:${candidate.options.port}`;
+    });
+    const stream = node?.stream as unknown as {
+      _write: (...args: unknown[]) => void;
+      _writev: (...args: unknown[]) => void;
+    };
+    let writes = 0;
+    const write = stream._write;
+    const writev = stream._writev;
+    stream._write = function (...args) {
+      writes += 1;
+      return write.apply(this, args);
+    };
+    stream._writev = function (...args) {
+      writes += 1;
+      return writev.apply(this, args);
+    };
+    let sentBeforeNextTurn = -1;
+    try {
+      const burst = Promise.all(keys.map((key) => cache.exists(key)));
+      // Sent at the end of this tick, not one event-loop turn later (auto-pipelining's setImmediate).
+      await new Promise((resolve) => process.nextTick(resolve));
+      sentBeforeNextTurn = writes;
+      await burst;
+    } finally {
+      stream._write = write;
+      stream._writev = writev;
+    }
+    expect(sentBeforeNextTurn).toBe(1);
+    expect(writes).toBe(1);
+  });
+
   it('clear() removes the namespace from every master and nothing else', async () => {
     const cache = backend();
     const other = backend(`${cache.namespace}:archive`);
@@ -190,6 +255,7 @@ describeBackendConformance('RedisBackend (3-master Cluster)', {
       maxValueBytes: 8 * 1024 * 1024,
     }),
   capabilities: ['ttl', 'lock', 'timeout', 'batch', 'clear', 'keys'],
+  tracingChannel: 'cachestack:backend',
   sharedStore: true,
   maxValueBytes: 8 * 1024 * 1024,
   // Redis expires on its own clock from when SET arrives; a fresh backend's

@@ -24,6 +24,7 @@ describeBackendConformance('RedisBackend (standalone)', {
   create: ({ namespace }) =>
     new RedisBackend({ url: proxy.url, namespace, maxValueBytes: MAX_VALUE_BYTES }),
   capabilities: ['ttl', 'lock', 'timeout', 'batch', 'clear', 'keys'],
+  tracingChannel: 'cachestack:backend',
   sharedStore: true,
   maxValueBytes: MAX_VALUE_BYTES,
   // Redis expires on its own clock from when SET arrives; allow for a loaded CI box.

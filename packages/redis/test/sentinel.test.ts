@@ -1,7 +1,8 @@
 import { BackendError } from '@cachestack/core';
 import { command, RedisServer } from '@cachestack/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisBackend } from '../src/index.js';
+import { RedisBackend, RedisTrackingInvalidation, TRACKING_CONNECTION_NAME } from '../src/index.js';
+import { TrackedL1, until } from './support/tracked-l1.js';
 
 const MASTER_NAME = 'cachestack';
 let master: RedisServer;
@@ -119,4 +120,53 @@ describe('RedisBackend through Sentinel', () => {
       await cache.close();
     }
   });
+
+  it('tracking follows the failover: flushes, tracks on the new master, invalidates again', async () => {
+    const cache = new RedisBackend({
+      redis: {
+        sentinels: sentinels.map((sentinel) => ({ host: '127.0.0.1', port: sentinel.port })),
+        name: MASTER_NAME,
+      },
+      namespace: 'sentinel-tracking',
+    });
+    const source = new RedisTrackingInvalidation({ backend: cache });
+    const l1 = new TrackedL1(cache);
+    try {
+      await l1.attach(source);
+      expect(source.tracking).toBe(true);
+      const before = await masterPort();
+      const after = before === master.port ? replica.port : master.port;
+      await waitFor('the other server to be an up-to-date replica', async () =>
+        String(await command(after, ['INFO', 'replication'])).includes('master_link_status:up'),
+      );
+      await cache.set('k', Buffer.from('v1'));
+      await until(
+        () => l1.messages.some((message) => message.keys?.includes('k')),
+        2000,
+        'own write',
+      );
+      expect(await l1.get('k')).toBe('v1');
+      // A forced failover does not wait for replication: let the write arrive first.
+      await waitFor(
+        'the write on the replica',
+        async () => (await command(after, ['GET', 'cs:sentinel-tracking:d:k'])) === 'v1',
+      );
+      const flushes = l1.flushes;
+      await waitFor('a failover', async () => {
+        await command(sentinels[0]!.port, ['SENTINEL', 'FAILOVER', MASTER_NAME]).catch(() => 0);
+        return (await masterPort()) === after;
+      });
+      await until(() => l1.flushes >= flushes + 2 && source.tracking, 20_000, 'tracking back');
+      expect(l1.copies.size).toBe(0);
+      const list = String(await command(after, ['CLIENT', 'LIST']));
+      expect(list).toContain(`name=${TRACKING_CONNECTION_NAME}`);
+      expect(await l1.get('k')).toBe('v1');
+      await command(after, ['SET', 'cs:sentinel-tracking:d:k', 'v2']);
+      await until(() => !l1.copies.has('k'), 2000, 'the invalidation from the new master');
+      expect(await l1.get('k')).toBe('v2');
+    } finally {
+      await source.close();
+      await cache.close();
+    }
+  }, 60_000);
 });
