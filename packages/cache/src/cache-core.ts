@@ -121,7 +121,7 @@ export class CacheCore {
     }
   }
 
-  /** Counts and emits an error; returns it as a {@link BackendError} when it is one. */
+  /** Counts and emits an error; returns it as a {@link @cachestack/core!BackendError | BackendError} when it is one. */
   report(
     error: BackendError | Error,
     operation: string,

@@ -40,7 +40,7 @@ export interface CacheOptions {
    * Stored bytes that cannot be decoded (not written by this cache, wrong
    * serializer, damaged): `'miss'` deletes the entry and reports a miss (and
    * an `error` event with code `CORRUPT`); `'throw'` rejects with a
-   * PERMANENT `CORRUPT` {@link BackendError} (operation `deserialize`).
+   * PERMANENT `CORRUPT` {@link @cachestack/core!BackendError | BackendError} (operation `deserialize`).
    * @default 'miss'
    */
   onCorrupt?: CorruptEntryPolicy | undefined;
@@ -157,7 +157,7 @@ export interface GetOrSetOptions {
   /**
    * When the lock could not be had in time and the value is still missing:
    * `'load'` runs the loader anyway (availability first), `'throw'` rejects
-   * with a TIMEOUT {@link BackendError} with code `LOCK_TIMEOUT`.
+   * with a TIMEOUT {@link @cachestack/core!BackendError | BackendError} with code `LOCK_TIMEOUT`.
    * @default 'load'
    */
   onLockTimeout?: LockTimeoutPolicy | undefined;

@@ -85,8 +85,8 @@ const CACHE_EVICT_OPTION_NAMES = Object.keys({
   beforeInvocation: true,
 } satisfies Record<keyof CacheEvictOptions, true>);
 
-/** An async function or method. */
-type AsyncFn<This, Args extends unknown[], R> = (this: This, ...args: Args) => Promise<R>;
+/** An async function or method (what the declarative helpers wrap). */
+export type AsyncFn<This, Args extends unknown[], R> = (this: This, ...args: Args) => Promise<R>;
 
 /** A TS 5 standard method decorator returned by the declarative helpers. */
 export type CacheMethodDecorator = <This, Args extends unknown[], R>(

@@ -17,6 +17,7 @@ export type {
 export type { CacheStats } from './cache-stats.js';
 export { createCache, DEFAULT_LOCK_MS } from './create-cache.js';
 export {
+  type AsyncFn,
   type CacheableOptions,
   type CacheEvictOptions,
   type CacheMethodDecorator,

@@ -3,7 +3,7 @@ import { BackendError, BackendErrorCode, BackendErrorType } from '@cachestack/co
 /**
  * Turns values into bytes for a backend and back. `serialize` may throw for
  * values it cannot represent; `deserialize` may throw for bytes it did not
- * write. The cache wraps both failures in a {@link BackendError}
+ * write. The cache wraps both failures in a {@link @cachestack/core!BackendError | BackendError}
  * (`INVALID_VALUE` on write, `CORRUPT` on read), so a custom serializer may
  * throw anything.
  */
@@ -17,7 +17,7 @@ export interface Serializer {
 }
 
 /**
- * A PERMANENT `CORRUPT` {@link BackendError} for stored bytes that cannot be
+ * A PERMANENT `CORRUPT` {@link @cachestack/core!BackendError | BackendError} for stored bytes that cannot be
  * decoded (operation `deserialize`).
  */
 export function corruptError(message: string, key?: string, cause?: unknown): BackendError {
@@ -32,7 +32,7 @@ export function corruptError(message: string, key?: string, cause?: unknown): Ba
 }
 
 /**
- * A PERMANENT `INVALID_VALUE` {@link BackendError} for a value the serializer
+ * A PERMANENT `INVALID_VALUE` {@link @cachestack/core!BackendError | BackendError} for a value the serializer
  * cannot encode (operation `serialize`).
  */
 export function unserializableError(message: string, key?: string, cause?: unknown): BackendError {

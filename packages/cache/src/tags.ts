@@ -1,6 +1,6 @@
 import { BackendError, BackendErrorType } from '@cachestack/core';
 
-/** The {@link BackendError} code of a bad tag (PERMANENT). */
+/** The {@link @cachestack/core!BackendError | BackendError} code of a bad tag (PERMANENT). */
 export const INVALID_TAG = 'INVALID_TAG';
 
 /** Largest tag, in UTF-8 bytes. */

@@ -47,7 +47,7 @@ export interface FreshnessFacts {
   status: number;
   /** Response headers. */
   headers: Headers;
-  /** The governing directives (see {@link responseDirectives}). */
+  /** The governing directives (see `responseDirectives`). */
   directives: CacheControlDirectives;
   /** Whether `directives` came from a targeted field (then `Expires` is ignored). */
   targeted: boolean;

@@ -80,7 +80,7 @@ interface Exchange {
 
 /**
  * The HTTP caching engine behind every adapter: a shared cache (RFC 9111)
- * over a facade {@link Cache}. It stores what the origin allows, forwards what
+ * over a facade {@link @cachestack/cache!Cache | Cache}. It stores what the origin allows, forwards what
  * the origin said and adds only `Age`, computes freshness from `s-maxage`,
  * `max-age`, `Expires`, `Age` and `Date` (heuristics only where allowed),
  * revalidates upstream with `If-None-Match`/`If-Modified-Since` and merges

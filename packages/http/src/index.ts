@@ -25,6 +25,8 @@ export {
 } from './fastify-plugin.js';
 export {
   currentAgeMs,
+  type ExchangeTimes,
+  type FreshnessFacts,
   freshnessLifetimeMs,
   HEURISTICALLY_CACHEABLE_STATUSES,
 } from './freshness.js';

@@ -27,7 +27,7 @@ function isMeta(value: unknown): value is ResourceMeta {
 }
 
 /**
- * Where {@link HttpCache} keeps responses in a facade {@link Cache}: one
+ * Where {@link HttpCache} keeps responses in a facade {@link @cachestack/cache!Cache | Cache}: one
  * record per resource (generation + learned `Vary` names) and one entry per
  * representation, keyed by the request's values of those names. Reads check
  * the selecting headers stored with the entry, so a key collision can never

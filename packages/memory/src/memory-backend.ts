@@ -173,7 +173,7 @@ export class MemoryBackend
     return backend;
   }
 
-  /** {@inheritDoc @cachestack/core#BaseBackend.get} */
+  /** {@inheritDoc @cachestack/core!BaseBackend.get} */
   get(key: string): Promise<Uint8Array | undefined> {
     const tracer = this.#runner.tracer;
     if (!tracer.active) return this.#get(key);
@@ -211,7 +211,7 @@ export class MemoryBackend
   }
 
   /**
-   * {@inheritDoc @cachestack/core#BaseBackend.set}
+   * As {@link @cachestack/core!BaseBackend.set | BaseBackend.set}.
    * Rejects with `VALUE_TOO_LARGE` (old value kept) when the value exceeds
    * {@link MemoryBackendOptions.maxValueBytes} or its entry exceeds
    * {@link MemoryBackendOptions.maxBytes}.
@@ -239,7 +239,7 @@ export class MemoryBackend
     }
   }
 
-  /** {@inheritDoc @cachestack/core#BaseBackend.delete} */
+  /** {@inheritDoc @cachestack/core!BaseBackend.delete} */
   delete(key: string): Promise<boolean> {
     return this.#runner.run('delete', key, () => {
       assertValidKey(key, 'delete');
@@ -248,7 +248,10 @@ export class MemoryBackend
     });
   }
 
-  /** {@inheritDoc @cachestack/core#BaseBackend.exists} Does not count as a use. */
+  /**
+   * As {@link @cachestack/core!BaseBackend.exists | BaseBackend.exists}.
+   * Does not count as a use.
+   */
   exists(key: string): Promise<boolean> {
     return this.#runner.run('exists', key, () => {
       assertValidKey(key, 'exists');
@@ -257,7 +260,10 @@ export class MemoryBackend
     });
   }
 
-  /** {@inheritDoc @cachestack/core#TTLInspectable.getTtl} Whole ms, rounded up. */
+  /**
+   * As {@link @cachestack/core!TTLInspectable.getTtl | TTLInspectable.getTtl}.
+   * Whole ms, rounded up.
+   */
   getTtl(key: string): Promise<number | undefined> {
     return this.#runner.run('getTtl', key, () => {
       assertValidKey(key, 'getTtl');
@@ -266,7 +272,10 @@ export class MemoryBackend
     });
   }
 
-  /** {@inheritDoc @cachestack/core#TTLInspectable.refreshTtl} Counts as a use. */
+  /**
+   * As {@link @cachestack/core!TTLInspectable.refreshTtl | TTLInspectable.refreshTtl}.
+   * Counts as a use.
+   */
   refreshTtl(key: string, ttlMs: number): Promise<boolean> {
     return this.#runner.run('refreshTtl', key, () => {
       assertValidKey(key, 'refreshTtl');
@@ -277,7 +286,7 @@ export class MemoryBackend
   }
 
   /**
-   * {@inheritDoc @cachestack/core#Lockable.acquireLock}
+   * As {@link @cachestack/core!Lockable.acquireLock | Lockable.acquireLock}.
    * The lock excludes callers of this instance only. Its
    * {@link Lock.fencingToken} grows with every acquisition on this instance.
    * A `withTimeout('acquireLock', ms, …)` limit shorter than `waitMs` ends the
@@ -316,7 +325,7 @@ export class MemoryBackend
     }
   }
 
-  /** {@inheritDoc @cachestack/core#TimeoutConfigurable.withTimeout} */
+  /** {@inheritDoc @cachestack/core!TimeoutConfigurable.withTimeout} */
   withTimeout<T>(
     operation: TimeoutOperation,
     timeoutMs: number,
@@ -325,7 +334,10 @@ export class MemoryBackend
     return this.#runner.timeouts.run(operation, timeoutMs, fn);
   }
 
-  /** {@inheritDoc @cachestack/core#Batch.getMany} Each hit counts as a use. */
+  /**
+   * As {@link @cachestack/core!Batch.getMany | Batch.getMany}.
+   * Each hit counts as a use.
+   */
   getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
     return this.#runner.run(
       'getMany',
@@ -340,7 +352,7 @@ export class MemoryBackend
   }
 
   /**
-   * {@inheritDoc @cachestack/core#Batch.setMany}
+   * As {@link @cachestack/core!Batch.setMany | Batch.setMany}.
    * Every entry is validated (including its size) before any is stored.
    */
   setMany(entries: readonly BatchEntry[]): Promise<void> {
@@ -361,7 +373,7 @@ export class MemoryBackend
     );
   }
 
-  /** {@inheritDoc @cachestack/core#Batch.deleteMany} */
+  /** {@inheritDoc @cachestack/core!Batch.deleteMany} */
   deleteMany(keys: readonly string[]): Promise<number> {
     return this.#runner.run(
       'deleteMany',
@@ -377,7 +389,10 @@ export class MemoryBackend
     );
   }
 
-  /** {@inheritDoc @cachestack/core#Clearable.clear} Locks are not affected. */
+  /**
+   * As {@link @cachestack/core!Clearable.clear | Clearable.clear}.
+   * Locks are not affected.
+   */
   clear(): Promise<void> {
     return this.#runner.run('clear', undefined, () => {
       this.#assertOpen('clear');
@@ -386,7 +401,7 @@ export class MemoryBackend
   }
 
   /**
-   * {@inheritDoc @cachestack/core#KeyIterable.keys}
+   * As {@link @cachestack/core!KeyIterable.keys | KeyIterable.keys}.
    * Lists the keys live when iteration starts, most recently used first,
    * skipping any deleted or expired before they are reached. Does not count
    * as a use.
@@ -401,7 +416,7 @@ export class MemoryBackend
   }
 
   /**
-   * {@inheritDoc @cachestack/core#BaseBackend.healthCheck}
+   * As {@link @cachestack/core!BaseBackend.healthCheck | BaseBackend.healthCheck}.
    * `details`: `entries` (stored, including expired ones not yet swept),
    * `bytes` (their {@link entrySizeBytes} total), `maxEntries`, `maxBytes`,
    * `maxValueBytes`, `locks` (held) and `snapshotPath`. Unhealthy once closed.

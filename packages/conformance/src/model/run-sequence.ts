@@ -73,7 +73,7 @@ export interface SequenceResult {
  * Runs `operations` against `backend` in order, checking every call: only
  * classified `BackendError`s (never UNKNOWN), every invalid input rejected
  * with its code and without changing the store, and every valid call's
- * result as the {@link ReferenceModel} expects (expiry within a clock
+ * result as the reference model (`ReferenceModel`) expects (expiry within a clock
  * margin). `backend` must be empty; it is left open (locks released).
  */
 export async function runSequence(
