@@ -2,7 +2,9 @@
 // Run after building: `npx tsup && node bench/l1-hit.bench.mjs` (or `pnpm bench`).
 // Prints ns/op for each case (median of several rounds) and the ratios.
 import { MemoryBackend } from '@cachestack/memory';
-import { TieredBackend } from '../dist/index.js';
+
+// TIERED_DIST=/path/to/dist/index.js measures another build (before/after).
+const { TieredBackend } = await import(process.env.TIERED_DIST ?? '../dist/index.js');
 
 const ROUNDS = Number(process.env.ROUNDS ?? 7);
 const OPS = Number(process.env.OPS ?? 200_000);

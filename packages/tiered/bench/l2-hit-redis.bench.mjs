@@ -1,6 +1,14 @@
 // Sequential L1 miss + Redis L2 hit + backfill of TieredBackend(memory, redis),
-// against a raw ioredis GET (the floor) and against the same tiers without
-// the TTL-read protocol (GET, then PTTL: two round trips).
+// against the floors it is built on, in interleaved rounds on one server:
+//   raw ioredis GET (the floor for any read), raw ioredis EVALSHA of the
+//   GET+PTTL script (the floor for a value and its TTL in one round trip),
+//   RedisBackend.get and RedisBackend.getWithTtl (the L2 adapter alone),
+//   getWithTtl + MemoryBackend.set by hand (what any backfilled hit must do),
+//   tiered over the TTL-read protocol, and tiered over an L2 that only offers
+//   get + getTtl (what an L2 that refuses scripts gets: the caller resolves
+//   after the GET, the PTTL for the backfill runs in the background).
+// TIERED_DIST=/path/to/dist/index.js measures another build of this package
+// (e.g. the previous commit's) for before/after figures.
 // Starts its own redis-server on a free loopback port and stops it at the end.
 // Run after building: `pnpm bench` (tsup, then this file after l1-hit.bench.mjs).
 import { spawn } from 'node:child_process';
@@ -9,9 +17,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryBackend } from '@cachestack/memory';
-import { RedisBackend } from '@cachestack/redis';
+import { GET_WITH_TTL_SCRIPT, RedisBackend } from '@cachestack/redis';
 import { Redis } from 'ioredis';
-import { TieredBackend } from '../dist/index.js';
+
+const { TieredBackend } = await import(process.env.TIERED_DIST ?? '../dist/index.js');
 
 const ROUNDS = Number(process.env.ROUNDS ?? 15);
 const KEYS = Number(process.env.KEYS ?? 4000);
@@ -71,6 +80,7 @@ const quantile = (numbers, q) => {
 const server = await startRedis();
 try {
   const raw = new Redis({ port: server.port, host: '127.0.0.1' });
+  raw.defineCommand('getWithTtl', { numberOfKeys: 1, lua: GET_WITH_TTL_SCRIPT });
   const l2 = new RedisBackend({ url: `redis://127.0.0.1:${server.port}`, namespace: 'bench' });
   // The same Redis tier seen through the base contract + getTtl only: the old two-round-trip path.
   const l2WithoutTtlRead = {
@@ -86,7 +96,8 @@ try {
   };
   const keys = Array.from({ length: KEYS }, (_, i) => `k${i}`);
   await l2.setMany(keys.map((key) => ({ key, value: VALUE, ttlMs: 3_600_000 })));
-  await raw.mset(Object.fromEntries(keys.map((key) => [key, VALUE])));
+  const rawKeys = keys.map((key) => `raw:${key}`);
+  for (const key of rawKeys) await raw.set(key, VALUE, 'PX', 3_600_000);
   // Each round reads every key once through a fresh (empty) L1: every read is an L2 hit.
   const tieredRound = async (lower) => {
     // Not closed: closing a TieredBackend closes its tiers, and the Redis tier is shared.
@@ -99,11 +110,40 @@ try {
     [
       'raw ioredis GET (floor)',
       async () => {
-        for (const key of keys) await raw.getBuffer(key);
+        for (const key of rawKeys) await raw.getBuffer(key);
+      },
+    ],
+    [
+      'raw ioredis GET+PTTL script (EVALSHA)',
+      async () => {
+        for (const key of rawKeys) await raw.getWithTtlBuffer(key);
+      },
+    ],
+    [
+      'RedisBackend.get',
+      async () => {
+        for (const key of keys) await l2.get(key);
+      },
+    ],
+    [
+      'RedisBackend.getWithTtl',
+      async () => {
+        for (const key of keys) await l2.getWithTtl(key);
+      },
+    ],
+    [
+      // What any backfilled L2 hit must do: read value + TTL, store a copy in a fresh L1.
+      'floor for a backfilled hit: getWithTtl, then MemoryBackend.set',
+      async () => {
+        const l1 = new MemoryBackend();
+        for (const key of keys) {
+          const found = await l2.getWithTtl(key);
+          await l1.set(key, found.value, found.ttlMs);
+        }
       },
     ],
     ['tiered L2 hit, one round trip (GET+PTTL script)', () => tieredRound(l2)],
-    ['tiered L2 hit without TTL read (GET, then PTTL)', () => tieredRound(l2WithoutTtlRead)],
+    ['tiered L2 hit, get + background getTtl', () => tieredRound(l2WithoutTtlRead)],
   ];
   const micros = cases.map(() => []);
   for (let round = -1; round < ROUNDS; round++) {
@@ -118,12 +158,17 @@ try {
   console.log(
     `\nsequential L2 hits, ${VALUE.length}-byte values, ${KEYS} keys per round, median of ${ROUNDS} interleaved rounds, Node ${process.version}\n`,
   );
-  console.log('| case | µs/op (median) | vs raw GET, per round (median, p25–p75) |');
-  console.log('| --- | ---: | ---: |');
+  const ratio = (index, base) => {
+    const ratios = micros[index].map((value, round) => value / micros[base][round]);
+    return `${quantile(ratios, 0.5).toFixed(2)}× (${quantile(ratios, 0.25).toFixed(2)}–${quantile(ratios, 0.75).toFixed(2)})`;
+  };
+  console.log(
+    '| case | µs/op (median) | vs raw GET, per round (median, p25–p75) | vs raw script | vs RedisBackend.getWithTtl |',
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: |');
   for (const [index, [name]] of cases.entries()) {
-    const ratios = micros[index].map((value, round) => value / micros[0][round]);
     console.log(
-      `| ${name} | ${quantile(micros[index], 0.5).toFixed(1)} | ${quantile(ratios, 0.5).toFixed(2)}× (${quantile(ratios, 0.25).toFixed(2)}–${quantile(ratios, 0.75).toFixed(2)}) |`,
+      `| ${name} | ${quantile(micros[index], 0.5).toFixed(1)} | ${ratio(index, 0)} | ${ratio(index, 1)} | ${ratio(index, 3)} |`,
     );
   }
   raw.disconnect();

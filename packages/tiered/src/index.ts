@@ -1,10 +1,15 @@
 export {
   CircuitBreaker,
+  type CircuitBreakerObserver,
   type CircuitBreakerOptions,
   type CircuitState,
   type CircuitStateListener,
   countsAsTierFailure,
 } from './circuit-breaker.js';
+export type {
+  TieredInvalidationEvent,
+  TieredInvalidationListener,
+} from './invalidation-listeners.js';
 export { LocalInvalidationBus } from './local-invalidation-bus.js';
 export {
   DEFAULT_INVALIDATION_CHANNEL,

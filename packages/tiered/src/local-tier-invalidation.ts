@@ -16,7 +16,7 @@ function validKeys(message: InvalidationMessage): string[] {
 export async function dropLocalTiers(
   context: TieredContext,
   tiers: readonly Tier[],
-  reason: string,
+  reason: 'invalidate' | 'reconnect' | 'recover',
 ): Promise<void> {
   context.markWritten(undefined);
   await Promise.all(
@@ -25,6 +25,7 @@ export async function dropLocalTiers(
       if (!result.ok) context.report({ operation: reason, tier: tier.name, error: result.error });
     }),
   );
+  context.invalidated({ kind: 'clear', reason: reason === 'invalidate' ? 'message' : reason });
 }
 
 /**
@@ -58,4 +59,5 @@ export async function applyInvalidation(
     }),
   );
   context.markWritten(keys);
+  context.invalidated({ kind: 'keys', keys, reason: 'message' });
 }

@@ -4,6 +4,22 @@ export interface Flight<T> {
   readonly promise: Promise<T>;
   /** Set when a write, delete or clear touched the key while the read was in flight: skip the backfill. */
   dirty: boolean;
+  /**
+   * Keeps the flight registered (joinable, and marked dirty by writes)
+   * until `work` settles, after its promise resolved: the backfill that
+   * runs after the callers got their value. `work` must never reject.
+   */
+  hold(work: Promise<void>): void;
+}
+
+/** A flight of a {@link SingleFlight} (a class with methods: no closures per read). */
+class FlightRecord<T> implements Flight<T> {
+  promise!: Promise<T>;
+  dirty = false;
+  held: Promise<void> | undefined = undefined;
+  hold(work: Promise<void>): void {
+    this.held = work;
+  }
 }
 
 /**
@@ -13,7 +29,7 @@ export interface Flight<T> {
  * joining one that may return the old value.
  */
 export class SingleFlight<T> {
-  readonly #flights = new Map<string, Flight<T>>();
+  readonly #flights = new Map<string, FlightRecord<T>>();
   #generation = 0;
 
   /** Number of reads in flight. */
@@ -23,21 +39,31 @@ export class SingleFlight<T> {
 
   /**
    * Joins the flight for `key`, or starts `start(flight)` as a new one.
-   * `start` receives its own flight record so it can check `dirty` before backfilling.
+   * `start` receives its own flight record so it can check `dirty` before
+   * backfilling; it must return a promise (never throw synchronously).
    */
   run(key: string, start: (flight: Flight<T>) => Promise<T>): Promise<T> {
     const existing = this.#flights.get(key);
     if (existing !== undefined) return existing.promise;
-    const flight = { dirty: false } as { promise: Promise<T>; dirty: boolean };
-    flight.promise = (async () => {
-      try {
-        return await start(flight);
-      } finally {
-        if (this.#flights.get(key) === flight) this.#flights.delete(key);
-      }
-    })();
+    const flight = new FlightRecord<T>();
+    flight.promise = start(flight).then(
+      (outcome) => {
+        const held = flight.held;
+        if (held === undefined) this.#release(key, flight);
+        else void held.then(() => this.#release(key, flight));
+        return outcome;
+      },
+      (error: unknown) => {
+        this.#release(key, flight);
+        throw error;
+      },
+    );
     this.#flights.set(key, flight);
     return flight.promise;
+  }
+
+  #release(key: string, flight: FlightRecord<T>): void {
+    if (this.#flights.get(key) === flight) this.#flights.delete(key);
   }
 
   /** Bumped by every {@link SingleFlight.markWritten}: batch reads compare it before backfilling. */

@@ -4,7 +4,8 @@ import {
   type OperationTraceContext,
   type TTLInspectable,
 } from '@cachestack/core';
-import type { Tier } from './tier.js';
+import type { Flight } from './single-flight.js';
+import { type Tier, type TierHit, toHit } from './tier.js';
 import {
   type ReadOutcome,
   type TieredContext,
@@ -78,8 +79,10 @@ export async function backfillWithTtl(
 ): Promise<void> {
   if (isStale()) return;
   if (remaining !== undefined && remaining !== Number.POSITIVE_INFINITY) {
-    // Minus the time since asking, and 1 ms for the tiers' rounding of whole ms.
-    remaining -= Math.ceil(performance.now() - asked) + 1;
+    // Minus the time since asking, 1 ms for the tiers' rounding of whole ms,
+    // and 0.1% for the rate at which the source's clock (a Redis server's
+    // wall clock, slewed by NTP up to 500 ppm) may run behind ours.
+    remaining -= Math.ceil(performance.now() - asked) + 1 + Math.ceil(remaining / 1000);
   }
   const jobs: Promise<void>[] = [];
   for (const tier of context.tiers) {
@@ -97,7 +100,9 @@ export async function backfillWithTtl(
         }),
     );
   }
-  await Promise.all(jobs);
+  // The usual case is one tier above (L1): await it alone, no Promise.all.
+  if (jobs.length === 1) await jobs[0];
+  else if (jobs.length > 1) await Promise.all(jobs);
 }
 
 /**
@@ -125,40 +130,65 @@ export function settleMiss(
   }
 }
 
+/**
+ * Backfills a hit found in `source` into the tiers above it. With the TTL
+ * read with the value (the TTL-read protocol), the copies are written now
+ * and the returned promise settles when they are (an in-process L1 is
+ * written synchronously; waiting for it costs less than tracking it in the
+ * background). Otherwise the TTL needs a second call (`getTtl`): that
+ * backfill runs in the background, off the caller's path, and `undefined`
+ * is returned; it is counted so `close()` waits for it, and holds
+ * `flight` (when given) until done. Never rejects; `isStale()` is checked
+ * just before the copies are written.
+ */
+function startBackfill(
+  context: TieredContext,
+  key: string,
+  hit: TierHit,
+  source: Tier,
+  asked: number,
+  isStale: () => boolean,
+  flight: Flight<ReadOutcome> | undefined,
+): Promise<void> | undefined {
+  if (hit.ttlMs !== undefined) {
+    return backfillWithTtl(context, key, hit.value, source, hit.ttlMs, asked, isStale);
+  }
+  const work = context.track(backfill(context, key, hit.value, source, isStale));
+  flight?.hold(work);
+  return undefined;
+}
+
+/** The `failures` of a read where no tier failed (shared: never mutated). */
+const NO_FAILURES: readonly TierFailure[] = Object.freeze([]);
+
 async function readBelow(
   context: TieredContext,
   key: string,
-  flight: { dirty: boolean },
+  flight: Flight<ReadOutcome>,
 ): Promise<ReadOutcome> {
-  const failures: TierFailure[] = [];
+  let failures: TierFailure[] | undefined;
   const { tiers } = context;
   for (let index = 1; index < tiers.length; index += 1) {
     const tier = tiers[index] as Tier;
-    const reader = tier.ttlRead;
-    if (reader !== undefined) {
-      // One round trip for the value and its TTL (the TTL-read protocol).
-      const asked = performance.now();
-      const found = await tier.attempt('get', key, () => reader.getWithTtl(key));
-      if (!found.ok) {
-        failures.push({ tier, error: found.error });
-        continue;
-      }
-      if (found.value === undefined) continue;
-      const { value, ttlMs } = found.value;
-      await backfillWithTtl(context, key, value, tier, ttlMs, asked, () => flight.dirty);
-      return { value, failures, source: tier };
-    }
-    const result = await tier.attempt('get', key, (backend) => backend.get(key));
-    if (!result.ok) {
-      failures.push({ tier, error: result.error });
+    const asked = performance.now();
+    // One round trip for the value and its TTL when the tier offers the TTL-read protocol.
+    const found = await tier.readWithTtl(key);
+    if (!found.ok) {
+      failures ??= [];
+      failures.push({ tier, error: found.error });
       continue;
     }
-    if (result.value !== undefined) {
-      await backfill(context, key, result.value, tier, () => flight.dirty);
-      return { value: result.value, failures, source: tier };
-    }
+    const hit = found.value;
+    if (hit === undefined) continue;
+    // A background backfill holds the flight (joinable, marked dirty by writes) until it is done.
+    const pending = startBackfill(context, key, hit, tier, asked, () => flight.dirty, flight);
+    if (pending === undefined)
+      return { value: hit.value, failures: failures ?? NO_FAILURES, source: tier };
+    await pending;
+    // The copies are written: the first caller may take these bytes.
+    return { value: hit.value, failures: failures ?? NO_FAILURES, source: tier, firstMayOwn: true };
   }
-  return { value: undefined, failures };
+  return { value: undefined, failures: failures ?? NO_FAILURES };
 }
 
 /**
@@ -168,18 +198,45 @@ async function readBelow(
  * @param firstFailure - L1's error, when L1 failed or was skipped.
  * @param trace - the traced `get`'s context, told which tier answered.
  */
-export async function readThrough(
+export function readThrough(
   context: TieredContext,
   key: string,
   firstFailure: BackendError | undefined,
   trace?: OperationTraceContext,
 ): Promise<Uint8Array | undefined> {
-  const outcome: ReadOutcome =
-    context.tiers.length === 1
-      ? { value: undefined, failures: [] }
-      : await context.flights.run(key, (flight) => readBelow(context, key, flight));
+  if (context.tiers.length === 1) {
+    try {
+      return Promise.resolve(
+        settleRead(context, key, { value: undefined, failures: [] }, firstFailure, trace),
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+  // `then` rather than an async frame: one promise step on every L2 hit.
+  return context.flights
+    .run(key, (flight) => readBelow(context, key, flight))
+    .then((outcome) => settleRead(context, key, outcome, firstFailure, trace));
+}
+
+/**
+ * What one caller of {@link readThrough} gets from the (shared) outcome: its
+ * own copy of the bytes, or the read policy's verdict on a miss (a throw).
+ * Synchronous, so a `then` callback returning it adds no promise step.
+ */
+function settleRead(
+  context: TieredContext,
+  key: string,
+  outcome: ReadOutcome,
+  firstFailure: BackendError | undefined,
+  trace: OperationTraceContext | undefined,
+): Uint8Array | undefined {
   if (outcome.value !== undefined) {
     if (outcome.source !== undefined) traceAnswer(trace, outcome.source);
+    if (outcome.firstMayOwn === true) {
+      outcome.firstMayOwn = false;
+      return outcome.value;
+    }
     return Buffer.from(outcome.value);
   }
   const failures =
@@ -233,7 +290,12 @@ export async function readMany(
     if (pending.length === 0) break;
     const asked = pending;
     const started = performance.now();
-    const result = await tier.attempt('getMany', undefined, () => readTier(tier, asked));
+    const result =
+      tier.index === 0
+        ? await tier.attempt('getMany', undefined, async () =>
+            (await tier.getMany(asked)).map(toHit),
+          )
+        : await tier.readManyWithTtl(asked);
     if (!result.ok) {
       failures.push({ tier, error: result.error });
       continue;
@@ -245,14 +307,12 @@ export async function readMany(
         pending.push(key);
         return;
       }
-      const { value, ttlMs } = hit;
-      found.set(key, value);
+      found.set(key, hit.value);
       if (tier.index === 0) return;
-      backfills.push(
-        ttlMs === undefined
-          ? backfill(context, key, value, tier, isStale)
-          : backfillWithTtl(context, key, value, tier, ttlMs, started, isStale),
-      );
+      const backfilled = startBackfill(context, key, hit, tier, started, isStale, undefined);
+      if (backfilled !== undefined) backfills.push(backfilled);
+      // A background backfill still reads these bytes: the caller gets a copy.
+      else found.set(key, Buffer.from(hit.value));
     });
   }
   await Promise.all(backfills);
@@ -268,21 +328,4 @@ export async function readMany(
     handedOut.add(key);
     return value;
   });
-}
-
-/** A batch hit: the bytes, and the remaining TTL when the tier read it with them. */
-interface BatchHit {
-  value: Uint8Array;
-  ttlMs?: number;
-}
-
-/**
- * One tier's hits for `keys` (distinct), in order: with their TTLs in the
- * same round trip when a tier below L1 offers the TTL-read protocol.
- */
-async function readTier(tier: Tier, keys: readonly string[]): Promise<(BatchHit | undefined)[]> {
-  const reader = tier.index > 0 ? tier.ttlRead : undefined;
-  if (reader !== undefined) return reader.getManyWithTtl(keys);
-  const values = await tier.getMany(keys);
-  return values.map((value) => (value === undefined ? undefined : { value }));
 }

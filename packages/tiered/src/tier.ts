@@ -1,5 +1,6 @@
 import {
   BackendError,
+  BackendErrorCode,
   BackendErrorType,
   type BaseBackend,
   hasLocalRead,
@@ -8,6 +9,7 @@ import {
   isTimeoutConfigurable,
   type LocalReadable,
   type Logger,
+  logSafely,
   type NormalizedBatchEntry,
   type TimeoutOperation,
   toBackendError,
@@ -36,8 +38,13 @@ export class Tier {
   readonly breaker: CircuitBreaker;
   /** The backend again when it answers `get` synchronously (core's local-read protocol). */
   readonly localRead: LocalReadable | undefined;
-  /** The backend again when it reads a value and its TTL in one round trip ({@link TtlReadable}). */
-  readonly ttlRead: TtlReadable | undefined;
+  /**
+   * The backend again when it reads a value and its TTL in one round trip
+   * ({@link TtlReadable}); `undefined` once the tier refused it (see
+   * {@link Tier.readWithTtl}).
+   */
+  ttlRead: TtlReadable | undefined;
+  readonly #logger: Logger;
 
   /**
    * @param listener - told of every breaker state change.
@@ -51,6 +58,7 @@ export class Tier {
     this.index = settings.index;
     this.maxTtlMs = settings.maxTtlMs;
     this.local = settings.local;
+    this.#logger = logger;
     this.breaker = new CircuitBreaker(settings.circuitBreaker, listener, {
       name: `tier ${settings.name} (${settings.backend.backendType})`,
       logger,
@@ -91,21 +99,130 @@ export class Tier {
    * Runs `fn` on the backend if the breaker lets it through, records the
    * outcome in the breaker, and never throws.
    */
-  async attempt<T>(
+  attempt<T>(
     operation: string,
     key: string | undefined,
     fn: (backend: BaseBackend) => Promise<T>,
   ): Promise<Attempt<T>> {
-    if (!this.breaker.tryPass()) return { ok: false, error: this.openError(operation, key) };
-    try {
-      const value = await fn(this.backend);
-      this.breaker.onSuccess();
-      return { ok: true, value };
-    } catch (error) {
-      const classified = toBackendError(error, operation, key);
-      this.breaker.onFailure(classified);
-      return { ok: false, error: classified };
+    if (!this.breaker.tryPass()) {
+      return Promise.resolve({ ok: false, error: this.openError(operation, key) });
     }
+    let pending: Promise<T>;
+    try {
+      pending = Promise.resolve(fn(this.backend));
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    // `then` callbacks rather than an async frame: fewer promise steps on every tier call.
+    return pending.then(
+      this.#succeeded as (value: T) => Attempt<T>,
+      (error: unknown): Attempt<T> => {
+        const classified = toBackendError(error, operation, key);
+        this.breaker.onFailure(classified);
+        return { ok: false, error: classified };
+      },
+    );
+  }
+
+  /** A call that reached the tier: closes/keeps the breaker closed. Made once per tier (no closure per call). */
+  readonly #succeeded = (value: unknown): Attempt<unknown> => {
+    this.breaker.onSuccess();
+    return { ok: true, value };
+  };
+
+  /**
+   * Reads `key` with its remaining TTL through the breaker (never throws),
+   * by the tier's TTL-read protocol when it still offers it, else by `get`
+   * (`ttlMs` left `undefined`: the caller asks `getTtl` for a backfill).
+   *
+   * A tier may refuse the protocol while plain reads work: a Redis ACL user
+   * without `+evalsha`/`+eval` (`NOPERM`, AUTHENTICATION), scripting
+   * disabled or renamed away (PERMANENT). When the TTL read fails with a
+   * PERMANENT or AUTHENTICATION error and a plain `get` then succeeds, the
+   * refusal is remembered for the life of this tier (logged once, `warn`),
+   * it does not count against the breaker, and the `get` answers. When the
+   * `get` fails too, that failure is the tier's.
+   */
+  readWithTtl(key: string): Promise<Attempt<TierHit | undefined>> {
+    const reader = this.ttlRead;
+    if (reader === undefined) {
+      return this.attempt('get', key, (backend) => backend.get(key).then(toHit));
+    }
+    if (!this.breaker.tryPass())
+      return Promise.resolve({ ok: false, error: this.openError('get', key) });
+    let pending: Promise<TierHit | undefined>;
+    try {
+      pending = reader.getWithTtl(key);
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    // Plain `then` callbacks rather than an async frame: this is every L2 hit's path.
+    return pending.then(
+      this.#succeeded as (found: TierHit | undefined) => Attempt<TierHit | undefined>,
+      (error: unknown) => {
+        const refusal = toBackendError(error, 'get', key);
+        if (!mayBeRefusal(refusal)) {
+          this.breaker.onFailure(refusal);
+          return { ok: false, error: refusal };
+        }
+        return this.#afterRefusal(refusal, 'get', key, () => this.backend.get(key).then(toHit));
+      },
+    );
+  }
+
+  /**
+   * {@link Tier.readWithTtl} for several distinct keys (`getManyWithTtl`,
+   * else `getMany`/per-key `get`), with the same fallback on a refusal.
+   */
+  async readManyWithTtl(keys: readonly string[]): Promise<Attempt<(TierHit | undefined)[]>> {
+    const reader = this.ttlRead;
+    const plain = async () => (await this.getMany(keys)).map(toHit);
+    if (reader === undefined) return this.attempt('getMany', undefined, plain);
+    if (!this.breaker.tryPass()) return { ok: false, error: this.openError('getMany') };
+    try {
+      const found = await reader.getManyWithTtl(keys);
+      this.breaker.onSuccess();
+      return { ok: true, value: found };
+    } catch (error) {
+      const refusal = toBackendError(error, 'getMany');
+      if (!mayBeRefusal(refusal)) {
+        this.breaker.onFailure(refusal);
+        return { ok: false, error: refusal };
+      }
+      return this.#afterRefusal(refusal, 'getMany', undefined, plain);
+    }
+  }
+
+  /**
+   * The TTL read failed with `refusal`: retries with the plain read (inside
+   * the breaker pass already taken). If that works, the tier refuses the
+   * protocol: stop using it.
+   */
+  async #afterRefusal<T>(
+    refusal: BackendError,
+    operation: string,
+    key: string | undefined,
+    read: () => Promise<T>,
+  ): Promise<Attempt<T>> {
+    let value: T;
+    try {
+      value = await read();
+    } catch (error) {
+      const failure = toBackendError(error, operation, key);
+      this.breaker.onFailure(failure);
+      return { ok: false, error: failure };
+    }
+    this.breaker.onSuccess();
+    if (this.ttlRead !== undefined) {
+      this.ttlRead = undefined;
+      logSafely(
+        this.#logger,
+        'warn',
+        { tier: this.name, errorType: refusal.type, errorCode: refusal.code },
+        `tier ${this.name} (${this.backend.backendType}) refuses the TTL read (${refusal.message}): reading with get, then getTtl, from now on`,
+      );
+    }
+    return { ok: true, value };
   }
 
   /** Values for `keys` (distinct), by `getMany` when offered, else per-key `get`. */
@@ -141,6 +258,30 @@ export class Tier {
     await backend.clear();
     return true;
   }
+}
+
+/** A hit read from a tier: the bytes, and the remaining TTL in ms when read with them. */
+export interface TierHit {
+  value: Uint8Array;
+  /** Remaining TTL in ms (`Infinity`: no expiry); `undefined` when not read with the value. */
+  ttlMs?: number | undefined;
+}
+
+/** A `get` result as a {@link TierHit}. */
+export function toHit(value: Uint8Array | undefined): TierHit | undefined {
+  return value === undefined ? undefined : { value };
+}
+
+/**
+ * True for an error that may mean "this tier refuses the TTL-read protocol"
+ * (an ACL or a disabled command): PERMANENT or AUTHENTICATION, except a
+ * closed backend. Confirmed only when a plain read then works.
+ */
+function mayBeRefusal(error: BackendError): boolean {
+  if (error.code === BackendErrorCode.CLOSED) return false;
+  return (
+    error.type === BackendErrorType.PERMANENT || error.type === BackendErrorType.AUTHENTICATION
+  );
 }
 
 /**

@@ -103,7 +103,9 @@ export interface TieredBackendOptions {
    * Where the tiered backend logs (pino-compatible: `debug/info/warn/error(fields, message)`):
    * tier circuit breakers opening (warn) and closing (info), absorbed tier
    * failures (warn; debug for calls skipped by an open circuit), local
-   * tiers dropped after a tier recovered or the bus reconnected (info).
+   * tiers dropped after a tier recovered or the bus reconnected (info), a
+   * tier that refuses the TTL-read protocol, once (warn), and an
+   * `onInvalidate` listener that threw (warn).
    * Keys may appear in the fields; values and credentials never do.
    * @default silent
    */

@@ -14,25 +14,28 @@ import {
   isKeyIterable,
   isLockable,
   isTtlInspectable,
-  LOCAL_READ,
-  LOCAL_READ_UNAVAILABLE,
   type Lock,
   normalizeBatchEntries,
   normalizeLockOptions,
   normalizeRequiredTtl,
   normalizeTtl,
-  type OperationTraceContext,
   type TimeoutConfigurable,
   type TimeoutOperation,
   toBackendError,
 } from '@cachestack/core';
 import type { CircuitState } from './circuit-breaker.js';
 import { InvalidationLink } from './invalidation-link.js';
+import {
+  InvalidationListeners,
+  type TieredInvalidationEvent,
+  type TieredInvalidationListener,
+} from './invalidation-listeners.js';
+import { readAllLocal } from './local-batch-read.js';
 import { dropLocalTiers } from './local-tier-invalidation.js';
 import { SingleFlight } from './single-flight.js';
 import { nestTierScopes, Tier } from './tier.js';
 import { supersededEntries, writeBatchToTier } from './tier-batch-write.js';
-import { existsThrough, readMany, readThrough } from './tier-reads.js';
+import { existsThrough, readMany } from './tier-reads.js';
 import { clearThrough, deleteThrough, refreshThrough, writeThrough } from './tier-writes.js';
 import {
   type ResolvedTieredOptions,
@@ -40,7 +43,8 @@ import {
   type TieredBackendOptions,
   type TierFailureEvent,
 } from './tiered-backend-options.js';
-import { type ReadOutcome, type TieredContext, traceAnswer } from './tiered-context.js';
+import type { ReadOutcome, TieredContext } from './tiered-context.js';
+import { getThrough } from './tiered-get.js';
 import { aggregateHealth, closedHealth } from './tiered-health.js';
 import { logAbsorbedFailure, logLocalDrop } from './tiered-logging.js';
 import { TieredOperationRunner } from './tiered-operation-runner.js';
@@ -94,6 +98,7 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
   readonly #background = new Set<Promise<void>>();
   readonly #link: InvalidationLink | undefined;
   readonly #copyValues: boolean;
+  readonly #invalidationListeners: InvalidationListeners;
   #absorbed = 0;
   #closing: Promise<void> | undefined;
 
@@ -118,6 +123,8 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
     this.#first = this.#tiers[0] as Tier;
     this.#last = this.#tiers[this.#tiers.length - 1] as Tier;
     this.#localTiers = this.#tiers.filter((tier) => tier.local);
+    const listeners = new InvalidationListeners(resolved.logger);
+    this.#invalidationListeners = listeners;
     this.#context = {
       tiers: this.#tiers,
       readPolicy: resolved.readPolicy,
@@ -128,6 +135,8 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
       report: (event) => this.#report(event),
       logger: resolved.logger,
       publish: async (kind, keys) => this.#link?.publish(kind, keys),
+      track: (work) => this.#runner.counted(work),
+      invalidated: (event) => listeners.notify(event),
     };
     this.#copyValues = many;
     this.#defineCapabilities();
@@ -200,79 +209,10 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (!this.#runner.tracer.active) return this.#get(key, undefined);
-    const trace = this.#runner.tracer.context('get', key);
-    return this.#runner.tracer.traceContext(trace, () => this.#get(key, trace));
-  }
-
-  #get(key: string, trace: OperationTraceContext | undefined): Promise<Uint8Array | undefined> {
-    if (this.#runner.closed) return Promise.reject(closedError('get', TYPE, key));
-    const first = this.#first;
-    if (!first.breaker.isClosed || this.#runner.timeouts.limitFor('get') !== undefined) {
-      return this.#guardedGet(key, trace);
-    }
-    // Hottest path: an in-process L1 answers synchronously, no extra promise step.
-    const local = first.localRead;
-    if (local !== undefined) {
-      let value: Uint8Array | undefined | typeof LOCAL_READ_UNAVAILABLE;
-      try {
-        value = local[LOCAL_READ](key);
-      } catch (error) {
-        return this.#afterL1Failure(key, error, trace);
-      }
-      if (value !== LOCAL_READ_UNAVAILABLE) {
-        first.breaker.onSuccess();
-        if (value !== undefined) {
-          if (trace !== undefined) traceAnswer(trace, first);
-          return Promise.resolve(value);
-        }
-        return this.#runner.counted(readThrough(this.#context, key, undefined, trace));
-      }
-    }
-    // Hot path: one L1 call and one `then`; nothing else on a hit.
-    let pending: Promise<Uint8Array | undefined>;
-    try {
-      pending = first.backend.get(key);
-    } catch (error) {
-      return this.#afterL1Failure(key, error, trace);
-    }
-    return pending.then(
-      (value) => {
-        first.breaker.onSuccess();
-        if (value === undefined) {
-          return this.#runner.counted(readThrough(this.#context, key, undefined, trace));
-        }
-        if (trace !== undefined) traceAnswer(trace, first);
-        return value;
-      },
-      (error: unknown) => this.#afterL1Failure(key, error, trace),
-    );
-  }
-
-  #afterL1Failure(
-    key: string,
-    error: unknown,
-    trace: OperationTraceContext | undefined,
-  ): Promise<Uint8Array | undefined> {
-    const failure = toBackendError(error, 'get', key);
-    this.#first.breaker.onFailure(failure);
-    return this.#runner.counted(readThrough(this.#context, key, failure, trace));
-  }
-
-  /** `get` when L1's circuit is not closed or a time limit applies. */
-  #guardedGet(
-    key: string,
-    trace: OperationTraceContext | undefined,
-  ): Promise<Uint8Array | undefined> {
-    return this.#runner.guarded('get', key, async () => {
-      const first = this.#first;
-      const result = await first.attempt('get', key, (backend) => backend.get(key));
-      if (result.ok && result.value !== undefined) {
-        traceAnswer(trace, first);
-        return result.value;
-      }
-      return readThrough(this.#context, key, result.ok ? undefined : result.error, trace);
-    });
+    const runner = this.#runner;
+    if (!runner.tracer.active) return getThrough(runner, this.#context, key, undefined);
+    const trace = runner.tracer.context('get', key);
+    return runner.tracer.traceContext(trace, () => getThrough(runner, this.#context, key, trace));
   }
 
   /** Writes bottom-up, each tier with min(`ttlMs`, its `maxTtlMs`); `ttlMs` in ms, none for no expiry. */
@@ -309,11 +249,49 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
     );
   }
 
-  /** Values in the order of `keys`; each tier is asked only for the keys still missing. */
-  async getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
-    assertValidKeys(keys, 'getMany');
-    if (keys.length === 0) return this.#runner.run('getMany', undefined, async () => [], 0);
-    return this.#runner.run('getMany', undefined, () => readMany(this.#context, keys), keys.length);
+  /**
+   * Values in the order of `keys`; each tier is asked only for the keys
+   * still missing. When an in-process L1 (local-read protocol) has every
+   * key and no time limit applies, it answers alone, synchronously.
+   */
+  getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
+    try {
+      assertValidKeys(keys, 'getMany');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const runner = this.#runner;
+    if (
+      !runner.tracer.active &&
+      !runner.closed &&
+      runner.timeouts.limitFor('getMany') === undefined
+    ) {
+      const values = readAllLocal(this.#first, keys);
+      if (values !== undefined) return Promise.resolve(values);
+    }
+    return runner.run('getMany', undefined, () => this.#getMany(keys), keys.length);
+  }
+
+  async #getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
+    if (keys.length === 0) return [];
+    return readAllLocal(this.#first, keys) ?? readMany(this.#context, keys);
+  }
+
+  /**
+   * Subscribes `listener` to the keys this instance drops from its local
+   * tiers because the outside world changed them: invalidation messages
+   * from other instances (`{ kind: 'keys', keys }` or `{ kind: 'clear' }`),
+   * a bus reconnect or a local tier's recovery (`{ kind: 'clear' }`, see
+   * {@link TieredInvalidationEvent}). It runs after the copies were
+   * dropped; its own writes do not fire it. A listener that throws is
+   * logged (`warn`) and never disturbs the bus or other listeners.
+   * @returns a function that unsubscribes (idempotent).
+   */
+  onInvalidate(listener: TieredInvalidationListener): () => void {
+    if (typeof listener !== 'function') {
+      throw new TypeError('TieredBackend: onInvalidate(listener) needs a function');
+    }
+    return this.#invalidationListeners.add(listener);
   }
 
   /** Like {@link TieredBackend.set} for several entries (batch calls where the tiers offer them). */

@@ -1,4 +1,5 @@
 import type { BackendError, Logger, OperationTraceContext } from '@cachestack/core';
+import type { TieredInvalidationEvent } from './invalidation-listeners.js';
 import type { SingleFlight } from './single-flight.js';
 import type { Tier } from './tier.js';
 import type { TierFailureEvent } from './tiered-backend-options.js';
@@ -13,10 +14,16 @@ export interface TierFailure {
 export interface ReadOutcome {
   /** The bytes found, or `undefined` when no consulted tier had the key. */
   value: Uint8Array | undefined;
-  /** Tiers that failed or were skipped. */
-  failures: TierFailure[];
+  /** Tiers that failed or were skipped (never mutated: it may be shared). */
+  failures: readonly TierFailure[];
   /** The tier that had the key, when one had it. */
   source?: Tier | undefined;
+  /**
+   * True while the first caller may take `value` itself (nothing else will
+   * read it: its backfill is done); set to false once taken. Every other
+   * caller gets a copy.
+   */
+  firstMayOwn?: boolean;
 }
 
 /**
@@ -50,6 +57,10 @@ export interface TieredContext {
   report(event: TierFailureEvent): void;
   /** Where the tiered backend logs (silent unless the `logger` option is set). */
   readonly logger: Logger;
+  /** Counts background work (a backfill; it must never reject) as in flight, so `close()` waits for it. */
+  track(work: Promise<void>): Promise<void>;
+  /** Tells the `onInvalidate` listeners what the local tiers just dropped; never throws. */
+  invalidated(event: TieredInvalidationEvent): void;
   /** Publishes an invalidation message, when a bus is configured; never rejects. */
   publish(kind: 'keys' | 'clear', keys?: readonly string[]): Promise<void>;
 }

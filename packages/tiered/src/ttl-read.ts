@@ -18,6 +18,9 @@ export interface ValueWithTtl {
  * TTL (a `getTtl` after the `get`). `@cachestack/redis` offers it (one Lua
  * script: `GET` + `PTTL`). Time limits of `'get'` (and `'getMany'`) apply.
  * It is an optimisation: the value must be exactly what `get` would resolve.
+ * A tier whose TTL read fails with a PERMANENT or AUTHENTICATION error while
+ * its `get` works (e.g. a Redis ACL user without scripting) is read with
+ * `get`, then `getTtl`, for the rest of the `TieredBackend`'s life.
  */
 export interface TtlReadable {
   /** The value of `key` and its remaining TTL in ms, or `undefined` when missing or expired. */
