@@ -3,7 +3,7 @@ import { Cache } from './cache.js';
 import { CacheCore } from './cache-core.js';
 import { type CacheOptions, checkNonNegativeMs, checkPositiveMs } from './cache-options.js';
 import { defaultSerializer } from './default-serializer.js';
-import { ObjectTier, resolveObjectCacheOptions } from './object-tier.js';
+import { followBackendInvalidation, ObjectTier, resolveObjectCacheOptions } from './object-tier.js';
 import { RESERVED_KEY_CHARACTER } from './tags.js';
 
 /** Default {@link CacheOptions.lockTtlMs} and {@link CacheOptions.lockWaitMs}, in ms. */
@@ -84,6 +84,7 @@ export function createCache(options: CacheOptions): Cache {
     options.objectCache === undefined
       ? undefined
       : new ObjectTier(resolveObjectCacheOptions(options.objectCache));
+  if (objects !== undefined) followBackendInvalidation(objects, options.backend);
   const core = new CacheCore(
     {
       backend: options.backend,

@@ -21,10 +21,11 @@ export interface ObjectCacheOptions {
    * Longest time a value is served from the object tier, in ms (finite,
    * > 0), however long the entry stays fresh. It bounds how long this
    * process may miss a change made elsewhere: by another process, another
-   * cache over the same backend, a direct backend write, or a tiered
-   * backend's invalidation bus (which drops L1 copies but cannot reach this
-   * tier). Changes made through this cache (and its namespaces) are seen at
-   * once.
+   * cache over the same backend, or a direct backend write. Changes made
+   * through this cache (and its namespaces) are seen at once, and so are the
+   * keys a backend with `onInvalidate` reports (a `TieredBackend` with an
+   * invalidation bus or Redis tracking: its messages drop the object tier's
+   * copies too).
    * @default 1_000
    */
   ttlMs?: number | undefined;
@@ -251,4 +252,36 @@ export function resolveObjectCacheOptions(options: ObjectCacheOptions): ObjectTi
     ttlMs: Math.ceil(ttlMs),
     mode,
   };
+}
+
+/** What a backend reports through `onInvalidate`: keys dropped by outside writes, or everything. */
+export type BackendInvalidation = { kind: 'keys'; keys: readonly string[] } | { kind: 'clear' };
+
+/**
+ * A backend that reports the keys other writers changed (`TieredBackend`
+ * with an invalidation bus or Redis tracking), found by shape so the facade
+ * does not depend on the tiered package.
+ */
+interface InvalidationReporter {
+  onInvalidate(listener: (event: BackendInvalidation) => void): () => void;
+}
+
+/**
+ * Drops the object tier's copies of what `backend` reports as changed
+ * elsewhere, when the backend reports such changes (`onInvalidate`). The
+ * subscription lasts as long as the backend: a cache never closes its
+ * backend, and the listener holds only the object tier.
+ * @returns whether the backend reports invalidations.
+ */
+export function followBackendInvalidation(objects: ObjectTier, backend: object): boolean {
+  const onInvalidate = (backend as Partial<InvalidationReporter>).onInvalidate;
+  if (typeof onInvalidate !== 'function') return false;
+  onInvalidate.call(backend, (event: BackendInvalidation) => {
+    if (event.kind === 'clear') {
+      objects.invalidateAll();
+      return;
+    }
+    for (const key of event.keys) objects.invalidate(key);
+  });
+  return true;
 }

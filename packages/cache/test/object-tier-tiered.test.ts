@@ -37,10 +37,38 @@ async function instance(bus: InvalidationBus, objectCache?: CacheOptions['object
 }
 
 describe('object tier over a TieredBackend with an invalidation bus', () => {
-  test("the bus drops the L1 copy but not the object tier's: another instance's write shows within objectCache.ttlMs", async () => {
+  test("the bus drops the object tier's copy too: another instance's write shows at once, not after objectCache.ttlMs", async () => {
     const bus = new LocalInvalidationBus();
-    const a = await instance(bus, { maxEntries: 100, ttlMs: OBJECT_TTL_MS });
+    const a = await instance(bus, { maxEntries: 100, ttlMs: 60_000 });
     const b = await instance(bus);
+    await a.set('k', { v: 1 }, { ttlMs: 60_000 });
+    expect(await a.get('k')).toEqual({ v: 1 });
+    expect(await a.get('k')).toEqual({ v: 1 });
+    expect(a.stats().objectTierHits).toBe(1);
+    const written = Date.now();
+    await b.set('k', { v: 2 }, { ttlMs: 60_000 });
+    while ((await a.get<{ v: number }>('k'))?.v !== 2) {
+      expect(Date.now() - written).toBeLessThan(2_000); // the bus delivers in ms; 60 s would be the cap
+      await sleep(5);
+    }
+    await b.clear();
+    while ((await a.get<{ v: number }>('k')) !== undefined) {
+      expect(Date.now() - written).toBeLessThan(4_000); // a clear elsewhere drops everything held
+      await sleep(5);
+    }
+  });
+
+  test('without a bus, a write elsewhere shows within objectCache.ttlMs (the documented window)', async () => {
+    const shared = new SqliteBackend({ path: join(dir, 'shared.db'), namespace: 'ot' });
+    closers.push(() => shared.close());
+    const other = new SqliteBackend({ path: join(dir, 'shared.db'), namespace: 'ot' });
+    closers.push(() => other.close());
+    const a = createCache({
+      backend: shared,
+      namespace: 'app',
+      objectCache: { maxEntries: 100, ttlMs: OBJECT_TTL_MS },
+    });
+    const b = createCache({ backend: other, namespace: 'app' });
     await a.set('k', { v: 1 }, { ttlMs: 60_000 });
     const heldAt = Date.now();
     expect(await a.get('k')).toEqual({ v: 1 });
