@@ -51,6 +51,26 @@ export function pairedSpread(numerator, denominator) {
 }
 
 /**
+ * True when `ratio` (from each side's near-best batch) lies outside
+ * `spread`, the interquartile range of the same ratio taken round by round:
+ * the batches were uneven (some rounds disturbed by other load), so the
+ * range is the better reading of that comparison.
+ */
+export function outsideSpread(ratio, spread) {
+  if (ratio === undefined || spread === undefined) return false;
+  // Compared as printed (two decimals), so a mark never sits next to a range that shows the same figure.
+  const shown = (n) => Math.round(n * 100);
+  return shown(ratio) < shown(spread[0]) || shown(ratio) > shown(spread[1]);
+}
+
+/** The mark put after a ratio for which {@link outsideSpread} holds. */
+export const OUTSIDE_MARK = '†';
+
+/** The sentence that explains {@link OUTSIDE_MARK}. */
+export const OUTSIDE_NOTE =
+  "† this ratio of near-best batches lies outside its round-by-round range: the two sides' batches were uneven (rounds disturbed by other load on the machine), so read the range rather than the single figure.";
+
+/**
  * One row per result, with `floorRatio` (floor ops/s ÷ ours: the time ratio,
  * lower is better), `peerSpeedup` (ours ÷ best peer ops/s, higher is better),
  * both from each side's best batch, their round-by-round spreads

@@ -1,10 +1,13 @@
 // `pnpm --filter @cachestack/benchmarks readme`: rewrites the benchmark
-// claims in README.md (between the bench markers) from the report JSON, so
-// no figure there is ever typed by hand. `pnpm bench` runs it after writing
+// claims in README.md and the performance block of each package README in
+// PACKAGE_BLOCKS (between the bench markers) from the report JSON, so no
+// figure there is ever typed by hand. `pnpm bench` runs it after writing
 // docs/benchmarks.md. Usage: node src/readme.mjs [report.json] [file.md …]
+// (with files: only the root claims, into those files).
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { OUTSIDE_MARK, OUTSIDE_NOTE, outsideSpread } from './compare.mjs';
 import { sizeLabel } from './harness.mjs';
 
 /** The markers around the generated section. */
@@ -18,6 +21,27 @@ export const REPORT_JSON = fileURLToPath(new URL('../results/latest.json', impor
 export const README_FILES = [fileURLToPath(new URL('../../README.md', import.meta.url))];
 
 /**
+ * The package READMEs with a generated performance block, each listing the
+ * report rows of the given ids (our adapters in that package).
+ */
+export const PACKAGE_BLOCKS = [
+  {
+    file: fileURLToPath(new URL('../../packages/memory/README.md', import.meta.url)),
+    ids: ['memory'],
+  },
+  { file: fileURLToPath(new URL('../../packages/file/README.md', import.meta.url)), ids: ['file'] },
+  {
+    file: fileURLToPath(new URL('../../packages/redis/README.md', import.meta.url)),
+    ids: ['redis', 'redis-100'],
+  },
+  { file: fileURLToPath(new URL('../../packages/sqlite/README.md', import.meta.url)), ids: ['sqlite'] },
+  {
+    file: fileURLToPath(new URL('../../packages/tiered/README.md', import.meta.url)),
+    ids: ['tiered', 'tiered-l2'],
+  },
+];
+
+/**
  * The comparisons quoted in README.md: ours (`id`) against a floor or the
  * best of its peers, per operation and value size.
  */
@@ -25,6 +49,7 @@ export const CLAIMS = [
   { id: 'memory', operation: 'get hit', sizes: [100, 10240], against: 'peer' },
   { id: 'facade-memory', operation: 'get hit', sizes: [100, 10240], against: 'peer' },
   { id: 'getorset', operation: 'get hit', sizes: [100, 10240], against: 'peer' },
+  { id: 'getorset-object-tier', operation: 'get hit', sizes: [100, 10240], against: 'peer' },
   { id: 'tiered', operation: 'get hit', sizes: [100, 10240], against: 'peer' },
   { id: 'facade-tiered', operation: 'get hit', sizes: [100, 10240], against: 'peer' },
   { id: 'tiered-l2', operation: 'get hit', sizes: [100], against: 'floor' },
@@ -41,9 +66,9 @@ const fixed = (n) => n.toFixed(2);
 
 /** `1.23× (1.10–1.31)`: a ratio with its round-by-round interquartile range when known. */
 function quoted(ratio, spread) {
-  return spread === undefined
-    ? `${fixed(ratio)}×`
-    : `${fixed(ratio)}× (rounds ${fixed(spread[0])}–${fixed(spread[1])})`;
+  if (spread === undefined) return `${fixed(ratio)}×`;
+  const mark = outsideSpread(ratio, spread) ? ` ${OUTSIDE_MARK}` : '';
+  return `${fixed(ratio)}×${mark} (rounds ${fixed(spread[0])}–${fixed(spread[1])})`;
 }
 
 /** "faster than", "slower than" or "within this run's noise of", from the spread. */
@@ -93,8 +118,53 @@ export function renderClaims(report) {
       if (line !== undefined) lines.push(`  - ${line}`);
     }
   }
+  if (lines.some((line) => line.includes(` ${OUTSIDE_MARK} (`))) lines.push(`  - ${OUTSIDE_NOTE}`);
   return lines.join('\n');
 }
+
+const cellRatio = (ratio, spread) =>
+  ratio === undefined
+    ? ''
+    : spread === undefined
+      ? `${fixed(ratio)}×`
+      : `${fixed(ratio)}×${outsideSpread(ratio, spread) ? ` ${OUTSIDE_MARK}` : ''} (${fixed(spread[0])}–${fixed(spread[1])})`;
+
+/**
+ * The Markdown of a package README's performance block: one table row per
+ * report row of `ids` (ops/s, time vs its floor, speed vs its fastest peer,
+ * each ratio with its round-by-round interquartile range).
+ */
+export function renderPackageBlock(report, ids) {
+  if (report === undefined) {
+    return 'No benchmark report from the current method yet: run `pnpm bench` at the repository root.';
+  }
+  const { meta, rows } = report;
+  const load = meta.loadBefore.map((n) => n.toFixed(2)).join(' / ');
+  const lines = [
+    `From the repository's \`pnpm bench\` run of ${meta.date.slice(0, 10)} ([docs/benchmarks.md](../../docs/benchmarks.md), where the method, floors and peers are described): Node ${meta.node}, ${meta.cpus}, load ${load} at the start, ${int(meta.keys ?? 10_000)} keys, ${meta.rounds} interleaved rounds. ops/s is a near-best batch; **time vs floor** = floor ops/s ÷ ours (lower is better), **speed vs best peer** = ours ÷ the fastest peer (higher is better), each with the interquartile range of the same ratio taken round by round. Absolute numbers depend on the machine; the ratios are the point.`,
+    '',
+    '| value | operation | implementation | input | ops/s | time vs floor (floor) | speed vs best peer (peer) |',
+    '| --- | --- | --- | --- | ---: | --- | --- |',
+  ];
+  for (const row of rows) {
+    if (!ids.includes(row.id)) continue;
+    const floor =
+      row.floorRatio === undefined
+        ? ''
+        : `${cellRatio(row.floorRatio, row.floorSpread)} (${row.floorLabel})`;
+    const peer =
+      row.peerSpeedup === undefined
+        ? ''
+        : `${cellRatio(row.peerSpeedup, row.peerSpread)} (${row.peerLabel}, given ${row.peerInput === 'string' ? 'strings' : 'Buffers'})`;
+    lines.push(
+      `| ${sizeLabel(row.size)} | ${row.operation} | ${row.label} | ${row.input} | ${int(row.opsPerSec)} | ${floor} | ${peer} |`,
+    );
+  }
+  if (lines.some((line) => line.includes(` ${OUTSIDE_MARK} (`))) lines.push('', OUTSIDE_NOTE);
+  return lines.join('\n');
+}
+
+const int = (n) => Math.round(n).toLocaleString('en-US');
 
 /** `text` with the section between the markers replaced by `section`. */
 export function replaceSection(text, section, file = 'README') {
@@ -112,17 +182,29 @@ export async function readReport(path = REPORT_JSON) {
   return JSON.parse(await readFile(path, 'utf8'));
 }
 
-/** Rewrites the bench section of every file in `files` from the report at `reportPath`. */
-export async function updateReadmes(reportPath = REPORT_JSON, files = README_FILES) {
-  const section = renderClaims(await readReport(reportPath));
-  for (const file of files) {
-    const text = await readFile(file, 'utf8');
-    const next = replaceSection(text, section, file);
-    if (next !== text) await writeFile(file, next);
-  }
+async function rewrite(file, section) {
+  const text = await readFile(file, 'utf8');
+  const next = replaceSection(text, section, file);
+  if (next !== text) await writeFile(file, next);
+}
+
+/**
+ * Rewrites the bench section of every file in `files` (the root claims) and
+ * of every package README in `packages` from the report at `reportPath`.
+ */
+export async function updateReadmes(
+  reportPath = REPORT_JSON,
+  files = README_FILES,
+  packages = PACKAGE_BLOCKS,
+) {
+  const report = await readReport(reportPath);
+  const section = renderClaims(report);
+  for (const file of files) await rewrite(file, section);
+  for (const { file, ids } of packages) await rewrite(file, renderPackageBlock(report, ids));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [reportPath, ...files] = process.argv.slice(2);
-  await updateReadmes(reportPath ?? REPORT_JSON, files.length > 0 ? files : README_FILES);
+  if (files.length > 0) await updateReadmes(reportPath ?? REPORT_JSON, files, []);
+  else await updateReadmes(reportPath ?? REPORT_JSON);
 }

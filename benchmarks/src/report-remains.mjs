@@ -35,6 +35,8 @@ const CAUSES = {
   },
   getorset: () =>
     'every hit reads the backend (which returns a copy), decodes the entry envelope and runs the serializer; peers hand back the stored object by reference, which at 10 KiB skips the copy that dominates.',
+  'getorset-object-tier': () =>
+    'a fresh hit on a key the object tier holds is a map lookup that returns the same frozen value (default `freeze` mode), with no backend read and no decode; what remains per call is key and option validation, the freshness check and the awaited promise, while peers such as cacheable or bentocache with `serialize: false` return the stored value from their own map by reference.',
   sqlite: () =>
     "the floor is a plain key/value table: one prepared SELECT per get, one upsert (its own WAL commit) per set. SqliteBackend's own schema and write path add what its contract needs on top (namespaces, expiry, the bookkeeping behind maxEntries/maxBytes eviction and cross-process locks), plus key validation and error classification per call; profile the set path with --cpu-prof to see which part costs what.",
   file: () =>

@@ -9,7 +9,13 @@
 // (comma-separated key counts, default 10000,100000,1000000), BENCH_OUT_DIR
 // (default <repo>/docs), BENCH_JSON (the report JSON: every result, including
 // each round's batch; default benchmarks/results/latest.json when writing
-// into docs/, else <BENCH_OUT_DIR>/benchmarks.json).
+// into docs/, else <BENCH_OUT_DIR>/benchmarks.json), BENCH_ONLY
+// (comma-separated row ids or id prefixes, e.g. `memory,redis-`: measure only
+// those rows plus the floors and peers they are compared with; a filtered run
+// skips redis-benchmark, scaling and memory per entry, writes into
+// BENCH_OUT_DIR (default <tmpdir>/cachestack-bench-only) and never touches
+// docs/, results/latest.json or the README blocks unless BENCH_OUT_DIR or
+// BENCH_JSON name them).
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -38,6 +44,7 @@ import { startRedisServer } from './redis-server.mjs';
 import { renderMarkdown } from './report-markdown.mjs';
 import { renderSvg } from './report-svg.mjs';
 import { measureScaling, scalingCounts } from './scaling.mjs';
+import { parseOnly, selectSystems } from './select.mjs';
 
 function positive(name, fallback) {
   const raw = process.env[name];
@@ -67,7 +74,15 @@ async function formatLikeTheRepo(path) {
 }
 
 /** Runs every benchmark and writes the report into `outDir`. */
-export async function runBenchmarks({ scale, rounds, budgetMs, outDir, jsonPath, counts }) {
+export async function runBenchmarks({
+  scale,
+  rounds,
+  budgetMs,
+  outDir,
+  jsonPath,
+  counts,
+  only = undefined,
+}) {
   redisBenchmarkBinary(); // fail before minutes of work when it is missing
   const started = Date.now();
   const loadBefore = loadavg();
@@ -79,11 +94,16 @@ export async function runBenchmarks({ scale, rounds, budgetMs, outDir, jsonPath,
   let serverLimits = [];
   try {
     const ctx = { tmpDir, redisUrl: redis.url, redisPort: redis.port };
-    systems = [...FLOORS, ...OURS, ...PEERS].map((create) => create(ctx));
+    systems = selectSystems(
+      [...FLOORS, ...OURS, ...PEERS].map((create) => create(ctx)),
+      only,
+    );
+    if (only !== undefined) log(`BENCH_ONLY: ${systems.map((system) => system.id).join(', ')}`);
     // Systems of one group are open together and their rounds interleave; the
     // group is the report section (family) unless a system names another one.
     for (const group of FAMILIES) {
       const members = systems.filter((system) => (system.group ?? system.family) === group);
+      if (members.length === 0) continue;
       for (const system of members) await system.open();
       try {
         for (const size of VALUE_SIZES) {
@@ -114,23 +134,29 @@ export async function runBenchmarks({ scale, rounds, budgetMs, outDir, jsonPath,
         for (const system of members) await system.close();
       }
     }
-    log('server limit (redis-benchmark)');
-    serverLimits = await measureServerLimits({
-      port: redis.port,
-      sizes: VALUE_SIZES,
-      keyCount: KEY_COUNT,
-      scale,
-    });
+    if (only === undefined) {
+      log('server limit (redis-benchmark)');
+      serverLimits = await measureServerLimits({
+        port: redis.port,
+        sizes: VALUE_SIZES,
+        keyCount: KEY_COUNT,
+        scale,
+      });
+    }
   } finally {
     await redis.stop();
     await rm(tmpDir, { recursive: true, force: true });
   }
-  log(`scaling at ${counts.join(', ')} keys (child processes with --expose-gc)`);
-  const scaling = await measureScaling(counts, log);
-  log('memory footprint (child processes with --expose-gc)');
-  const footprints = await measureFootprints(VALUE_SIZES, (size) =>
-    Math.max(1_000, Math.round((size <= 100 ? 100_000 : 10_000) * Math.min(1, scale))),
-  );
+  let scaling = [];
+  let footprints = [];
+  if (only === undefined) {
+    log(`scaling at ${counts.join(', ')} keys (child processes with --expose-gc)`);
+    scaling = await measureScaling(counts, log);
+    log('memory footprint (child processes with --expose-gc)');
+    footprints = await measureFootprints(VALUE_SIZES, (size) =>
+      Math.max(1_000, Math.round((size <= 100 ? 100_000 : 10_000) * Math.min(1, scale))),
+    );
+  }
   const meta = {
     date: new Date().toISOString(),
     node: process.version,
@@ -143,6 +169,7 @@ export async function runBenchmarks({ scale, rounds, budgetMs, outDir, jsonPath,
     budgetMs,
     keys: KEY_COUNT,
     seconds: (Date.now() - started) / 1000,
+    ...(only === undefined ? {} : { only }),
   };
   const rows = compare(systems, results);
   const report = { meta, rows, footprints, serverLimits, scaling };
@@ -166,8 +193,12 @@ export const DEFAULT_REPORT_JSON = fileURLToPath(
   new URL('../results/latest.json', import.meta.url),
 );
 
+/** Where a BENCH_ONLY run writes by default (never docs/). */
+export const ONLY_OUT_DIR = join(tmpdir(), 'cachestack-bench-only');
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const outDir = resolve(process.env.BENCH_OUT_DIR || DOCS_DIR);
+  const only = parseOnly(process.env.BENCH_ONLY);
+  const outDir = resolve(process.env.BENCH_OUT_DIR || (only ? ONLY_OUT_DIR : DOCS_DIR));
   const intoDocs = outDir === resolve(DOCS_DIR);
   await runBenchmarks({
     scale: positive('BENCH_SCALE', 1),
@@ -175,10 +206,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     budgetMs: positive('BENCH_BATCH_MS', 45),
     outDir,
     jsonPath:
-      process.env.BENCH_JSON || (intoDocs ? DEFAULT_REPORT_JSON : join(outDir, 'benchmarks.json')),
+      process.env.BENCH_JSON ||
+      (intoDocs && !only ? DEFAULT_REPORT_JSON : join(outDir, 'benchmarks.json')),
     counts: scalingCounts(),
+    only,
   });
-  if (intoDocs && !process.env.BENCH_JSON) {
+  if (intoDocs && !only && !process.env.BENCH_JSON) {
     await updateReadmes(DEFAULT_REPORT_JSON);
     log('rewrote the benchmark claims in README.md from the report');
   }

@@ -93,7 +93,8 @@ export const SCALING_STORES = [
   },
   {
     id: 'exp-promote-own',
-    label: 'experiment: string kept, first read → own ArrayBuffer (MemoryBackend’s mechanism)',
+    label:
+      'experiment: string kept, first read → own ArrayBuffer (MemoryBackend’s former mechanism)',
     family: 'memory',
     kind: 'experiment',
     create: ({ count }) => lruStore(count, latin1, promoting(ownArrayBuffer)),
@@ -112,7 +113,7 @@ export const SCALING_STORES = [
   },
   {
     id: 'exp-string-only',
-    label: 'experiment: string kept, every read decodes it (no promotion)',
+    label: 'experiment: string kept, every read decodes it (MemoryBackend’s mechanism)',
     family: 'memory',
     kind: 'experiment',
     create: ({ count }) =>

@@ -36,15 +36,25 @@ function rows(promotedGc: number) {
 }
 
 describe('scaling report', () => {
-  it('attributes the first-read cost to GC work from the promotion only when the figures show it', () => {
+  it('attributes first-read costs to GC work from a promotion only when the figures show it', () => {
     const shown = firstReadFindings(rows(2.5));
     expect(shown).toContain(
-      "At 1,000,000 keys MemoryBackend's first get after a write took 6.50 µs then 3.00 µs of CPU per call (2.50 and 0.20 µs of GC pauses)",
+      "At 1,000,000 keys MemoryBackend's first get after a write took 6.50 µs then 3.00 µs of CPU per call (2.50 and 0.20 µs of GC pauses): the first read cost 2.17× a later one;",
     );
-    expect(shown).toContain('The promotion shows up as garbage-collection work');
+    expect(shown).toContain('The promotion showed up as garbage-collection work');
     const notShown = firstReadFindings(rows(0.3));
-    expect(notShown).toContain('does not explain the first-read cost here');
-    expect(notShown).not.toContain('The promotion shows up');
+    expect(notShown).toContain('does not explain first-read costs here');
+    expect(notShown).not.toContain('The promotion showed up');
+  });
+
+  it('compares the steady-state hit with the former promote-on-first-read mechanism', () => {
+    const text = firstReadFindings(rows(2.5));
+    expect(text).toContain(
+      'Steady-state hit (second get): MemoryBackend 3.00 µs against 3.00 µs for the former promote-on-first-read mechanism;',
+    );
+    expect(text).not.toContain('which promotes the new value again');
+    const equal = rows(0.3).map((r) => (r.id === 'memory' ? { ...r, first: pass(3.3, 0.1) } : r));
+    expect(firstReadFindings(equal)).toContain('about the same (it no longer promotes the value)');
   });
 
   it('renders the cost table with CPU / wall figures per key count', () => {

@@ -27,6 +27,7 @@ const EXPECTED: [string, readonly string[]][] = [
   ['@cachestack/cache over RedisBackend, sequential', OPERATIONS],
   ['@cachestack/cache over tiered memory+Redis', OPERATIONS],
   ['@cachestack/cache getOrSet hit (memory)', ['get hit']],
+  ['@cachestack/cache getOrSet hit (memory, object tier)', ['get hit']],
   ['@cachestack/file FileBackend', OPERATIONS],
   ['@cachestack/sqlite SqliteBackend', OPERATIONS],
   ['@cachestack/redis RedisBackend, sequential', OPERATIONS],
@@ -183,5 +184,65 @@ describe('benchmark harness (smoke, tiny counts)', () => {
         }
       }
     }
+  });
+});
+
+describe('BENCH_ONLY (a filtered run)', () => {
+  const latest = fileURLToPath(new URL('../results/latest.json', import.meta.url));
+  let tmp: string;
+  let before: { latest: string; docs: string };
+  let markdown: string;
+  let after: { latest: string; docs: string };
+
+  beforeAll(async () => {
+    tmp = await mkdtemp(join(tmpdir(), 'cachestack-bench-only-smoke-'));
+    const snapshot = async () => ({
+      latest: await readFile(latest, 'utf8'),
+      docs: await readFile(join(docs, 'benchmarks.md'), 'utf8'),
+    });
+    before = await snapshot();
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      TMPDIR: tmp,
+      BENCH_ONLY: 'getorset-object-tier',
+      BENCH_SCALE: '0.001',
+      BENCH_ROUNDS: '2',
+      BENCH_KEYS: '200',
+    };
+    delete env.BENCH_OUT_DIR;
+    delete env.BENCH_JSON;
+    await run(process.execPath, [script], { env, timeout: 50_000 });
+    markdown = await readFile(join(tmp, 'cachestack-bench-only', 'benchmarks.md'), 'utf8');
+    after = await snapshot();
+  }, 60_000);
+
+  afterAll(async () => {
+    if (tmp !== undefined) await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('leaves docs/ and results/latest.json alone and writes into a temporary directory', () => {
+    expect(after).toEqual(before);
+    expect(markdown).toContain('**Filtered run** (`BENCH_ONLY=getorset-object-tier`)');
+  });
+
+  it('measures the selected row with its floor and peers, and nothing else', () => {
+    const labels = new Set(
+      markdown
+        .split('\n')
+        .filter((line) => /^\| (100 B|10 KiB) \| (get|set|mixed)/.test(line))
+        .map((line) => line.split('|')[3]?.trim()),
+    );
+    expect([...labels].sort()).toEqual(
+      [
+        '@cachestack/cache getOrSet hit (memory, object tier)',
+        '@cachestack/memory MemoryBackend',
+        'bentocache getOrSet hit (memory)',
+        'cache-manager 7 wrap hit',
+        'cacheable getOrSet hit',
+      ].sort(),
+    );
+    expect(markdown).toMatch(
+      /\| getOrSet hit with the object tier, speed vs best peer \| \d+\.\d\d× \(\d+\.\d\d–\d+\.\d\d\) \|/,
+    );
   });
 });
