@@ -34,7 +34,10 @@ export const PACKAGE_BLOCKS = [
     file: fileURLToPath(new URL('../../packages/redis/README.md', import.meta.url)),
     ids: ['redis', 'redis-100'],
   },
-  { file: fileURLToPath(new URL('../../packages/sqlite/README.md', import.meta.url)), ids: ['sqlite'] },
+  {
+    file: fileURLToPath(new URL('../../packages/sqlite/README.md', import.meta.url)),
+    ids: ['sqlite'],
+  },
   {
     file: fileURLToPath(new URL('../../packages/tiered/README.md', import.meta.url)),
     ids: ['tiered', 'tiered-l2'],
