@@ -1,32 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@cachestack/core';
 import { MemoryBackend } from '@cachestack/memory';
-import { ReferenceBackend } from '@cachestack/test-support';
+import { memoryLogger, ReferenceBackend, throwingLogger } from '@cachestack/test-support';
 import { describe, expect, test, vi } from 'vitest';
 import { createCache } from '../src/index.js';
 
 const SECRET = 'value-bytes-9c1e';
 
-interface Line {
-  level: string;
-  fields: Record<string, unknown>;
-  message: string;
-}
-
-function recordingLogger(): Logger & { lines: Line[] } {
-  const lines: Line[] = [];
-  const at =
-    (level: string) =>
-    (fields: Record<string, unknown>, message: string): void => {
-      lines.push({ level, fields, message });
-    };
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
-
 describe('logger', () => {
   test('a corrupt entry dropped is logged with its key and code, never its bytes', async () => {
     const backend = new ReferenceBackend();
-    const logger = recordingLogger();
+    const logger = memoryLogger();
     const cache = createCache({ backend, logger });
     const reported: string[] = [];
     cache.on('error', ({ error }) => reported.push(error.message));
@@ -52,7 +36,7 @@ describe('logger', () => {
   });
 
   test('stale values served after a loader failure, and failed background refreshes, are logged', async () => {
-    const logger = recordingLogger();
+    const logger = memoryLogger();
     const cache = createCache({ backend: new MemoryBackend(), logger });
     const options = { ttlMs: 20, graceMs: 60_000 };
     await cache.getOrSet('k', async () => ({ secret: SECRET }), options);
@@ -79,7 +63,7 @@ describe('logger', () => {
 
   test('waiting out another holder of the load lock is logged', async () => {
     const backend = new MemoryBackend();
-    const logger = recordingLogger();
+    const logger = memoryLogger();
     const cache = createCache({ backend, logger });
     const held = await backend.acquireLock('k', { ttlMs: 5_000 });
     expect(await cache.getOrSet('k', async () => 1, { lockWaitMs: 20 })).toBe(1);
@@ -91,7 +75,7 @@ describe('logger', () => {
   });
 
   test('a throwing listener goes to the logger (not process.emitWarning) when there is one', async () => {
-    const logger = recordingLogger();
+    const logger = memoryLogger();
     const cache = createCache({ backend: new ReferenceBackend(), logger });
     const warning = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     cache.on('set', () => {
@@ -110,20 +94,7 @@ describe('logger', () => {
   });
 
   test('a logger that throws never breaks an operation', async () => {
-    const broken: Logger = {
-      debug: () => {
-        throw new Error('no');
-      },
-      info: () => {
-        throw new Error('no');
-      },
-      warn: () => {
-        throw new Error('no');
-      },
-      error: () => {
-        throw new Error('no');
-      },
-    };
+    const broken = throwingLogger('no');
     const backend = new ReferenceBackend();
     const cache = createCache({ backend, logger: broken });
     await backend.set('bad', new Uint8Array([1, 2, 3]));

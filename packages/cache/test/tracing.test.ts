@@ -1,38 +1,20 @@
-import diagnosticsChannel from 'node:diagnostics_channel';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type OperationTraceContext, TRACING_CHANNEL_NAMES } from '@cachestack/core';
 import { MemoryBackend } from '@cachestack/memory';
-import { deferred, ReferenceBackend } from '@cachestack/test-support';
-import { afterEach, describe, expect, test } from 'vitest';
+import {
+  contextsOf,
+  deferred,
+  ReferenceBackend,
+  recordTraces,
+  settled,
+} from '@cachestack/test-support';
+import { describe, expect, onTestFinished, test } from 'vitest';
 import { createCache } from '../src/index.js';
 
 const SECRET = 'value-bytes-7f3a';
 
-/** Subscribes to `cachestack:cache`; records every finished (or failed) operation. */
-function record() {
-  const channel = diagnosticsChannel.tracingChannel<unknown, OperationTraceContext>(
-    TRACING_CHANNEL_NAMES.cache,
-  );
-  const starts: OperationTraceContext[] = [];
-  const done: OperationTraceContext[] = [];
-  const errors: OperationTraceContext[] = [];
-  const handlers = {
-    start: (context: OperationTraceContext) => starts.push(context),
-    end: () => undefined,
-    asyncStart: () => undefined,
-    asyncEnd: (context: OperationTraceContext) => done.push(context),
-    error: (context: OperationTraceContext) => errors.push(context),
-  };
-  channel.subscribe(handlers);
-  const stop = () => channel.unsubscribe(handlers);
-  stops.push(stop);
-  return { starts, done, errors, stop };
-}
-
-const stops: (() => void)[] = [];
-afterEach(() => {
-  for (const stop of stops.splice(0)) stop();
-});
+/** A real subscriber on `cachestack:cache` for this test. */
+const record = () => recordTraces(TRACING_CHANNEL_NAMES.cache, { stopWith: onTestFinished });
 
 /** The fields a test compares (no timings). */
 function summary(context: OperationTraceContext) {
@@ -68,7 +50,7 @@ describe('tracing on cachestack:cache', () => {
     await cache.expireTags(['t1']);
     await cache.namespace('sub').clear();
     await cache.clear();
-    expect(seen.done.map(summary)).toEqual([
+    expect(settled(seen.events).map(summary)).toEqual([
       { operation: 'set', outcome: 'ok', key: 'a' },
       { operation: 'get', outcome: 'hit', key: 'a', objectTier: false },
       { operation: 'get', outcome: 'hit', key: 'a', objectTier: true },
@@ -86,14 +68,18 @@ describe('tracing on cachestack:cache', () => {
       { operation: 'clear', outcome: 'ok' },
       { operation: 'clear', outcome: 'ok' },
     ]);
-    expect(seen.errors).toEqual([]);
-    for (const context of seen.done) {
+    expect(contextsOf(seen.events, 'error')).toEqual([]);
+    for (const context of settled(seen.events)) {
       expect(context.backendType).toBe('cache');
       expect(context.durationMs).toBeGreaterThanOrEqual(0);
     }
-    expect(seen.done.map((c) => c.namespace)).toEqual([...Array(14).fill('app'), 'app:sub', 'app']);
+    expect(settled(seen.events).map((c) => c.namespace)).toEqual([
+      ...Array(14).fill('app'),
+      'app:sub',
+      'app',
+    ]);
     // Never a value: no context field carries the stored data.
-    expect(JSON.stringify(seen.done)).not.toContain(SECRET);
+    expect(JSON.stringify(settled(seen.events))).not.toContain(SECRET);
     await backend.close();
   });
 
@@ -109,12 +95,13 @@ describe('tracing on cachestack:cache', () => {
         throw new RangeError('loader broke');
       }),
     ).rejects.toThrow(); // the read fails first: CLOSED
-    expect(seen.errors.map((c) => [c.operation, c.outcome, c.errorType, c.errorCode])).toEqual([
+    const errors = contextsOf(seen.events, 'error');
+    expect(errors.map((c) => [c.operation, c.outcome, c.errorType, c.errorCode])).toEqual([
       ['get', 'error', 'PERMANENT', 'INVALID_KEY'],
       ['set', 'error', 'PERMANENT', 'CLOSED'],
       ['getOrSet', 'error', 'PERMANENT', 'CLOSED'],
     ]);
-    expect(seen.done.every((c) => c.outcome === 'error')).toBe(true);
+    expect(settled(seen.events).every((c) => c.outcome === 'error')).toBe(true);
   });
 
   test('a loader error: outcome error with the error name; served stale: outcome stale', async () => {
@@ -127,7 +114,7 @@ describe('tracing on cachestack:cache', () => {
     await cache.getOrSet('s', async () => 1, { ttlMs: 20, graceMs: 60_000 });
     await sleep(30);
     expect(await cache.getOrSet('s', failing, { ttlMs: 20, graceMs: 60_000 })).toBe(1);
-    expect(seen.done.map((c) => [c.key, c.outcome, c.errorType, c.loaderRan])).toEqual([
+    expect(settled(seen.events).map((c) => [c.key, c.outcome, c.errorType, c.loaderRan])).toEqual([
       ['x', 'error', 'RangeError', undefined],
       ['s', 'loaded', undefined, true],
       ['s', 'stale', undefined, true],
@@ -143,7 +130,7 @@ describe('tracing on cachestack:cache', () => {
     await sleep(40);
     gate.resolve('loaded');
     expect(await Promise.all([first, second])).toEqual(['loaded', 'loaded']);
-    const [a, b] = seen.done;
+    const [a, b] = settled(seen.events);
     expect([a?.outcome, a?.loaderRan, b?.outcome, b?.loaderRan]).toEqual([
       'loaded',
       true,
@@ -165,7 +152,7 @@ describe('tracing on cachestack:cache', () => {
     await writer.set('w', 'theirs');
     await held?.release();
     expect(await reading).toBe('theirs');
-    const traced = seen.done.find((c) => c.operation === 'getOrSet');
+    const traced = settled(seen.events).find((c) => c.operation === 'getOrSet');
     expect([traced?.outcome, traced?.loaderRan]).toEqual(['hit', false]);
     expect(traced?.lockWaitMs).toBeGreaterThanOrEqual(40);
     await backend.close();
@@ -177,6 +164,6 @@ describe('tracing on cachestack:cache', () => {
     seen.stop();
     await cache.set('k', 1);
     await cache.get('k');
-    expect([seen.starts.length, seen.done.length]).toEqual([0, 0]);
+    expect([contextsOf(seen.events, 'start').length, settled(seen.events).length]).toEqual([0, 0]);
   });
 });

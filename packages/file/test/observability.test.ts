@@ -1,50 +1,26 @@
-import { tracingChannel } from 'node:diagnostics_channel';
 import { symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { type Logger, type OperationTraceContext, TRACING_CHANNEL_NAMES } from '@cachestack/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { TRACING_CHANNEL_NAMES } from '@cachestack/core';
+import { settled as ends, memoryLogger, recordTraces } from '@cachestack/test-support';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { FileBackend } from '../src/index.js';
 import { entryFile, makeTempDir, namespaceDir } from './helpers.js';
 
 const SECRET = 'VALUE-BYTES-never-traced';
 const value = () => Buffer.from(SECRET);
 
-type Event = [string, OperationTraceContext];
-const stops: (() => void)[] = [];
 const backends: FileBackend[] = [];
 afterEach(async () => {
-  for (const stop of stops.splice(0)) stop();
   for (const backend of backends.splice(0)) await backend.close();
 });
 
-/** A real subscriber on cachestack:backend, keeping the file backend's events. */
-function record(): Event[] {
-  const events: Event[] = [];
-  const handlers = Object.fromEntries(
-    ['start', 'end', 'asyncStart', 'asyncEnd', 'error'].map((event) => [
-      event,
-      (context: OperationTraceContext) => {
-        if (context.backendType === 'file') events.push([event, { ...context }]);
-      },
-    ]),
-  );
-  const channel = tracingChannel(TRACING_CHANNEL_NAMES.backend);
-  channel.subscribe(handlers as never);
-  stops.push(() => channel.unsubscribe(handlers as never));
-  return events;
-}
-
-const ends = (events: Event[]) =>
-  events.filter(([event]) => event === 'asyncEnd').map(([, context]) => context);
-
-function memoryLogger() {
-  const lines: { level: keyof Logger; fields: Record<string, unknown>; message: string }[] = [];
-  const at = (level: keyof Logger) => (fields: Record<string, unknown>, message: string) => {
-    lines.push({ level, fields, message });
-  };
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
+/** A real subscriber on cachestack:backend for this test, keeping the file backend's events. */
+const record = () =>
+  recordTraces(TRACING_CHANNEL_NAMES.backend, {
+    filter: (context) => context.backendType === 'file',
+    stopWith: onTestFinished,
+  });
 
 async function open(options: Partial<ConstructorParameters<typeof FileBackend>[0]> = {}) {
   const directory = await makeTempDir();
@@ -56,7 +32,7 @@ async function open(options: Partial<ConstructorParameters<typeof FileBackend>[0
 describe('FileBackend tracing on cachestack:backend', () => {
   it('traces every operation once with its outcome, and never a value', async () => {
     const { backend } = await open();
-    const events = record();
+    const { events } = record();
     await backend.set('a', value(), 60_000);
     await backend.get('a');
     await backend.get('missing');
@@ -111,7 +87,7 @@ describe('FileBackend tracing on cachestack:backend', () => {
     await writeFile(blocker, 'x');
     const backend = new FileBackend({ directory: blocker, sweepIntervalMs: 0 });
     backends.push(backend);
-    const events = record();
+    const { events } = record();
     const failure = (await backend.set('k', value()).catch((error: unknown) => error)) as {
       type: string;
       code: string;

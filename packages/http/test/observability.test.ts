@@ -1,40 +1,14 @@
-import { tracingChannel } from 'node:diagnostics_channel';
 import { createServer, type Server } from 'node:http';
 import { inspect } from 'node:util';
 import { createCache } from '@cachestack/cache';
-import { type Logger, type OperationTraceContext, TRACING_CHANNEL_NAMES } from '@cachestack/core';
+import { TRACING_CHANNEL_NAMES } from '@cachestack/core';
 import { MemoryBackend } from '@cachestack/memory';
+import { memoryLogger, recordTraces, settled, type TraceRecording } from '@cachestack/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createReverseProxy, HttpCache } from '../src/index.js';
 import { closeServer, listen } from './support.js';
 
 const BODY = 'BODY-BYTES-never-traced';
-type Event = [string, OperationTraceContext];
-
-function record(): { events: Event[]; stop: () => void } {
-  const events: Event[] = [];
-  const handlers = Object.fromEntries(
-    ['start', 'end', 'asyncStart', 'asyncEnd', 'error'].map((event) => [
-      event,
-      (context: OperationTraceContext) => events.push([event, { ...context }]),
-    ]),
-  );
-  const channel = tracingChannel(TRACING_CHANNEL_NAMES.http);
-  channel.subscribe(handlers as never);
-  return { events, stop: () => channel.unsubscribe(handlers as never) };
-}
-
-const settled = (events: Event[]) =>
-  events.filter(([event]) => event === 'asyncEnd').map(([, context]) => context);
-
-function memoryLogger() {
-  const lines: { level: keyof Logger; fields: Record<string, unknown>; message: string }[] = [];
-  const at = (level: keyof Logger) => (fields: Record<string, unknown>, message: string) => {
-    lines.push({ level, fields, message });
-  };
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
-
 /** A real origin: each path answers with the headers that lead to one cache outcome. */
 function origin(): Server {
   let sieCalls = 0;
@@ -73,7 +47,7 @@ describe('HttpCache tracing on cachestack:http (real origin, proxy and client)',
   const servers: Server[] = [];
   const backend = new MemoryBackend();
   let proxyUrl: string;
-  let recorder: ReturnType<typeof record> | undefined;
+  let recorder: TraceRecording | undefined;
 
   beforeAll(async () => {
     const originServer = origin();
@@ -100,7 +74,7 @@ describe('HttpCache tracing on cachestack:http (real origin, proxy and client)',
   };
 
   it('traces one operation per request with its outcome and status, never a header or body', async () => {
-    recorder = record();
+    recorder = recordTraces(TRACING_CHANNEL_NAMES.http);
     const statuses = [
       await send('/fresh'),
       await send('/fresh'),
@@ -149,7 +123,7 @@ describe('HttpCache tracing and logging, engine level', () => {
   it('ends a request whose handler throws with outcome error and the error type', async () => {
     const backend = new MemoryBackend();
     const httpCache = new HttpCache({ cache: createCache({ backend }) });
-    const recorder = record();
+    const recorder = recordTraces(TRACING_CHANNEL_NAMES.http);
     try {
       await expect(
         httpCache.handle(new Request('http://example.test/boom'), () => {

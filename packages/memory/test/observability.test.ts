@@ -1,4 +1,3 @@
-import { tracingChannel } from 'node:diagnostics_channel';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -8,43 +7,18 @@ import {
   type Logger,
   type OperationTraceContext,
 } from '@cachestack/core';
+import {
+  contextsOf,
+  memoryLogger,
+  recordTraces,
+  type TraceRecording,
+  throwingLogger,
+} from '@cachestack/test-support';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryBackend } from '../src/index.js';
 import { bytes, makeTempDir, sleep } from './helpers.js';
 
 const SECRET = 'SECRET-VALUE-BYTES';
-
-type Event = { kind: 'start' | 'asyncEnd' | 'error'; context: OperationTraceContext };
-
-/** Subscribes to `cachestack:backend` for the test; memory events only. */
-function subscribe(): { events: Event[]; stop: () => void } {
-  const events: Event[] = [];
-  const record = (kind: Event['kind']) => (message: unknown) => {
-    const context = message as OperationTraceContext;
-    if (context.backendType === 'memory') events.push({ kind, context });
-  };
-  const handlers = {
-    start: record('start'),
-    end: () => {},
-    asyncStart: () => {},
-    asyncEnd: record('asyncEnd'),
-    error: record('error'),
-  };
-  const channel = tracingChannel('cachestack:backend');
-  channel.subscribe(handlers);
-  return { events, stop: () => channel.unsubscribe(handlers) };
-}
-
-/** A logger recording what it is told. */
-function recordingLogger(): Logger & {
-  lines: { level: string; fields: Record<string, unknown>; message: string }[];
-} {
-  const lines: { level: string; fields: Record<string, unknown>; message: string }[] = [];
-  const at = (level: string) => (fields: Record<string, unknown>, message: string) => {
-    lines.push({ level, fields, message });
-  };
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
 
 /** Every string a context carries, its error's message included, for a search. */
 function flatten(context: OperationTraceContext): string {
@@ -53,9 +27,11 @@ function flatten(context: OperationTraceContext): string {
 }
 
 describe('tracing on cachestack:backend', () => {
-  let subscription: ReturnType<typeof subscribe>;
+  let subscription: TraceRecording;
   beforeEach(() => {
-    subscription = subscribe();
+    subscription = recordTraces('cachestack:backend', {
+      filter: (context) => context.backendType === 'memory',
+    });
   });
   afterEach(() => subscription.stop());
 
@@ -79,7 +55,9 @@ describe('tracing on cachestack:backend', () => {
     await backend.close();
     await backend.get('a').catch(() => undefined);
 
-    const ends = subscription.events.filter((event) => event.kind !== 'start');
+    const ends = subscription.events
+      .filter(([kind]) => kind === 'asyncEnd' || kind === 'error')
+      .map(([kind, context]) => ({ kind, context }));
     expect(ends.map(({ kind, context }) => [kind, context.operation, context.outcome])).toEqual([
       ['asyncEnd', 'set', 'ok'],
       ['asyncEnd', 'get', 'hit'],
@@ -100,7 +78,7 @@ describe('tracing on cachestack:backend', () => {
       ['error', 'get', 'error'],
       ['asyncEnd', 'get', 'error'],
     ]);
-    const starts = subscription.events.filter((event) => event.kind === 'start');
+    const starts = contextsOf(subscription.events, 'start');
     expect(starts).toHaveLength(16);
     const byOperation = (operation: string) =>
       ends.find((event) => event.context.operation === operation)!.context;
@@ -112,7 +90,7 @@ describe('tracing on cachestack:backend', () => {
       ['PERMANENT', 'INVALID_TTL'],
       ['PERMANENT', 'CLOSED'],
     ]);
-    for (const { context } of subscription.events) {
+    for (const [, context] of subscription.events) {
       expect(context.durationMs ?? 0).toBeGreaterThanOrEqual(0);
       expect(flatten(context)).not.toContain(SECRET);
       for (const field of Object.values(context)) expect(field).not.toBeInstanceOf(Uint8Array);
@@ -148,7 +126,7 @@ describe('logger', () => {
   it('an ignored snapshot is logged (not sent to process.emitWarning); load and save are debug lines', async () => {
     const path = join(temp.dir, 'cache.snapshot');
     await writeFile(path, `garbage ${SECRET}`);
-    const logger = recordingLogger();
+    const logger = memoryLogger();
     const emitted: Error[] = [];
     const listener = (warning: Error): void => {
       emitted.push(warning);
@@ -180,7 +158,7 @@ describe('logger', () => {
     const path = join(temp.dir, 'file-not-dir', 'cache.snapshot');
     await writeFile(join(temp.dir, 'file-not-dir'), 'a file where a directory should be');
     const warnings: BackendError[] = [];
-    const logger = recordingLogger();
+    const logger = memoryLogger();
     const backend = await MemoryBackend.open({
       snapshot: { path, intervalMs: 10, onWarning: (warning) => warnings.push(warning) },
       logger,
@@ -199,10 +177,7 @@ describe('logger', () => {
     });
     await expect(backend.close()).rejects.toMatchObject({ code: 'INVALID_PATH' });
 
-    const throwing = recordingLogger();
-    throwing.debug = () => {
-      throw new Error('logger down');
-    };
+    const throwing = throwingLogger('logger down');
     const other = await MemoryBackend.open({
       snapshot: { path: join(temp.dir, 'ok.snapshot') },
       logger: throwing,

@@ -6,12 +6,12 @@ import { tracingChannel } from 'node:diagnostics_channel';
 import {
   BackendError,
   BackendErrorType,
-  type Logger,
   OperationTracer,
   publishBreakerState,
   publishInvalidation,
   TRACING_CHANNEL_NAMES,
 } from '@cachestack/core';
+import { memoryLogger } from '@cachestack/test-support';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -368,13 +368,8 @@ describe('instrumentCachestack options', () => {
 
   it('logs what it could not record to the logger option, and the operation still succeeds', async () => {
     const telemetry = new Telemetry();
-    const logged: [string, Record<string, unknown>, string][] = [];
-    const logger = Object.fromEntries(
-      (['debug', 'info', 'warn', 'error'] as const).map((level) => [
-        level,
-        (fields: Record<string, unknown>, message: string) => logged.push([level, fields, message]),
-      ]),
-    ) as unknown as Logger;
+    const logger = memoryLogger();
+    const logged = logger.lines;
     const instrumentation = instrumentCachestack({
       tracerProvider: telemetry.tracerProvider,
       meterProvider: telemetry.meterProvider,
@@ -382,7 +377,9 @@ describe('instrumentCachestack options', () => {
     });
     try {
       // No context manager here: spans nest only among themselves, said at debug.
-      expect(logged).toEqual([['debug', {}, expect.stringContaining('context manager')]]);
+      expect(logged).toEqual([
+        { level: 'debug', fields: {}, message: expect.stringContaining('context manager') },
+      ]);
       const raw = tracingChannel(TRACING_CHANNEL_NAMES.backend);
       const hostile = {
         operation: 'get',
@@ -393,18 +390,12 @@ describe('instrumentCachestack options', () => {
       };
       expect(raw.start.runStores(hostile as never, () => 'ran')).toBe('ran');
       raw.asyncEnd.publish(hostile);
-      expect(logged.slice(1)).toEqual([
-        [
-          'warn',
-          { channel: 'cachestack:backend', error: 'RangeError: boom' },
-          'cachestack otel: recording an event failed; it was dropped',
-        ],
-        [
-          'warn',
-          { channel: 'cachestack:backend', error: 'RangeError: boom' },
-          'cachestack otel: recording an event failed; it was dropped',
-        ],
-      ]);
+      const dropped = {
+        level: 'warn',
+        fields: { channel: 'cachestack:backend', error: 'RangeError: boom' },
+        message: 'cachestack otel: recording an event failed; it was dropped',
+      };
+      expect(logged.slice(1)).toEqual([dropped, dropped]);
     } finally {
       instrumentation.disable();
       await telemetry.shutdown();

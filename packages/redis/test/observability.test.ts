@@ -1,6 +1,11 @@
-import { tracingChannel } from 'node:diagnostics_channel';
-import { type Logger, type OperationTraceContext, TRACING_CHANNEL_NAMES } from '@cachestack/core';
-import { RedisServer } from '@cachestack/test-support';
+import { type Logger, TRACING_CHANNEL_NAMES } from '@cachestack/core';
+import {
+  contextsOf,
+  memoryLogger,
+  RedisServer,
+  recordTraces,
+  settled,
+} from '@cachestack/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBackend } from '../src/index.js';
 import { until } from './support/tracked-l1.js';
@@ -16,43 +21,11 @@ afterAll(async () => {
 const url = () => `redis://:s3cret-pw@127.0.0.1:${server.port}`;
 const SECRET_VALUE = 'VALUE-BYTES-MUST-NOT-LEAK';
 
-/** Every event of the backend channel for `namespace`, in order. */
-function record(namespace: string) {
-  const events: { event: string; context: OperationTraceContext }[] = [];
-  const on =
-    (event: string) =>
-    (message: unknown): void => {
-      const context = message as OperationTraceContext;
-      if (context.namespace === namespace) events.push({ event, context: { ...context } });
-    };
-  const handlers = {
-    start: on('start'),
-    end: on('end'),
-    asyncStart: on('asyncStart'),
-    asyncEnd: on('asyncEnd'),
-    error: on('error'),
-  };
-  const channel = tracingChannel(TRACING_CHANNEL_NAMES.backend);
-  channel.subscribe(handlers);
-  return { events, stop: () => channel.unsubscribe(handlers) };
-}
-
-/** A logger that keeps every entry. */
-function memoryLogger() {
-  const entries: { level: string; fields: Record<string, unknown>; message: string }[] = [];
-  const at =
-    (level: string) =>
-    (fields: Record<string, unknown>, message: string): void => {
-      entries.push({ level, fields, message });
-    };
-  const logger: Logger = {
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-  };
-  return { logger, entries };
-}
+/** Every event of the backend channel for `namespace`, in order; the caller stops it. */
+const record = (namespace: string) =>
+  recordTraces(TRACING_CHANNEL_NAMES.backend, {
+    filter: (context) => context.namespace === namespace,
+  });
 
 describe('tracing (cachestack:backend)', () => {
   it('publishes each operation once, with its outcome, and never a value', async () => {
@@ -72,30 +45,28 @@ describe('tracing (cachestack:backend)', () => {
       stop();
       await backend.close();
     }
-    const settled = events.filter(({ event }) => event === 'asyncEnd');
-    expect(settled.map(({ context }) => [context.operation, context.key, context.outcome])).toEqual(
-      [
-        ['set', 'a', 'ok'],
-        ['get', 'a', 'hit'],
-        ['get', 'missing', 'miss'],
-        ['getMany', undefined, 'partial'],
-        ['exists', 'a', 'hit'],
-        ['delete', 'a', 'hit'],
-        ['delete', 'a', 'miss'],
-        ['get', '', 'error'],
-      ],
-    );
-    for (const { context } of settled) {
+    const ends = settled(events);
+    expect(ends.map((context) => [context.operation, context.key, context.outcome])).toEqual([
+      ['set', 'a', 'ok'],
+      ['get', 'a', 'hit'],
+      ['get', 'missing', 'miss'],
+      ['getMany', undefined, 'partial'],
+      ['exists', 'a', 'hit'],
+      ['delete', 'a', 'hit'],
+      ['delete', 'a', 'miss'],
+      ['get', '', 'error'],
+    ]);
+    for (const context of ends) {
       expect(context.backendType).toBe('redis');
       expect(context.durationMs).toBeGreaterThanOrEqual(0);
     }
-    const getMany = settled[3]?.context;
+    const getMany = ends[3];
     expect(getMany).toMatchObject({ keyCount: 2, hits: 1 });
-    const failed = events.filter(({ event }) => event === 'error');
+    const failed = contextsOf(events, 'error');
     expect(failed).toHaveLength(1);
-    expect(failed[0]?.context).toMatchObject({ errorType: 'PERMANENT', errorCode: 'INVALID_KEY' });
+    expect(failed[0]).toMatchObject({ errorType: 'PERMANENT', errorCode: 'INVALID_KEY' });
     // Each operation: start, end, asyncStart, asyncEnd (plus error for the failure).
-    expect(events.filter(({ event }) => event === 'start')).toHaveLength(8);
+    expect(contextsOf(events, 'start')).toHaveLength(8);
     const text = JSON.stringify(events, (_key, value) =>
       value instanceof Error ? value.message : value,
     );
@@ -114,7 +85,7 @@ describe('tracing (cachestack:backend)', () => {
     } finally {
       stop();
     }
-    const failed = events.filter(({ event }) => event === 'error').map(({ context }) => context);
+    const failed = contextsOf(events, 'error');
     expect(
       failed.map((context) => [context.operation, context.errorType, context.errorCode]),
     ).toEqual([
@@ -132,25 +103,25 @@ describe('logger option', () => {
   });
 
   it('logs the connection lost and restored, with the URL redacted', async () => {
-    const { logger, entries } = memoryLogger();
+    const logger = memoryLogger();
     const backend = new RedisBackend({ url: url(), namespace: 'log', logger });
     try {
       await backend.set('k', Buffer.from('v'));
       await server.stop();
-      await until(() => entries.some((entry) => entry.level === 'warn'), 3000, 'the warning');
+      await until(() => logger.lines.some((entry) => entry.level === 'warn'), 3000, 'the warning');
       await server.restart();
       await until(
-        () => entries.some((entry) => entry.message === 'Redis connection restored'),
+        () => logger.lines.some((entry) => entry.message === 'Redis connection restored'),
         5000,
         'the reconnection',
       );
     } finally {
       await backend.close();
     }
-    const lost = entries.find((entry) => entry.level === 'warn');
+    const lost = logger.lines.find((entry) => entry.level === 'warn');
     expect(lost?.message).toBe('Redis connection lost; reconnecting');
     expect(lost?.fields).toMatchObject({ backendType: 'redis', namespace: 'log' });
     expect(lost?.fields.endpoint).toBe(`redis://:***@127.0.0.1:${server.port}`);
-    expect(JSON.stringify(entries)).not.toContain('s3cret-pw');
+    expect(JSON.stringify(logger.lines)).not.toContain('s3cret-pw');
   }, 15_000);
 });

@@ -1,8 +1,7 @@
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { EVENT_CHANNEL_NAMES, type InvalidationEvent } from '@cachestack/core';
-import { command, RedisServer } from '@cachestack/test-support';
+import { command, RedisServer, recordEvents } from '@cachestack/test-support';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
   RedisBackend,
   RedisTrackingInvalidation,
@@ -125,12 +124,10 @@ describe.each<TrackingMode>(['prefix', 'reads'])(
 
     it('flushes when the tracking connection is killed, then tracks again (and flushes again)', async () => {
       const { backend, source, l1, dataKey } = await setup(mode);
-      const events: InvalidationEvent[] = [];
-      const listener = (event: unknown) => events.push(event as InvalidationEvent);
-      subscribe(EVENT_CHANNEL_NAMES.invalidation, listener);
-      cleanup.push(async () => {
-        unsubscribe(EVENT_CHANNEL_NAMES.invalidation, listener);
-      });
+      const { messages: events } = recordEvents<InvalidationEvent>(
+        EVENT_CHANNEL_NAMES.invalidation,
+        { stopWith: onTestFinished },
+      );
       await backend.set('r', Buffer.from('1'));
       await cached(l1, 'r');
       const flushes = l1.flushes;

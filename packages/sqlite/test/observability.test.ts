@@ -1,54 +1,28 @@
 import { tracingChannel } from 'node:diagnostics_channel';
 import { inspect } from 'node:util';
-import { type Logger, type OperationTraceContext, TRACING_CHANNEL_NAMES } from '@cachestack/core';
+import { type Logger, TRACING_CHANNEL_NAMES } from '@cachestack/core';
+import { memoryLogger, recordTraces, settled, throwingLogger } from '@cachestack/test-support';
 import BetterSqlite3 from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { SCHEMA_SQL } from '../src/index.js';
 import { backendsPerTest } from './helpers.js';
 
 const SECRET = 'VALUE-BYTES-never-traced';
 const value = (): Buffer => Buffer.from(SECRET);
 
-type Event = [string, OperationTraceContext];
-const stops: (() => void)[] = [];
-afterEach(() => {
-  for (const stop of stops.splice(0)) stop();
-});
-
-/** A real subscriber on cachestack:backend, keeping the sqlite backends' events. */
-function record(): Event[] {
-  const events: Event[] = [];
-  const handlers = Object.fromEntries(
-    ['start', 'end', 'asyncStart', 'asyncEnd', 'error'].map((event) => [
-      event,
-      (context: OperationTraceContext) => {
-        if (context.backendType === 'sqlite') events.push([event, { ...context }]);
-      },
-    ]),
-  );
-  const channel = tracingChannel(TRACING_CHANNEL_NAMES.backend);
-  channel.subscribe(handlers as never);
-  stops.push(() => channel.unsubscribe(handlers as never));
-  return events;
-}
-
-const settled = (events: Event[]): OperationTraceContext[] =>
-  events.filter(([event]) => event === 'asyncEnd').map(([, context]) => context);
-
-function memoryLogger() {
-  const lines: { level: keyof Logger; fields: Record<string, unknown>; message: string }[] = [];
-  const at = (level: keyof Logger) => (fields: Record<string, unknown>, message: string) => {
-    lines.push({ level, fields, message });
-  };
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
+/** A real subscriber on cachestack:backend for this test, keeping the sqlite backends' events. */
+const record = () =>
+  recordTraces(TRACING_CHANNEL_NAMES.backend, {
+    filter: (context) => context.backendType === 'sqlite',
+    stopWith: onTestFinished,
+  });
 
 describe('SqliteBackend tracing on cachestack:backend', () => {
   const { open } = backendsPerTest();
 
   it('traces every operation once with its outcome, and never a value', async () => {
     const backend = open({ namespace: 'obs', purgeIntervalMs: 0 });
-    const events = record();
+    const { events } = record();
     await backend.set('a', value(), 60_000);
     await backend.get('a');
     await backend.get('missing');
@@ -106,7 +80,7 @@ describe('SqliteBackend tracing on cachestack:backend', () => {
 
   it('a failure carries its error type and code, and the error event comes first', async () => {
     const backend = open({ namespace: 'obs', purgeIntervalMs: 0 });
-    const events = record();
+    const { events } = record();
     await expect(backend.set('k', value(), -1)).rejects.toMatchObject({ code: 'INVALID_TTL' });
     await expect(backend.get('')).rejects.toMatchObject({ code: 'INVALID_KEY' });
     await backend.close();
@@ -140,10 +114,10 @@ describe('SqliteBackend tracing on cachestack:backend', () => {
 
   it('after the subscriber leaves nothing is published, and operations work as before', async () => {
     const backend = open({ purgeIntervalMs: 0 });
-    const events = record();
+    const { events, stop } = record();
     await backend.set('k', value());
     expect(events).toHaveLength(4);
-    for (const stop of stops.splice(0)) stop();
+    stop();
     expect(tracingChannel(TRACING_CHANNEL_NAMES.backend).hasSubscribers).toBe(false);
     await backend.set('k', value());
     expect(await backend.get('k')).toEqual(value());
@@ -216,20 +190,7 @@ describe('SqliteBackend logger option', () => {
   });
 
   it('a logger that throws does not fail the operation', async () => {
-    const throwing = {
-      debug: () => {
-        throw new Error('broken logger');
-      },
-      info: () => {
-        throw new Error('broken logger');
-      },
-      warn: () => {
-        throw new Error('broken logger');
-      },
-      error: () => {
-        throw new Error('broken logger');
-      },
-    };
+    const throwing = throwingLogger();
     const backend = open({ logger: throwing, purgeIntervalMs: 0 });
     await backend.set('victim', value());
     backend.database

@@ -21,6 +21,23 @@ export {
   startCacheTestsOrigin,
 } from './http-cache-suite.js';
 export { LatencyProxy } from './latency-proxy.js';
+export {
+  contextsOf,
+  type EventRecording,
+  type LogLine,
+  memoryLogger,
+  printed,
+  type RecordEventsOptions,
+  type RecordTracesOptions,
+  recordEvents,
+  recordTraces,
+  type StopWith,
+  settled,
+  type TraceEvent,
+  type TraceEventName,
+  type TraceRecording,
+  throwingLogger,
+} from './observe.js';
 export { type ReadmeSnippet, readmeSnippets } from './readme-snippets.js';
 export {
   command,

@@ -1,8 +1,8 @@
 import { MemoryBackend } from '@cachestack/memory';
+import { printed, recordTraces, settled } from '@cachestack/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TieredBackend } from '../src/index.js';
 import { bytes, instrumentedMemory, text } from './support/helpers.js';
-import { printed, recordTraces, settled } from './support/observe.js';
 
 // getMany when L1 (in-process, local-read protocol) has every key: answered
 // by L1 alone, the lower tiers untouched.

@@ -6,10 +6,16 @@ import {
   TRACING_CHANNEL_NAMES,
 } from '@cachestack/core';
 import { MemoryBackend } from '@cachestack/memory';
+import {
+  memoryLogger,
+  printed,
+  recordEvents,
+  recordTraces,
+  settled,
+} from '@cachestack/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalInvalidationBus, TieredBackend } from '../src/index.js';
 import { bytes, instrumentedMemory, sleep, text } from './support/helpers.js';
-import { memoryLogger, printed, recordEvents, recordTraces, settled } from './support/observe.js';
 
 const SECRET = 'VALUE-BYTES-never-traced';
 const value = () => bytes(SECRET);

@@ -2,12 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { EVENT_CHANNEL_NAMES, type InvalidationEvent } from '@cachestack/core';
 import { MemoryBackend } from '@cachestack/memory';
 import { RedisBackend } from '@cachestack/redis';
-import { RedisServer } from '@cachestack/test-support';
+import { memoryLogger, RedisServer, recordEvents } from '@cachestack/test-support';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { RedisInvalidationBus, TieredBackend } from '../src/index.js';
 import { bytes, text, waitFor } from './support/helpers.js';
-import { memoryLogger, recordEvents } from './support/observe.js';
 
 const server = await RedisServer.start();
 const cleanups: (() => Promise<unknown> | unknown)[] = [];

@@ -1,15 +1,19 @@
-import { subscribe, tracingChannel, unsubscribe } from 'node:diagnostics_channel';
 import {
   type BreakerStateEvent,
   EVENT_CHANNEL_NAMES,
-  type Logger,
-  type OperationTraceContext,
   TRACING_CHANNEL_NAMES,
 } from '@cachestack/core';
 import { MemoryBackend } from '@cachestack/memory';
 import { RedisBackend } from '@cachestack/redis';
-import { LatencyProxy, RedisServer } from '@cachestack/test-support';
-import { afterAll, afterEach, beforeEach, describe, expect, test } from 'vitest';
+import {
+  contextsOf,
+  LatencyProxy,
+  memoryLogger,
+  RedisServer,
+  recordEvents,
+  recordTraces,
+} from '@cachestack/test-support';
+import { afterAll, afterEach, beforeEach, describe, expect, onTestFinished, test } from 'vitest';
 import {
   AdaptiveTimeoutBackend,
   CircuitBreakerBackend,
@@ -21,34 +25,18 @@ import {
 const server = await RedisServer.start();
 const proxy = await LatencyProxy.start(server.port);
 const open: { close(): Promise<void> }[] = [];
-const stops: (() => void)[] = [];
 let namespaces = 0;
 beforeEach(async () => {
   if (server.pid === undefined) await server.restart();
 });
 afterEach(async () => {
   proxy.delayMs = 0;
-  for (const stop of stops.splice(0)) stop();
   await Promise.all(open.splice(0).map((backend) => backend.close()));
 });
 afterAll(async () => {
   await proxy.close();
   await server.destroy();
 });
-
-interface Line {
-  level: keyof Logger;
-  fields: Record<string, unknown>;
-  message: string;
-}
-
-function memoryLogger(): Logger & { lines: Line[] } {
-  const lines: Line[] = [];
-  const at = (level: keyof Logger) => (fields: Record<string, unknown>, message: string) => {
-    lines.push({ level, fields, message });
-  };
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
 
 function redis(url = server.url): RedisBackend {
   namespaces += 1;
@@ -66,10 +54,9 @@ describe('wrapper logs and breaker events', () => {
       logger,
     });
     open.push(backend);
-    const events: BreakerStateEvent[] = [];
-    const listener = (message: unknown) => events.push(message as BreakerStateEvent);
-    subscribe(EVENT_CHANNEL_NAMES.breaker, listener);
-    stops.push(() => unsubscribe(EVENT_CHANNEL_NAMES.breaker, listener));
+    const { messages: events } = recordEvents<BreakerStateEvent>(EVENT_CHANNEL_NAMES.breaker, {
+      stopWith: onTestFinished,
+    });
 
     await server.stop('SIGKILL');
     for (let i = 0; i < 2; i += 1) await expect(backend.get('k')).rejects.toThrow();
@@ -182,19 +169,15 @@ describe('wrapper logs and breaker events', () => {
 
 describe('wrappers are not traced twice', () => {
   test('no tracing channel ever carries a wrapper backendType', async () => {
-    const seen: OperationTraceContext[] = [];
-    const handlers = {
-      start: (context: unknown) => seen.push(context as OperationTraceContext),
-    };
-    for (const name of Object.values(TRACING_CHANNEL_NAMES)) {
-      tracingChannel(name).subscribe(handlers as never);
-      stops.push(() => tracingChannel(name).unsubscribe(handlers as never));
-    }
+    const recordings = Object.values(TRACING_CHANNEL_NAMES).map((name) =>
+      recordTraces(name, { stopWith: onTestFinished }),
+    );
     const backend = new RetryBackend(new CircuitBreakerBackend(new MemoryBackend()));
     open.push(backend);
     await backend.set('k', Buffer.from('v'));
     await backend.get('k');
     await backend.delete('k');
+    const seen = recordings.flatMap((recording) => contextsOf(recording.events, 'start'));
     expect(seen.filter((context) => context.backendType.includes('('))).toEqual([]);
   });
 });
