@@ -130,7 +130,8 @@ export class OperationTracer {
       backendType: this.#backendType,
       namespace: this.#namespace,
       operation,
-      key,
+      // A call rejected for a bad key is traced too: never put a non-string there.
+      key: typeof key === 'string' ? key : undefined,
       keyCount,
       startedAt: performance.now(),
     };

@@ -126,6 +126,12 @@ describe('OperationTracer', () => {
     ]);
   });
 
+  it('never puts a non-string key on the context (a call rejected for a bad key is traced too)', () => {
+    const tracer = new OperationTracer(TRACING_CHANNEL_NAMES.backend, 'memory');
+    expect(tracer.context('get', { secret: 1 } as never).key).toBeUndefined();
+    expect(tracer.context('get', 'k').key).toBe('k');
+  });
+
   it('keeps an outcome the layer set itself', async () => {
     const tracer = new OperationTracer(TRACING_CHANNEL_NAMES.cache, 'cache');
     const { events, stop } = record(TRACING_CHANNEL_NAMES.cache);

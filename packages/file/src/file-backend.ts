@@ -117,8 +117,10 @@ export class FileBackend
 
   /** The value of a live entry, or `undefined` (missing, expired, or corrupt: then removed). */
   async get(key: string): Promise<Uint8Array | undefined> {
-    assertValidKey(key, 'get');
-    return this.#run('get', key, async () => (await this.#store.read(key))?.value);
+    return this.#traced('get', key, undefined, () => {
+      assertValidKey(key, 'get');
+      return this.#guarded('get', key, async () => (await this.#store.read(key))?.value);
+    });
   }
 
   /**
@@ -126,34 +128,42 @@ export class FileBackend
    * @param ttlMs - time to live in ms (finite, > 0; fractions round up).
    */
   async set(key: string, value: Uint8Array, ttlMs?: number): Promise<void> {
-    assertValidKey(key, 'set');
-    assertValidValue(value, 'set', key, this.#options.maxValueBytes);
-    const ttl = normalizeTtl(ttlMs, 'set', key);
-    // Encoding copies the value now, before the caller can change it.
-    const encoded = encodeEntry(key, value, expiryFor(ttl), takeWriteBuffer);
-    return this.#run('set', key, () => this.#store.write(key, encoded));
+    return this.#traced('set', key, undefined, () => {
+      assertValidKey(key, 'set');
+      assertValidValue(value, 'set', key, this.#options.maxValueBytes);
+      const ttl = normalizeTtl(ttlMs, 'set', key);
+      // Encoding copies the value now, before the caller can change it.
+      const encoded = encodeEntry(key, value, expiryFor(ttl), takeWriteBuffer);
+      return this.#guarded('set', key, () => this.#store.write(key, encoded));
+    });
   }
 
   /** Removes the entry; `true` if it existed and had not expired. */
   async delete(key: string): Promise<boolean> {
-    assertValidKey(key, 'delete');
-    return this.#run('delete', key, () => this.#store.remove(key));
+    return this.#traced('delete', key, undefined, () => {
+      assertValidKey(key, 'delete');
+      return this.#guarded('delete', key, () => this.#store.remove(key));
+    });
   }
 
   /** True when a live entry exists. Does not change its TTL. */
   async exists(key: string): Promise<boolean> {
-    assertValidKey(key, 'exists');
-    return this.#run('exists', key, async () => (await this.#store.read(key)) !== undefined);
+    return this.#traced('exists', key, undefined, () => {
+      assertValidKey(key, 'exists');
+      return this.#guarded('exists', key, async () => (await this.#store.read(key)) !== undefined);
+    });
   }
 
   /** Remaining lifetime in ms from the header: `Infinity` for no expiry, `undefined` when missing. */
   async getTtl(key: string): Promise<number | undefined> {
-    assertValidKey(key, 'getTtl');
-    return this.#run('getTtl', key, async () => {
-      const entry = await this.#store.read(key);
-      if (entry === undefined) return undefined;
-      if (entry.expiresAt === 0) return Number.POSITIVE_INFINITY;
-      return Math.max(1, entry.expiresAt - Date.now());
+    return this.#traced('getTtl', key, undefined, () => {
+      assertValidKey(key, 'getTtl');
+      return this.#guarded('getTtl', key, async () => {
+        const entry = await this.#store.read(key);
+        if (entry === undefined) return undefined;
+        if (entry.expiresAt === 0) return Number.POSITIVE_INFINITY;
+        return Math.max(1, entry.expiresAt - Date.now());
+      });
     });
   }
 
@@ -163,13 +173,18 @@ export class FileBackend
    * @param ttlMs - new time to live in ms (finite, > 0).
    */
   async refreshTtl(key: string, ttlMs: number): Promise<boolean> {
-    assertValidKey(key, 'refreshTtl');
-    const ttl = normalizeRequiredTtl(ttlMs, 'refreshTtl', key);
-    return this.#run('refreshTtl', key, async () => {
-      const entry = await this.#store.read(key);
-      if (entry === undefined) return false;
-      await this.#store.write(key, encodeEntry(key, entry.value, expiryFor(ttl), takeWriteBuffer));
-      return true;
+    return this.#traced('refreshTtl', key, undefined, () => {
+      assertValidKey(key, 'refreshTtl');
+      const ttl = normalizeRequiredTtl(ttlMs, 'refreshTtl', key);
+      return this.#guarded('refreshTtl', key, async () => {
+        const entry = await this.#store.read(key);
+        if (entry === undefined) return false;
+        await this.#store.write(
+          key,
+          encodeEntry(key, entry.value, expiryFor(ttl), takeWriteBuffer),
+        );
+        return true;
+      });
     });
   }
 
@@ -179,21 +194,24 @@ export class FileBackend
    * correctness.
    */
   async acquireLock(key: string, options: AcquireLockOptions): Promise<Lock | undefined> {
-    assertValidKey(key, 'acquireLock');
-    const { ttlMs: ttl, waitMs } = normalizeLockOptions(options, key);
-    const path = this.#store.paths.lock(key);
-    return this.#run('acquireLock', key, async () => {
-      const token = await retryUntil(async () => {
-        if (this.#closed) throw closedError('acquireLock', BACKEND_TYPE, key);
-        return this.#store.tryAcquireLock(path, ttl);
-      }, waitMs);
-      if (token === undefined) return undefined;
-      return createLockHandle({
-        key,
-        token,
-        release: () => this.#run('releaseLock', key, () => this.#store.locks.release(path, token)),
-        extend: (ms) =>
-          this.#run('extendLock', key, () => this.#store.locks.extend(path, token, ms)),
+    return this.#traced('acquireLock', key, undefined, () => {
+      assertValidKey(key, 'acquireLock');
+      const { ttlMs: ttl, waitMs } = normalizeLockOptions(options, key);
+      const path = this.#store.paths.lock(key);
+      return this.#guarded('acquireLock', key, async () => {
+        const token = await retryUntil(async () => {
+          if (this.#closed) throw closedError('acquireLock', BACKEND_TYPE, key);
+          return this.#store.tryAcquireLock(path, ttl);
+        }, waitMs);
+        if (token === undefined) return undefined;
+        return createLockHandle({
+          key,
+          token,
+          release: () =>
+            this.#run('releaseLock', key, () => this.#store.locks.release(path, token)),
+          extend: (ms) =>
+            this.#run('extendLock', key, () => this.#store.locks.extend(path, token, ms)),
+        });
       });
     });
   }
@@ -209,44 +227,38 @@ export class FileBackend
 
   /** Values in the order of `keys` (`undefined` for misses), read 16 at a time. */
   async getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
-    assertValidKeys(keys, 'getMany');
-    return this.#run(
-      'getMany',
-      undefined,
-      () => mapLimit(keys, BATCH_CONCURRENCY, async (key) => (await this.#store.read(key))?.value),
-      keys.length,
-    );
+    return this.#traced('getMany', undefined, keys?.length, () => {
+      assertValidKeys(keys, 'getMany');
+      return this.#guarded('getMany', undefined, () =>
+        mapLimit(keys, BATCH_CONCURRENCY, async (key) => (await this.#store.read(key))?.value),
+      );
+    });
   }
 
   /** Stores every entry (each atomically; the batch as a whole is not atomic). */
   async setMany(entries: readonly BatchEntry[]): Promise<void> {
-    const normalized = normalizeBatchEntries(entries, 'setMany', this.#options.maxValueBytes);
-    const encoded = normalized.map((entry) => ({
-      key: entry.key,
-      data: encodeEntry(entry.key, entry.value, expiryFor(entry.ttlMs), takeWriteBuffer),
-    }));
-    await this.#run(
-      'setMany',
-      undefined,
-      () =>
+    await this.#traced('setMany', undefined, entries?.length, async () => {
+      const normalized = normalizeBatchEntries(entries, 'setMany', this.#options.maxValueBytes);
+      const encoded = normalized.map((entry) => ({
+        key: entry.key,
+        data: encodeEntry(entry.key, entry.value, expiryFor(entry.ttlMs), takeWriteBuffer),
+      }));
+      await this.#guarded('setMany', undefined, () =>
         mapLimit(encoded, BATCH_CONCURRENCY, (entry) => this.#store.write(entry.key, entry.data)),
-      encoded.length,
-    );
+      );
+    });
   }
 
   /** Removes every key; resolves how many live entries existed. */
   async deleteMany(keys: readonly string[]): Promise<number> {
-    assertValidKeys(keys, 'deleteMany');
-    const unique = [...new Set(keys)];
-    return this.#run(
-      'deleteMany',
-      undefined,
-      async () => {
+    return this.#traced('deleteMany', undefined, keys?.length, () => {
+      assertValidKeys(keys, 'deleteMany');
+      const unique = [...new Set(keys)];
+      return this.#guarded('deleteMany', undefined, async () => {
         const removed = await mapLimit(unique, BATCH_CONCURRENCY, (key) => this.#store.remove(key));
         return removed.filter(Boolean).length;
-      },
-      keys.length,
-    );
+      });
+    });
   }
 
   /** Removes every entry of this namespace; other namespaces and foreign files are untouched. */
@@ -344,9 +356,20 @@ export class FileBackend
     fn: () => Promise<T>,
     keyCount?: number,
   ): Promise<T> {
-    return this.#tracer.active
-      ? this.#tracer.trace(operation, key, keyCount, () => this.#guarded(operation, key, fn))
-      : this.#guarded(operation, key, fn);
+    return this.#traced(operation, key, keyCount, () => this.#guarded(operation, key, fn));
+  }
+
+  /**
+   * Runs `body` (input checks, then {@link FileBackend.#guarded}) as one
+   * traced operation, so a call rejected for bad input is traced too.
+   */
+  #traced<T>(
+    operation: TimeoutOperation,
+    key: string | undefined,
+    keyCount: number | undefined,
+    body: () => Promise<T>,
+  ): Promise<T> {
+    return this.#tracer.active ? this.#tracer.trace(operation, key, keyCount, body) : body();
   }
 
   /** Runs `fn` unless closed, under its time limit, with failures classified. */

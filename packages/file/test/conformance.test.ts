@@ -23,6 +23,7 @@ describeBackendConformance('FileBackend', {
   capabilities: ['ttl', 'lock', 'timeout', 'batch', 'clear', 'keys'],
   sharedStore: true,
   maxValueBytes: MAX_VALUE_BYTES,
+  tracingChannel: 'cachestack:backend',
   faults: {
     // Tests run as root, where chmod does not deny access: replace the cache
     // directory with a regular file instead (every path under it fails with ENOTDIR).

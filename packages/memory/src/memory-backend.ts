@@ -41,7 +41,7 @@ import {
   type ResolvedMemoryOptions,
   resolveMemoryOptions,
 } from './memory-backend-options.js';
-import { OperationRunner, traceKey } from './operation-runner.js';
+import { OperationRunner } from './operation-runner.js';
 import { SnapshotPersistence } from './snapshot-persistence.js';
 
 const BACKEND_TYPE = 'memory';
@@ -177,7 +177,7 @@ export class MemoryBackend
   get(key: string): Promise<Uint8Array | undefined> {
     const tracer = this.#runner.tracer;
     if (!tracer.active) return this.#get(key);
-    return tracer.trace('get', traceKey(key), undefined, () => this.#get(key));
+    return tracer.trace('get', key, undefined, () => this.#get(key));
   }
 
   #get(key: string): Promise<Uint8Array | undefined> {
@@ -219,7 +219,7 @@ export class MemoryBackend
   set(key: string, value: Uint8Array, ttlMs?: number): Promise<void> {
     const tracer = this.#runner.tracer;
     if (!tracer.active) return this.#set(key, value, ttlMs);
-    return tracer.trace('set', traceKey(key), undefined, () => this.#set(key, value, ttlMs));
+    return tracer.trace('set', key, undefined, () => this.#set(key, value, ttlMs));
   }
 
   #set(key: string, value: Uint8Array, ttlMs: number | undefined): Promise<void> {
@@ -295,9 +295,7 @@ export class MemoryBackend
   acquireLock(key: string, options: AcquireLockOptions): Promise<Lock | undefined> {
     const tracer = this.#runner.tracer;
     if (!tracer.active) return this.#acquireLock(key, options);
-    return tracer.trace('acquireLock', traceKey(key), undefined, () =>
-      this.#acquireLock(key, options),
-    );
+    return tracer.trace('acquireLock', key, undefined, () => this.#acquireLock(key, options));
   }
 
   async #acquireLock(key: string, options: AcquireLockOptions): Promise<Lock | undefined> {

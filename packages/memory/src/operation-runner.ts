@@ -59,7 +59,7 @@ export class OperationRunner {
     const tracer = this.tracer;
     if (!tracer.active) return this.#run(operation, key, work);
     const keyCount = Array.isArray(batch) ? batch.length : undefined;
-    return tracer.trace(operation, traceKey(key), keyCount, () => this.#run(operation, key, work));
+    return tracer.trace(operation, key, keyCount, () => this.#run(operation, key, work));
   }
 
   #run<T>(operation: TimeoutOperation, key: string | undefined, work: () => T): Promise<T> {
@@ -119,9 +119,4 @@ export class OperationRunner {
     if (grant === undefined) throw timeoutError('acquireLock', limit, key);
     return grant;
   }
-}
-
-/** The key as a trace shows it: only a string (an invalid key of another type is not shown). */
-export function traceKey(key: unknown): string | undefined {
-  return typeof key === 'string' ? key : undefined;
 }

@@ -155,22 +155,33 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
       -readonly [K in 'getTtl' | 'refreshTtl' | 'acquireLock' | 'clear' | 'keys']: TieredBackend[K];
     };
     if (isTtlInspectable(last)) {
-      self.getTtl = async (key) => {
-        assertValidKey(key, 'getTtl');
-        return this.#onAuthoritative('getTtl', key, () => last.getTtl(key));
-      };
-      self.refreshTtl = async (key, ttlMs) => {
-        assertValidKey(key, 'refreshTtl');
-        const ttl = normalizeRequiredTtl(ttlMs, 'refreshTtl', key);
-        return this.#runner.run('refreshTtl', key, () => refreshThrough(this.#context, key, ttl));
-      };
+      self.getTtl = (key) =>
+        this.#onAuthoritative(
+          'getTtl',
+          key,
+          () => assertValidKey(key, 'getTtl'),
+          () => last.getTtl(key),
+        );
+      self.refreshTtl = (key, ttlMs) =>
+        this.#runner.traced('refreshTtl', key, undefined, () => {
+          assertValidKey(key, 'refreshTtl');
+          const ttl = normalizeRequiredTtl(ttlMs, 'refreshTtl', key);
+          return this.#runner.guarded('refreshTtl', key, () =>
+            refreshThrough(this.#context, key, ttl),
+          );
+        });
     }
     if (isLockable(last)) {
-      self.acquireLock = async (key, options) => {
-        assertValidKey(key, 'acquireLock');
-        normalizeLockOptions(options, key);
-        return this.#onAuthoritative('acquireLock', key, () => last.acquireLock(key, options));
-      };
+      self.acquireLock = (key, options) =>
+        this.#onAuthoritative(
+          'acquireLock',
+          key,
+          () => {
+            assertValidKey(key, 'acquireLock');
+            normalizeLockOptions(options, key);
+          },
+          () => last.acquireLock(key, options),
+        );
     }
     if (tiers.every((tier) => isClearable(tier.backend))) {
       self.clear = () => this.#runner.run('clear', undefined, () => clearThrough(this.#context));
@@ -204,49 +215,66 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
    * Traced on `cachestack:tiered` with the answering tier's index (`tier`) and `tierBackendType`.
    */
   get(key: string): Promise<Uint8Array | undefined> {
-    try {
-      assertValidKey(key, 'get');
-    } catch (error) {
-      return Promise.reject(error);
-    }
     const runner = this.#runner;
-    if (!runner.tracer.active) return getThrough(runner, this.#context, key, undefined);
+    if (!runner.tracer.active) {
+      try {
+        assertValidKey(key, 'get');
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return getThrough(runner, this.#context, key, undefined);
+    }
     const trace = runner.tracer.context('get', key);
-    return runner.tracer.traceContext(trace, () => getThrough(runner, this.#context, key, trace));
+    return runner.tracer.traceContext(trace, () => {
+      try {
+        assertValidKey(key, 'get');
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return getThrough(runner, this.#context, key, trace);
+    });
   }
 
   /** Writes bottom-up, each tier with min(`ttlMs`, its `maxTtlMs`); `ttlMs` in ms, none for no expiry. */
-  async set(key: string, value: Uint8Array, ttlMs?: number): Promise<void> {
-    assertValidKey(key, 'set');
-    assertValidValue(value, 'set', key);
-    const ttl = normalizeTtl(ttlMs, 'set', key);
-    const bytes = this.#copyValues ? copyBytes(value) : value;
-    return this.#runner.run('set', key, () =>
-      writeThrough(this.#context, 'set', [key], async (tier, elapsedMs) => {
-        const copyTtl = tier.copyTtl(ttl, elapsedMs);
-        if (copyTtl === null) await tier.backend.delete(key);
-        else await tier.backend.set(key, bytes, copyTtl);
-      }),
-    );
+  set(key: string, value: Uint8Array, ttlMs?: number): Promise<void> {
+    return this.#runner.traced('set', key, undefined, () => {
+      assertValidKey(key, 'set');
+      assertValidValue(value, 'set', key);
+      const ttl = normalizeTtl(ttlMs, 'set', key);
+      const bytes = this.#copyValues ? copyBytes(value) : value;
+      return this.#runner.guarded('set', key, () =>
+        writeThrough(this.#context, 'set', [key], async (tier, elapsedMs) => {
+          const copyTtl = tier.copyTtl(ttl, elapsedMs);
+          if (copyTtl === null) await tier.backend.delete(key);
+          else await tier.backend.set(key, bytes, copyTtl);
+        }),
+      );
+    });
   }
 
   /** Deletes from every tier, bottom-up; `true` if any tier had the key. */
-  async delete(key: string): Promise<boolean> {
-    assertValidKey(key, 'delete');
-    return this.#runner.run('delete', key, async () => {
-      return (await deleteThrough(this.#context, 'delete', [key])) > 0;
+  delete(key: string): Promise<boolean> {
+    return this.#runner.traced('delete', key, undefined, () => {
+      assertValidKey(key, 'delete');
+      return this.#runner.guarded(
+        'delete',
+        key,
+        async () => (await deleteThrough(this.#context, 'delete', [key])) > 0,
+      );
     });
   }
 
   /** `true` as soon as a tier (top-down) has the key, so it agrees with {@link TieredBackend.get}. */
   async exists(key: string): Promise<boolean> {
-    assertValidKey(key, 'exists');
-    if (!this.#runner.tracer.active)
+    if (!this.#runner.tracer.active) {
+      assertValidKey(key, 'exists');
       return this.#runner.guarded('exists', key, () => existsThrough(this.#context, key));
+    }
     const trace = this.#runner.tracer.context('exists', key);
-    return this.#runner.tracer.traceContext(trace, () =>
-      this.#runner.guarded('exists', key, () => existsThrough(this.#context, key, trace)),
-    );
+    return this.#runner.tracer.traceContext(trace, () => {
+      assertValidKey(key, 'exists');
+      return this.#runner.guarded('exists', key, () => existsThrough(this.#context, key, trace));
+    });
   }
 
   /**
@@ -255,21 +283,23 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
    * key and no time limit applies, it answers alone, synchronously.
    */
   getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
+    const runner = this.#runner;
+    if (runner.tracer.active) {
+      return runner.traced('getMany', undefined, keys?.length, () => {
+        assertValidKeys(keys, 'getMany');
+        return runner.guarded('getMany', undefined, () => this.#getMany(keys));
+      });
+    }
     try {
       assertValidKeys(keys, 'getMany');
     } catch (error) {
       return Promise.reject(error);
     }
-    const runner = this.#runner;
-    if (
-      !runner.tracer.active &&
-      !runner.closed &&
-      runner.timeouts.limitFor('getMany') === undefined
-    ) {
+    if (!runner.closed && runner.timeouts.limitFor('getMany') === undefined) {
       const values = readAllLocal(this.#first, keys);
       if (values !== undefined) return Promise.resolve(values);
     }
-    return runner.run('getMany', undefined, () => this.#getMany(keys), keys.length);
+    return runner.guarded('getMany', undefined, () => this.#getMany(keys));
   }
 
   async #getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
@@ -295,39 +325,33 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
   }
 
   /** Like {@link TieredBackend.set} for several entries (batch calls where the tiers offer them). */
-  async setMany(entries: readonly BatchEntry[]): Promise<void> {
-    const normalized = normalizeBatchEntries(entries, 'setMany').map((entry) => ({
-      ...entry,
-      value: this.#copyValues ? copyBytes(entry.value) : entry.value,
-    }));
-    const keys = normalized.map((entry) => entry.key);
-    const superseded = supersededEntries(entries);
-    return this.#runner.run(
-      'setMany',
-      undefined,
-      async () => {
+  setMany(entries: readonly BatchEntry[]): Promise<void> {
+    return this.#runner.traced('setMany', undefined, entries?.length, () => {
+      const normalized = normalizeBatchEntries(entries, 'setMany').map((entry) => ({
+        ...entry,
+        value: this.#copyValues ? copyBytes(entry.value) : entry.value,
+      }));
+      const keys = normalized.map((entry) => entry.key);
+      const superseded = supersededEntries(entries);
+      return this.#runner.guarded('setMany', undefined, async () => {
         if (normalized.length === 0) return;
         await writeThrough(this.#context, 'setMany', keys, (tier, elapsedMs) =>
           writeBatchToTier(tier, normalized, superseded, elapsedMs),
         );
-      },
-      normalized.length,
-    );
+      });
+    });
   }
 
   /** Deletes from every tier; resolves the largest count any tier reported. */
-  async deleteMany(keys: readonly string[]): Promise<number> {
-    assertValidKeys(keys, 'deleteMany');
-    const distinct = [...new Set(keys)];
-    return this.#runner.run(
-      'deleteMany',
-      undefined,
-      async () => {
+  deleteMany(keys: readonly string[]): Promise<number> {
+    return this.#runner.traced('deleteMany', undefined, keys?.length, () => {
+      assertValidKeys(keys, 'deleteMany');
+      const distinct = [...new Set(keys)];
+      return this.#runner.guarded('deleteMany', undefined, async () => {
         if (distinct.length === 0) return 0;
         return deleteThrough(this.#context, 'deleteMany', distinct);
-      },
-      keys.length,
-    );
+      });
+    });
   }
 
   /**
@@ -385,12 +409,16 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
   #onAuthoritative<T>(
     operation: TimeoutOperation,
     key: string,
+    check: () => void,
     call: () => Promise<T>,
   ): Promise<T> {
-    return this.#runner.run(operation, key, async () => {
-      const result = await this.#last.attempt(operation, key, call);
-      if (!result.ok) throw result.error;
-      return result.value;
+    return this.#runner.traced(operation, key, undefined, () => {
+      check();
+      return this.#runner.guarded(operation, key, async () => {
+        const result = await this.#last.attempt(operation, key, call);
+        if (!result.ok) throw result.error;
+        return result.value;
+      });
     });
   }
 

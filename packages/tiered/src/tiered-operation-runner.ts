@@ -47,9 +47,25 @@ export class TieredOperationRunner {
     fn: () => Promise<T>,
     keyCount?: number,
   ): Promise<T> {
-    return this.tracer.active
-      ? this.tracer.trace(operation, key, keyCount, () => this.guarded(operation, key, fn))
-      : this.guarded(operation, key, fn);
+    return this.traced(operation, key, keyCount, () => this.guarded(operation, key, fn));
+  }
+
+  /**
+   * Runs `body` (input checks, then {@link TieredOperationRunner.guarded}) as
+   * one traced operation, so a call rejected for bad input is traced too.
+   * A synchronous throw from `body` becomes a rejection.
+   */
+  traced<T>(
+    operation: TimeoutOperation,
+    key: string | undefined,
+    keyCount: number | undefined,
+    body: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return this.tracer.active ? this.tracer.trace(operation, key, keyCount, body) : body();
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Runs `fn` (untraced) unless closed, under the time limit for `operation`, counted as in flight. */
