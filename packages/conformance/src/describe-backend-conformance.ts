@@ -1,36 +1,24 @@
 import type { BaseBackend } from '@cachestack/core';
-import { afterEach, describe, it } from 'vitest';
-import type { ConformanceCase } from './conformance-case.js';
+import type { ConformanceGroup } from './conformance-case.js';
 import { CONFORMANCE_GROUP_DEFINITIONS } from './groups/index.js';
 import { ConformanceHarness } from './harness.js';
 import type { ConformanceOptions } from './options.js';
 import { type ResolvedConformanceOptions, resolveOptions } from './resolve-options.js';
+import { registerSuite, type SuiteGroup } from './suite/suite.js';
 
-/** Time limit for one case, in ms (independent of the caller's vitest testTimeout). */
-const CASE_TIMEOUT_MS = 60_000;
-
-/** Time limit for the per-test teardown (closing backends, cleanup), in ms. */
-const TEARDOWN_TIMEOUT_MS = 60_000;
-
-function registerCase(
-  entry: ConformanceCase,
-  options: ResolvedConformanceOptions,
-  harnesses: Map<string, ConformanceHarness>,
-): void {
-  const reason = entry.skip?.(options);
-  if (reason !== undefined) {
-    it.skip(`${entry.name} (skipped: ${reason})`, () => {});
-    return;
-  }
-  it(
-    entry.name,
-    async (context) => {
-      const harness = new ConformanceHarness(options);
-      harnesses.set(context.task.id, harness);
-      await entry.run(harness);
-    },
-    CASE_TIMEOUT_MS,
-  );
+/** A capability group as a suite group: skipped (with the reason) unless the backend claims it. */
+function suiteGroup(
+  group: ConformanceGroup,
+): SuiteGroup<ConformanceHarness, ResolvedConformanceOptions> {
+  const capability = group.capability;
+  if (capability === undefined) return group;
+  return {
+    ...group,
+    skip: (options) =>
+      options.capabilities.includes(capability)
+        ? undefined
+        : `'${capability}' not claimed by this backend`,
+  };
 }
 
 /**
@@ -60,29 +48,15 @@ export function describeBackendConformance<B extends BaseBackend>(
     options as unknown as ConformanceOptions,
     new Set(CONFORMANCE_GROUP_DEFINITIONS.map((group) => group.name)),
   );
-  describe(name, () => {
-    const harnesses = new Map<string, ConformanceHarness>();
-    afterEach(async (context) => {
-      const harness = harnesses.get(context.task.id);
-      if (harness === undefined) return;
-      harnesses.delete(context.task.id);
-      await harness.dispose();
-    }, TEARDOWN_TIMEOUT_MS);
-
-    for (const group of CONFORMANCE_GROUP_DEFINITIONS) {
-      const capability = group.capability;
-      // Groups left out by the `groups` option run in another registration
-      // (e.g. the same store in another configuration): not registered here.
-      if (resolved.groups !== undefined && !resolved.groups.includes(group.name)) continue;
-      if (capability !== undefined && !resolved.capabilities.includes(capability)) {
-        describe.skip(`${group.name} (skipped: '${capability}' not claimed by this backend)`, () => {
-          for (const entry of group.cases) it(entry.name, () => {});
-        });
-        continue;
-      }
-      describe(group.name, () => {
-        for (const entry of group.cases) registerCase(entry, resolved, harnesses);
-      });
-    }
+  // Groups left out by the `groups` option run in another registration
+  // (e.g. the same store in another configuration): not registered here.
+  const groups = CONFORMANCE_GROUP_DEFINITIONS.filter(
+    (group) => resolved.groups === undefined || resolved.groups.includes(group.name),
+  ).map(suiteGroup);
+  registerSuite(name, {
+    options: resolved,
+    groups,
+    harness: (harnessOptions) => new ConformanceHarness(harnessOptions),
+    knownFailures: {},
   });
 }
