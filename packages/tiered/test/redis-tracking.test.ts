@@ -59,8 +59,10 @@ describe('TieredBackend over RedisTrackingInvalidation (real redis-server)', () 
 
     await raw.set(dataKey('e'), 'soon', 'PX', 300);
     expect(text(await cache.get('e'))).toBe('soon');
-    await waitFor(async () => (await l1.get('e')) === undefined, 5_000); // Redis expired it
-    expect(await cache.get('e')).toBeUndefined();
+    // Redis expires it; L1's copy (never longer-lived than the key) and the
+    // tracking message both end it: the cache stops returning it.
+    await waitFor(async () => (await cache.get('e')) === undefined, 5_000);
+    expect(await l1.get('e')).toBeUndefined();
 
     await cache.set('f', bytes('x'), 60_000);
     expect(text(await cache.get('f'))).toBe('x');
