@@ -77,19 +77,26 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 for (const backend of Object.values(backends)) await backend.close();
 
-const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+const sorted = (list) => [...list].sort((a, b) => a - b);
+const quantile = (list, share) => sorted(list)[Math.round(share * (list.length - 1))];
+const median = (list) => quantile(list, 0.5);
 const format = (rate) => `${(rate / 1e6).toFixed(2)}M`;
 console.log(
   `\n${KEYS} keys in a ${KEYS}-entry cache, ${VALUE_BYTES}-byte values, ${OPS} awaited get hits per round, median of ${ROUNDS} interleaved rounds, ${WALL ? 'wall-clock' : 'CPU'} time; Node ${process.version}\n`,
 );
 console.log(
-  '| access pattern | lru get ops/s | tinylfu get ops/s | cost of a tinylfu hit / lru hit |',
+  '| access pattern | lru get ops/s | tinylfu get ops/s | cost of a tinylfu hit / lru hit | same, round by round: p25–p75 (min–max) |',
 );
-console.log('| --- | ---: | ---: | ---: |');
+console.log('| --- | ---: | ---: | ---: | ---: |');
 for (const pattern of ['zipf', 'cycle']) {
   const lru = median(rates[`${pattern} lru`]);
   const tinylfu = median(rates[`${pattern} tinylfu`]);
+  // Each round ran both policies back to back, so their ratio within a round shares its load.
+  const ratios = rates[`${pattern} lru`].map(
+    (rate, round) => rate / rates[`${pattern} tinylfu`][round],
+  );
+  const times = (ratio) => `${ratio.toFixed(2)}×`;
   console.log(
-    `| ${pattern} | ${format(lru)} | ${format(tinylfu)} | ${(lru / tinylfu).toFixed(2)}× |`,
+    `| ${pattern} | ${format(lru)} | ${format(tinylfu)} | ${times(lru / tinylfu)} | ${times(quantile(ratios, 0.25))}–${times(quantile(ratios, 0.75))} (${times(quantile(ratios, 0))}–${times(quantile(ratios, 1))}) |`,
   );
 }

@@ -76,6 +76,38 @@ describe('W-TinyLFU segments', () => {
     expect(cache.size).toBe(10);
   });
 
+  it('an admission oracle (for measurements) decides instead of the sketch, given both keys', () => {
+    const asked: [string, string][] = [];
+    const cache = store(
+      { maxEntries: 10 },
+      {
+        ...FIXED,
+        admissionOracle: (candidate, victim) => {
+          asked.push([candidate, victim]);
+          return candidate === 'once';
+        },
+      },
+    );
+    for (let index = 0; index < 10; index++) put(cache, `old${index}`);
+    for (let use = 0; use < 5; use++) read(cache, 'popular');
+    put(cache, 'popular');
+    put(cache, 'next'); // the sketch would admit 'popular' (used 6 times): the oracle refuses
+    expect(cache.has('popular')).toBe(false);
+    expect(cache.has('old0')).toBe(true);
+    put(cache, 'once');
+    put(cache, 'again'); // the sketch would refuse 'once' (used once): the oracle admits it
+    expect(cache.has('once')).toBe(true);
+    expect(cache.has('old0')).toBe(false);
+    // Every comparison went to the oracle ('old9' left the window when 'popular' was written).
+    expect(asked).toEqual([
+      ['old9', 'old0'],
+      ['popular', 'old0'],
+      ['next', 'old0'],
+      ['once', 'old0'],
+    ]);
+    expect(cache.size).toBe(10);
+  });
+
   it('a one-off scan of 10× the cache does not flush a hot set (LRU would lose all of it)', () => {
     const capacity = 1_000;
     const cache = store({ maxEntries: capacity }, DEFAULT_TINYLFU_TUNING);

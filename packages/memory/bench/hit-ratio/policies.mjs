@@ -61,12 +61,16 @@ export function replayLruCache(trace, capacity) {
   return hits / ids.length;
 }
 
-/** Hits / accesses of an entry store (either policy core) built by `create(limits)`. */
-export function replayStore(trace, capacity, create) {
+/**
+ * Hits / accesses of an entry store (either policy core) built by `create(limits)`.
+ * `onAccess(index)`, when given, runs before each access.
+ */
+export function replayStore(trace, capacity, create, onAccess) {
   const store = create({ maxEntries: capacity, maxBytes: UNLIMITED, maxValueBytes: UNLIMITED });
   const { ids, keys } = trace;
   let hits = 0;
   for (let index = 0; index < ids.length; index++) {
+    onAccess?.(index);
     const key = keys[ids[index]];
     if (store.read(key) !== undefined) hits++;
     else store.write(key, EMPTY, 0, store.sizeOf(key, EMPTY, 'set'));
@@ -89,4 +93,22 @@ export async function replayBackend(MemoryBackend, trace, capacity, policy) {
     await backend.close();
   }
   return hits / ids.length;
+}
+
+/**
+ * An admission rule that knows the future, for the `admissionOracle` tuning
+ * of the W-TinyLFU core: the candidate replaces the victim when it is used
+ * again sooner. `onAccess(index)` must run before each access of the replay
+ * (it records, for the key accessed, when it is used next).
+ */
+export function futureAdmission(trace) {
+  const idOf = trace.idOf ?? new Map(trace.keys.map((key, id) => [key, id]));
+  trace.idOf = idOf;
+  const nextUse = new Int32Array(trace.distinct).fill(trace.ids.length);
+  return {
+    onAccess: (index) => {
+      nextUse[trace.ids[index]] = trace.next[index];
+    },
+    admits: (candidate, victim) => nextUse[idOf.get(candidate)] < nextUse[idOf.get(victim)],
+  };
 }

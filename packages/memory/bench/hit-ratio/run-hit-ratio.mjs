@@ -11,7 +11,14 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beladyHitRatio, nextUses } from './belady.mjs';
-import { loadBackend, loadCores, replayBackend, replayLruCache, replayStore } from './policies.mjs';
+import {
+  futureAdmission,
+  loadBackend,
+  loadCores,
+  replayBackend,
+  replayLruCache,
+  replayStore,
+} from './policies.mjs';
 import { readTrace, zipfTrace } from './traces.mjs';
 
 const OUT =
@@ -59,11 +66,19 @@ const lruCore = (limits) => new cores.EntryStore(limits);
 const adaptiveCore = (limits) => new cores.TinyLfuEntryStore(limits, tuning(true));
 const fixedCore = (limits) => new cores.TinyLfuEntryStore(limits, tuning(false));
 
+/** Hit ratio of the W-TinyLFU core whose admissions are decided knowing the future. */
+function replayPerfectAdmission(trace, size, adaptive) {
+  const oracle = futureAdmission(trace);
+  const create = (limits) =>
+    new cores.TinyLfuEntryStore(limits, { ...tuning(adaptive), admissionOracle: oracle.admits });
+  return replayStore(trace, size, create, oracle.onAccess).hitRatio;
+}
+
 const percent = (ratio) => (ratio === undefined ? '—' : `${(ratio * 100).toFixed(2)}`);
 const points = (delta) => `${delta >= 0 ? '+' : '−'}${Math.abs(delta * 100).toFixed(2)}`;
 const log = (message) => process.stderr.write(`${message}\n`);
 
-/** Every measured point: { workload, size, lru, tinylfu, fixed, optimal }. */
+/** Every measured point: { workload, size, lru, tinylfu, fixed, perfectFixed, perfectAdaptive, optimal }. */
 const results = [];
 
 async function measure(trace, size, real) {
@@ -75,6 +90,8 @@ async function measure(trace, size, real) {
     lru: replayStore(trace, size, lruCore).hitRatio,
     tinylfu: 0,
     fixed: replayStore(trace, size, fixedCore).hitRatio,
+    perfectFixed: replayPerfectAdmission(trace, size, false),
+    perfectAdaptive: replayPerfectAdmission(trace, size, true),
     optimal: beladyHitRatio(trace, size, trace.next),
   };
   const adaptive = replayStore(trace, size, adaptiveCore);
@@ -91,15 +108,19 @@ async function measure(trace, size, real) {
   return row;
 }
 
-function gapClosed(row) {
+/** Share of the LRU → optimal gap closed by `hitRatio` (default: the `tinylfu` column). */
+function gapClosed(row, hitRatio = row.tinylfu) {
   const gap = row.optimal - row.lru;
-  return gap <= 0 ? 1 : (row.tinylfu - row.lru) / gap;
+  return gap <= 0 ? 1 : (hitRatio - row.lru) / gap;
 }
+
+/** The better of the two perfect-admission replays. */
+const perfect = (row) => Math.max(row.perfectFixed, row.perfectAdaptive);
 
 function table(rows) {
   const lines = [
-    '| cache size (entries) | lru-cache | MemoryBackend `lru` | MemoryBackend `tinylfu` | TinyLFU − LRU (points) | `tinylfu`, fixed 1% window | Bélády optimal | gap to optimal closed | real backend `lru` / `tinylfu` |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| cache size (entries) | lru-cache | MemoryBackend `lru` | MemoryBackend `tinylfu` | TinyLFU − LRU (points) | `tinylfu`, fixed 1% window | perfect admission, 1% / adaptive window | Bélády optimal | gap to optimal closed | gap closed with perfect admission | real backend `lru` / `tinylfu` |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const row of rows) {
     const real =
@@ -107,7 +128,7 @@ function table(rows) {
         ? '(core only)'
         : `${percent(row.realLru)} / ${percent(row.realTinylfu)}`;
     lines.push(
-      `| ${row.size.toLocaleString('en-US')} | ${percent(row.lruCache)} | ${percent(row.lru)} | **${percent(row.tinylfu)}** (${(row.window * 100).toFixed(0)}%) | ${points(row.tinylfu - row.lru)} | ${percent(row.fixed)} | ${percent(row.optimal)} | ${(gapClosed(row) * 100).toFixed(0)}% | ${real} |`,
+      `| ${row.size.toLocaleString('en-US')} | ${percent(row.lruCache)} | ${percent(row.lru)} | **${percent(row.tinylfu)}** (${(row.window * 100).toFixed(0)}%) | ${points(row.tinylfu - row.lru)} | ${percent(row.fixed)} | ${percent(row.perfectFixed)} / ${percent(row.perfectAdaptive)} | ${percent(row.optimal)} | ${(gapClosed(row) * 100).toFixed(0)}% | ${(gapClosed(row, perfect(row)) * 100).toFixed(0)}% | ${real} |`,
     );
   }
   return lines.join('\n');
@@ -179,7 +200,13 @@ const traceRows = results.filter((row) => !row.workload.startsWith('zipf'));
 const worst = results.reduce((low, row) =>
   row.tinylfu - row.lru < low.tinylfu - low.lru ? row : low,
 );
-const averageGap = (rows) => rows.reduce((sum, row) => sum + gapClosed(row), 0) / rows.length;
+const averageGap = (rows, hitRatio = (row) => row.tinylfu) =>
+  rows.reduce((sum, row) => sum + gapClosed(row, hitRatio(row)), 0) / rows.length;
+const perfectBelow = results.filter((row) => perfect(row) < row.tinylfu);
+const perfectBelowNote =
+  perfectBelow.length === 0
+    ? ''
+    : ` Where it is below \`tinylfu\` (${perfectBelow.map((row) => `${row.workload} at ${row.size.toLocaleString('en-US')} entries`).join(', ')}),\n  the adaptive window's size mattered more than the admissions.`;
 const realRows = results.filter((row) => row.realLru !== undefined);
 const realLruIdentical = realRows.every((row) => row.realLru === row.lru);
 const realTinylfuSpread = Math.max(
@@ -203,9 +230,17 @@ hit ratio is hits / references, in percent. Columns:
   candidates grow it, misses on recently evicted victims shrink it); 90% of
   the main part protected. The window's final share is in parentheses.
 - **\`tinylfu\`, fixed 1% window**: the same without window adaptation.
+- **perfect admission**: the same \`tinylfu\` core (1% window, then with the
+  window tuner) with every admission decided knowing the future: the
+  candidate replaces the victim when it is used again sooner. It shows what
+  a better admission filter could add to this structure (window, probation
+  LRU, protected LRU) at those two window settings; a measurement, not a
+  policy.${perfectBelowNote}
 - **Bélády optimal**: the offline bound (evict the key needed farthest in the
   future, or do not admit the new key when it is needed later still).
-- **gap to optimal closed**: (TinyLFU − LRU) / (optimal − LRU).
+- **gap to optimal closed**: (TinyLFU − LRU) / (optimal − LRU); **gap closed
+  with perfect admission**: the same for the better of the two
+  perfect-admission replays.
 - **real backend**: the same replay through a real \`MemoryBackend\`
   (awaited \`get\`/\`set\`), where run; it should match the core columns.
 
@@ -214,6 +249,7 @@ hit ratio is hits / references, in percent. Columns:
 - Lowest point against LRU: ${points(worst.tinylfu - worst.lru)} points (${worst.workload}, ${worst.size.toLocaleString('en-US')} entries).
 - Points below LRU: ${results.filter((row) => row.tinylfu < row.lru).length} of ${results.length}.
 - Average share of the LRU → optimal gap closed: ${(averageGap(traceRows) * 100).toFixed(0)}% on the cache2k traces, ${(averageGap(results) * 100).toFixed(0)}% over every point including Zipf.
+- With perfect admission (the future known at every admission decision, the better of the two window settings at each point) the same structure would close ${(averageGap(traceRows, perfect) * 100).toFixed(0)}% on the cache2k traces and ${(averageGap(results, perfect) * 100).toFixed(0)}% over every point. The rest of the gap is in which entry leaves: the optimum picks it among all cached keys by their next use, where this structure only ever drops probation's least recently used entry or the candidate.
 - Real \`MemoryBackend\` replays against the core replays: \`lru\` ${realLruIdentical ? 'identical at every point' : 'DIFFERENT somewhere (a bug)'}; \`tinylfu\` within ${(realTinylfuSpread * 100).toFixed(2)} points. The core runs use a fixed seed for the one-in-128 admission of a losing warm candidate; a backend seeds it at random, and the window tuner turns that into some run-to-run spread.
 
 ## Traces

@@ -24,6 +24,13 @@ export interface TinyLfuTuning {
   adaptive: boolean;
   /** Seed of the generator behind the occasional admission of a losing warm candidate (default: random), for repeatable measurements. */
   seed?: number | undefined;
+  /**
+   * For measurements only: decides each admission instead of the frequency
+   * sketch (true: the candidate replaces the victim). The hit-ratio harness
+   * passes one that knows the future, to measure what a better admission
+   * rule could add to this structure. Default: none (the sketch decides).
+   */
+  admissionOracle?: ((candidate: string, victim: string) => boolean) | undefined;
 }
 
 /**
@@ -72,6 +79,7 @@ export class TinyLfuEntryStore {
   #reads = 0;
   #lastEvictionRead = Number.NEGATIVE_INFINITY;
   readonly #admission: Admission;
+  readonly #admissionOracle: ((candidate: string, victim: string) => boolean) | undefined;
   #changes = 0;
 
   /** Creates an empty store enforcing `limits`. */
@@ -86,6 +94,7 @@ export class TinyLfuEntryStore {
     this.#sketch = new FrequencySketch(Math.min(limits.maxEntries, 1024));
     this.#tuner = tuning.adaptive ? new WindowTuner(this.#tunerCapacity()) : undefined;
     this.#admission = new Admission(this.#sketch, tuning.seed);
+    this.#admissionOracle = tuning.admissionOracle;
     this.#quotas = new SegmentQuotas(limits, tuning.protectedFraction, tuning.windowFraction);
   }
 
@@ -377,7 +386,11 @@ export class TinyLfuEntryStore {
         next++;
         const candidateHash = hashKey(candidate);
         const victimHash = hashKey(victim);
-        if (this.#admission.admits(candidateHash, victimHash)) {
+        const admitted =
+          this.#admissionOracle === undefined
+            ? this.#admission.admits(candidateHash, victimHash)
+            : this.#admissionOracle(candidate, victim);
+        if (admitted) {
           probation.delete(victim);
           this.#tuner?.evicted(victimHash);
         } else {
