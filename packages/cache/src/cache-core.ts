@@ -13,7 +13,13 @@ import type { CacheEventMap } from './cache-events.js';
 import { TypedEmitter } from './cache-events.js';
 import type { CorruptEntryPolicy } from './cache-options.js';
 import { type CacheStats, emptyStats } from './cache-stats.js';
-import { encodeEnvelope } from './entry-envelope.js';
+import { defaultSerializer, encodeDefaultAfter } from './default-serializer.js';
+import {
+  encodeTagBlock,
+  envelopePrefixBytes,
+  payloadAfter,
+  writeEnvelopePrefix,
+} from './entry-envelope.js';
 import { EntryReader } from './entry-reader.js';
 import type { ObjectTier } from './object-tier.js';
 import { type Serializer, unserializableError } from './serializer.js';
@@ -32,6 +38,12 @@ export interface CacheCoreSettings {
   rootPrefix: string;
   /** Where warnings go (corrupt entries dropped, stale served, lock trouble). */
   logger: Logger;
+}
+
+/** An entry ready for the backend: its bytes (header and payload) and the backend TTL (ms). */
+export interface EncodedEntry {
+  bytes: Uint8Array;
+  backendTtlMs: number | undefined;
 }
 
 /** A PERMANENT `INVALID_ARGUMENT` error for a bad per-call option. */
@@ -121,6 +133,29 @@ export class CacheCore {
     }
   }
 
+  /**
+   * Writes an encoded entry: the backend's `set`, its failure classified,
+   * counted and emitted ({@link CacheCore.call}), then the object tier's copy
+   * dropped, whether the write succeeded or not ({@link CacheCore.write}),
+   * then the `set` counted and emitted ({@link CacheCore.emitSet}), in one
+   * step. `ttlMs`: the TTL the caller asked for, for the event.
+   */
+  async store(
+    key: string,
+    storeKey: string,
+    encoded: EncodedEntry,
+    ttlMs: number | undefined,
+  ): Promise<void> {
+    try {
+      await this.settings.backend.set(storeKey, encoded.bytes, encoded.backendTtlMs);
+    } catch (error) {
+      throw this.#failed(error, 'set', storeKey);
+    } finally {
+      this.objects?.invalidate(storeKey);
+    }
+    this.emitSet(key, storeKey, ttlMs);
+  }
+
   /** Counts and emits an error; returns it as a {@link @cachestack/core!BackendError | BackendError} when it is one. */
   report(
     error: BackendError | Error,
@@ -137,10 +172,15 @@ export class CacheCore {
     try {
       return await run();
     } catch (error) {
-      const classified = toBackendError(error, operation, key);
-      this.report(classified, operation, key, false);
-      throw classified;
+      throw this.#failed(error, operation, key);
     }
+  }
+
+  /** A backend failure, classified, counted and emitted (not handled: the caller rethrows it). */
+  #failed(error: unknown, operation: string, key: string | undefined): BackendError {
+    const classified = toBackendError(error, operation, key);
+    this.report(classified, operation, key, false);
+    return classified;
   }
 
   /** Tracks a background promise (never rejects) so {@link CacheCore.idle} can await it. */
@@ -166,7 +206,7 @@ export class CacheCore {
     ttlMs: number | undefined,
     graceMs = 0,
     stamps: readonly TagStamp[] = [],
-  ): { bytes: Uint8Array; backendTtlMs: number | undefined } {
+  ): EncodedEntry {
     const ttl = normalizeTtl(ttlMs ?? this.settings.defaultTtlMs, operation, storeKey);
     if (value === undefined) {
       throw unserializableError(
@@ -174,9 +214,29 @@ export class CacheCore {
         storeKey,
       );
     }
+    const tagBlock = encodeTagBlock(stamps);
+    const prefix = envelopePrefixBytes(tagBlock);
+    const bytes = this.#serializeAfter(prefix, value, storeKey);
+    if (ttl === undefined) {
+      writeEnvelopePrefix(bytes, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, tagBlock);
+      return { bytes, backendTtlMs: undefined };
+    }
+    const freshUntil = Date.now() + ttl;
+    writeEnvelopePrefix(bytes, freshUntil, freshUntil + graceMs, tagBlock);
+    return { bytes, backendTtlMs: ttl + graceMs };
+  }
+
+  /**
+   * The serializer's bytes after `prefix` bytes left for the envelope, in
+   * one allocation. The default serializer encodes in place; any other one's
+   * result is copied behind the prefix.
+   */
+  #serializeAfter(prefix: number, value: unknown, storeKey: string): Buffer {
+    const serializer = this.settings.serializer;
     let payload: Uint8Array;
     try {
-      payload = this.settings.serializer.serialize(value);
+      if (serializer === defaultSerializer) return encodeDefaultAfter(prefix, value);
+      payload = serializer.serialize(value);
     } catch (error) {
       if (isBackendError(error)) throw error;
       const detail = error instanceof Error ? error.message : String(error);
@@ -189,17 +249,7 @@ export class CacheCore {
     if (!(payload instanceof Uint8Array)) {
       throw unserializableError('the serializer did not return a Uint8Array', storeKey);
     }
-    if (ttl === undefined) {
-      return {
-        bytes: encodeEnvelope(payload, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, stamps),
-        backendTtlMs: undefined,
-      };
-    }
-    const freshUntil = Date.now() + ttl;
-    return {
-      bytes: encodeEnvelope(payload, freshUntil, freshUntil + graceMs, stamps),
-      backendTtlMs: ttl + graceMs,
-    };
+    return payloadAfter(prefix, payload);
   }
 
   /** Emits `set` when someone listens. */

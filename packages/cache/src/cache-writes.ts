@@ -8,6 +8,25 @@ import { normalizeTags } from './tags.js';
 const CLEAR_CHUNK = 500;
 
 /**
+ * {@link Cache.set} with tags (after the untagged encoding validated the TTL
+ * and the value): the current versions of `tags` are read first (one
+ * batched call) and stored inside the entry, in the same single write.
+ * @internal
+ */
+export async function setTagged(
+  core: CacheCore,
+  key: string,
+  storeKey: string,
+  value: unknown,
+  ttlMs: number | undefined,
+  tags: readonly string[],
+): Promise<void> {
+  const stamps = await core.call('set', storeKey, () => core.tags.observe(tags));
+  const encoded = core.encode(value, storeKey, 'set', ttlMs, 0, stamps);
+  await core.store(key, storeKey, encoded, ttlMs);
+}
+
+/**
  * {@link Cache.setMany}: validates and serializes every entry first, reads
  * the versions of all their tags in one call, then writes them in one
  * `setMany` (Batch) or concurrent sets; the object tier drops its copies of

@@ -8,14 +8,15 @@ import {
   OperationTracer,
   TRACING_CHANNEL_NAMES,
 } from '@cachestack/core';
-import { type CacheCore, invalidArgument } from './cache-core.js';
+import { type CacheCore, type EncodedEntry, invalidArgument } from './cache-core.js';
 import type { CacheEventName, CacheListener } from './cache-events.js';
 import type { CacheSetManyEntry, GetOrSetOptions, SetOptions } from './cache-options.js';
 import type { CacheStats } from './cache-stats.js';
 import { emptyStats } from './cache-stats.js';
-import { clearEntries, setManyEntries } from './cache-writes.js';
+import { clearEntries, setManyEntries, setTagged } from './cache-writes.js';
 import { checkCallOptions, resolveGetOrSetOptions, SET_OPTION_NAMES } from './call-options.js';
-import { getOrSet } from './get-or-set.js';
+import type { ReadResult } from './entry-reader.js';
+import { answerFreshHit, getOrSet } from './get-or-set.js';
 import type { LoaderContext } from './loader-context.js';
 import { ObjectTier } from './object-tier.js';
 import { MAX_TAGS_PER_CALL, normalizeTags, RESERVED_KEY_CHARACTER } from './tags.js';
@@ -113,13 +114,32 @@ export class Cache {
       : this.#get<T>(key, undefined);
   }
 
-  async #get<T>(key: string, trace: OperationTraceContext | undefined): Promise<T | undefined> {
-    const storeKey = this.storeKey(key, 'get');
-    const held = this.#core.reader.held(storeKey);
-    const result =
-      held !== undefined
-        ? { state: 'fresh' as const, value: ObjectTier.serve(held), objectTier: true }
-        : await this.#core.reader.read(storeKey, 'get');
+  /** Answers on the hot path without an extra promise step when the read is synchronous. */
+  #get<T>(key: string, trace: OperationTraceContext | undefined): Promise<T | undefined> {
+    let storeKey: string;
+    let result: ReadResult | Promise<ReadResult>;
+    try {
+      storeKey = this.storeKey(key, 'get');
+      const held = this.#core.reader.held(storeKey);
+      result =
+        held !== undefined
+          ? { state: 'fresh', value: ObjectTier.serve(held), objectTier: true }
+          : this.#core.reader.readNow(storeKey, 'get');
+      if (!(result instanceof Promise))
+        return Promise.resolve(this.#answer<T>(result, key, storeKey, trace));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return result.then((read) => this.#answer<T>(read, key, storeKey, trace));
+  }
+
+  /** The value a `get` resolves for what the read found; counts and emits the hit or miss. */
+  #answer<T>(
+    result: ReadResult,
+    key: string,
+    storeKey: string,
+    trace: OperationTraceContext | undefined,
+  ): T | undefined {
     if (result.state !== 'fresh') {
       this.#core.emitRead(false, key, storeKey);
       return undefined;
@@ -164,29 +184,21 @@ export class Cache {
       : this.#set(key, value, options);
   }
 
-  async #set(key: string, value: unknown, options: SetOptions): Promise<void> {
-    const storeKey = this.storeKey(key, 'set');
-    checkCallOptions(options, SET_OPTION_NAMES, 'set', storeKey);
-    const tags = options.tags === undefined ? [] : normalizeTags(options.tags, 'set');
-    // Encoding first validates the TTL and the value before anything is written.
-    let { bytes, backendTtlMs } = this.#core.encode(value, storeKey, 'set', options.ttlMs);
-    if (tags.length > 0) {
-      const stamps = await this.#core.call('set', storeKey, () => this.#core.tags.observe(tags));
-      ({ bytes, backendTtlMs } = this.#core.encode(
-        value,
-        storeKey,
-        'set',
-        options.ttlMs,
-        0,
-        stamps,
-      ));
+  /** An untagged set is one backend call and no extra promise step. */
+  #set(key: string, value: unknown, options: SetOptions): Promise<void> {
+    let storeKey: string;
+    let encoded: EncodedEntry;
+    try {
+      storeKey = this.storeKey(key, 'set');
+      checkCallOptions(options, SET_OPTION_NAMES, 'set', storeKey);
+      const tags = options.tags === undefined ? [] : normalizeTags(options.tags, 'set');
+      // Encoding first validates the TTL and the value before anything is written.
+      encoded = this.#core.encode(value, storeKey, 'set', options.ttlMs);
+      if (tags.length > 0) return setTagged(this.#core, key, storeKey, value, options.ttlMs, tags);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    await this.#core.write(storeKey, () =>
-      this.#core.call('set', storeKey, () =>
-        this.#core.settings.backend.set(storeKey, bytes, backendTtlMs),
-      ),
-    );
-    this.#core.emitSet(key, storeKey, options.ttlMs);
+    return this.#core.store(key, storeKey, encoded, options.ttlMs);
   }
 
   /** Deletes `key`; resolves whether it existed (stale entries count as existing). */
@@ -323,29 +335,31 @@ export class Cache {
       : this.#getOrSet(key, loader, options, undefined);
   }
 
-  async #getOrSet<T>(
+  /** A hit answers without an extra promise step when the read is synchronous. */
+  #getOrSet<T>(
     key: string,
     loader: (context: LoaderContext) => Promise<T> | T,
     options: GetOrSetOptions,
     trace: OperationTraceContext | undefined,
   ): Promise<T> {
-    const storeKey = this.storeKey(key, 'getOrSet');
-    if (typeof loader !== 'function') {
-      throw invalidArgument('loader must be a function', 'getOrSet', storeKey);
-    }
-    const resolved = resolveGetOrSetOptions(options, this.#core.settings, storeKey);
-    const held = this.#core.reader.held(storeKey);
-    if (held !== undefined) {
-      // The object tier answers without the async read path.
-      this.#core.emitRead(true, key, storeKey, true);
-      if (trace !== undefined) {
-        trace.outcome = 'hit';
-        trace.loaderRan = false;
-        trace.objectTier = true;
+    try {
+      const storeKey = this.storeKey(key, 'getOrSet');
+      if (typeof loader !== 'function') {
+        throw invalidArgument('loader must be a function', 'getOrSet', storeKey);
       }
-      return ObjectTier.serve(held) as T;
+      const resolved = resolveGetOrSetOptions(options, this.#core.settings, storeKey);
+      const held = this.#core.reader.held(storeKey);
+      const first: ReadResult | Promise<ReadResult> =
+        held !== undefined
+          ? { state: 'fresh', value: ObjectTier.serve(held), objectTier: true }
+          : this.#core.reader.readNow(storeKey, 'getOrSet');
+      if (!(first instanceof Promise) && first.state === 'fresh') {
+        return Promise.resolve(answerFreshHit(this.#core, key, storeKey, first, trace) as T);
+      }
+      return getOrSet(this.#core, key, storeKey, loader, resolved, trace, first) as Promise<T>;
+    } catch (error) {
+      return Promise.reject(error);
     }
-    return (await getOrSet(this.#core, key, storeKey, loader, resolved, trace)) as T;
   }
 
   /**

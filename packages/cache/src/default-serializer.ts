@@ -1,3 +1,5 @@
+import { isAscii, isUtf8 } from 'node:buffer';
+import { bufferView } from './buffer-view.js';
 import type { Serializer } from './serializer.js';
 import { decodeTaggedJson, encodeTaggedJson } from './tagged-json.js';
 
@@ -25,9 +27,6 @@ export const DefaultSerializerTag = {
   TAGGED_JSON_HOLES: 0x06,
 } as const;
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
-
 /**
  * The deepest nesting {@link defaultSerializer} encodes: 1,000 levels, where
  * every object and array of the encoded form is one level (the root is level
@@ -42,11 +41,66 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
  */
 export const DEFAULT_SERIALIZER_MAX_DEPTH = 1_000;
 
-function withTag(tag: number, body: Uint8Array): Uint8Array {
-  const out = new Uint8Array(body.byteLength + 1);
-  out[0] = tag;
-  out.set(body, 1);
+/**
+ * `reserve` uninitialised bytes (the caller fills them), the format `tag`,
+ * then `text` as UTF-8, in one `Buffer` (small ones from Node's shared pool).
+ * An ASCII string, the common case, is written as Latin-1 (the same bytes,
+ * written faster).
+ */
+function textAfter(reserve: number, tag: number, text: string): Buffer {
+  const length = Buffer.byteLength(text, 'utf8');
+  const out = Buffer.allocUnsafe(reserve + 1 + length);
+  out[reserve] = tag;
+  // As many UTF-8 bytes as UTF-16 units: every unit is ASCII.
+  out.write(text, reserve + 1, length, length === text.length ? 'latin1' : 'utf8');
   return out;
+}
+
+/** `reserve` uninitialised bytes, the format `tag`, then a copy of `bytes`. */
+function bytesAfter(reserve: number, tag: number, bytes: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(reserve + 1 + bytes.byteLength);
+  out[reserve] = tag;
+  out.set(bytes, reserve + 1);
+  return out;
+}
+
+/**
+ * The {@link defaultSerializer} encoding of `value` after `reserve`
+ * uninitialised bytes, in one allocation: the cache writes its entry header
+ * there instead of copying the payload behind it. The result may be a slice
+ * of Node's shared `Buffer` pool (for a value the caller hands to a backend,
+ * which copies what it keeps). Throws what `serialize` throws.
+ * @internal
+ */
+export function encodeDefaultAfter(reserve: number, value: unknown): Buffer {
+  if (typeof value === 'string' && value.isWellFormed()) {
+    return textAfter(reserve, DefaultSerializerTag.STRING, value);
+  }
+  if (typeof value === 'number') {
+    const out = Buffer.allocUnsafe(reserve + 9);
+    out[reserve] = DefaultSerializerTag.NUMBER;
+    out.writeDoubleLE(value, reserve + 1);
+    return out;
+  }
+  if (value instanceof Uint8Array) {
+    const tag = Buffer.isBuffer(value) ? DefaultSerializerTag.BUFFER : DefaultSerializerTag.BYTES;
+    return bytesAfter(reserve, tag, value);
+  }
+  const { json, holes } = encodeTaggedJson(value, DEFAULT_SERIALIZER_MAX_DEPTH);
+  const tag = holes ? DefaultSerializerTag.TAGGED_JSON_HOLES : DefaultSerializerTag.TAGGED_JSON;
+  return textAfter(reserve, tag, json);
+}
+
+/**
+ * The text after the one-byte format tag of `bytes` (the tag is ASCII, so
+ * the whole array is valid UTF-8, or ASCII, exactly when the text is).
+ * Invalid UTF-8 throws a `TypeError`; nothing is replaced and a leading
+ * U+FEFF is kept (it is part of the string that was written).
+ */
+function textOf(bytes: Buffer): string {
+  if (isAscii(bytes)) return bytes.toString('latin1', 1);
+  if (!isUtf8(bytes)) throw new TypeError('the text is not valid UTF-8');
+  return bytes.toString('utf8', 1);
 }
 
 /**
@@ -71,45 +125,30 @@ function withTag(tag: number, body: Uint8Array): Uint8Array {
 export const defaultSerializer: Serializer = {
   name: 'default',
   serialize(value: unknown): Uint8Array {
-    if (typeof value === 'string' && value.isWellFormed()) {
-      return withTag(DefaultSerializerTag.STRING, encoder.encode(value));
-    }
-    if (typeof value === 'number') {
-      const out = new Uint8Array(9);
-      out[0] = DefaultSerializerTag.NUMBER;
-      new DataView(out.buffer).setFloat64(1, value, true);
-      return out;
-    }
-    if (value instanceof Uint8Array) {
-      const tag = Buffer.isBuffer(value) ? DefaultSerializerTag.BUFFER : DefaultSerializerTag.BYTES;
-      return withTag(tag, value);
-    }
-    const { json, holes } = encodeTaggedJson(value, DEFAULT_SERIALIZER_MAX_DEPTH);
-    const tag = holes ? DefaultSerializerTag.TAGGED_JSON_HOLES : DefaultSerializerTag.TAGGED_JSON;
-    return withTag(tag, encoder.encode(json));
+    const out = encodeDefaultAfter(0, value);
+    // A plain Uint8Array over its own memory, as before (never a pool slice).
+    return new Uint8Array(out);
   },
   deserialize(bytes: Uint8Array): unknown {
     if (bytes.byteLength === 0) throw new TypeError('empty input: no format tag');
-    const body = bytes.subarray(1);
-    switch (bytes[0]) {
+    const view = bufferView(bytes);
+    switch (view[0]) {
       case DefaultSerializerTag.STRING:
-        return decoder.decode(body);
+        return textOf(view);
       case DefaultSerializerTag.NUMBER:
-        if (body.byteLength !== 8)
-          throw new TypeError(`a number needs 8 bytes, got ${body.byteLength}`);
-        return new DataView(body.buffer, body.byteOffset, 8).getFloat64(0, true);
+        if (view.byteLength !== 9)
+          throw new TypeError(`a number needs 8 bytes, got ${view.byteLength - 1}`);
+        return view.readDoubleLE(1);
       case DefaultSerializerTag.BYTES:
-        return new Uint8Array(body);
+        return new Uint8Array(view.subarray(1));
       case DefaultSerializerTag.BUFFER:
-        return Buffer.from(body);
+        return Buffer.from(view.subarray(1));
       case DefaultSerializerTag.TAGGED_JSON:
-        return decodeTaggedJson(decoder.decode(body), false);
+        return decodeTaggedJson(textOf(view), false);
       case DefaultSerializerTag.TAGGED_JSON_HOLES:
-        return decodeTaggedJson(decoder.decode(body), true);
+        return decodeTaggedJson(textOf(view), true);
       default:
-        throw new TypeError(
-          `unknown format tag 0x${(bytes[0] ?? 0).toString(16).padStart(2, '0')}`,
-        );
+        throw new TypeError(`unknown format tag 0x${(view[0] ?? 0).toString(16).padStart(2, '0')}`);
     }
   },
 };

@@ -1,3 +1,4 @@
+import { bufferView } from './buffer-view.js';
 import { type TagStamp, TOKEN_BYTES } from './tag-versions.js';
 
 /**
@@ -22,6 +23,9 @@ export const ENVELOPE_FLAG_TAGS = 0x01;
 /** Size of the envelope header, in bytes. */
 export const ENVELOPE_HEADER_BYTES = 18;
 
+/** The stamps of every untagged entry (one shared empty list). */
+const NO_STAMPS: readonly TagStamp[] = Object.freeze([]);
+
 /** A decoded envelope. */
 export interface Envelope {
   /** Epoch ms until which the value is fresh (`Infinity`: always). */
@@ -31,30 +35,15 @@ export interface Envelope {
   /** The serializer's bytes (a view into the stored bytes). */
   payload: Uint8Array;
   /** The entry's tags with the versions observed at write time (empty: untagged). */
-  stamps: TagStamp[];
+  stamps: readonly TagStamp[];
 }
 
-/** Wraps `payload` in an envelope header. */
-export function encodeEnvelope(
-  payload: Uint8Array,
-  freshUntil: number,
-  staleUntil: number,
-  stamps: readonly TagStamp[] = [],
-): Uint8Array {
-  const tagBlock = stamps.length === 0 ? undefined : encodeStamps(stamps);
-  const start = ENVELOPE_HEADER_BYTES + (tagBlock?.byteLength ?? 0);
-  const out = new Uint8Array(start + payload.byteLength);
-  out[0] = ENVELOPE_MAGIC;
-  out[1] = tagBlock === undefined ? 0 : ENVELOPE_FLAG_TAGS;
-  const view = new DataView(out.buffer);
-  view.setFloat64(2, freshUntil, true);
-  view.setFloat64(10, staleUntil, true);
-  if (tagBlock !== undefined) out.set(tagBlock, ENVELOPE_HEADER_BYTES);
-  out.set(payload, start);
-  return out;
-}
-
-function encodeStamps(stamps: readonly TagStamp[]): Uint8Array {
+/**
+ * The tag block of an entry (see the layout above), or `undefined` for an
+ * untagged entry (no block, flags 0).
+ */
+export function encodeTagBlock(stamps: readonly TagStamp[]): Buffer | undefined {
+  if (stamps.length === 0) return undefined;
   const parts = stamps.map((stamp) => Buffer.from(stamp.tag, 'utf8'));
   const size = 2 + parts.reduce((sum, part) => sum + 2 + part.byteLength + 2 * TOKEN_BYTES, 0);
   const out = Buffer.alloc(size);
@@ -69,10 +58,58 @@ function encodeStamps(stamps: readonly TagStamp[]): Uint8Array {
   return out;
 }
 
-/** Decodes the tag block at the start of `rest`; a reason string when it is damaged. */
-function decodeStamps(rest: Uint8Array): { stamps: TagStamp[]; length: number } | string {
+/**
+ * Bytes the envelope puts in front of the payload: the header, plus the tag
+ * block when there is one (from {@link encodeTagBlock}).
+ */
+export function envelopePrefixBytes(tagBlock: Uint8Array | undefined): number {
+  return ENVELOPE_HEADER_BYTES + (tagBlock === undefined ? 0 : tagBlock.byteLength);
+}
+
+/**
+ * Writes the header (and the tag block) into the first
+ * {@link envelopePrefixBytes} bytes of `out`, whose payload follows them:
+ * how an entry is built in one allocation, the payload encoded in place.
+ */
+export function writeEnvelopePrefix(
+  out: Buffer,
+  freshUntil: number,
+  staleUntil: number,
+  tagBlock: Uint8Array | undefined,
+): void {
+  out[0] = ENVELOPE_MAGIC;
+  out[1] = tagBlock === undefined ? 0 : ENVELOPE_FLAG_TAGS;
+  out.writeDoubleLE(freshUntil, 2);
+  out.writeDoubleLE(staleUntil, 10);
+  if (tagBlock !== undefined) out.set(tagBlock, ENVELOPE_HEADER_BYTES);
+}
+
+/** Wraps `payload` in an envelope header (a copy: the payload is left as it was). */
+export function encodeEnvelope(
+  payload: Uint8Array,
+  freshUntil: number,
+  staleUntil: number,
+  stamps: readonly TagStamp[] = [],
+): Buffer {
+  const tagBlock = encodeTagBlock(stamps);
+  const out = payloadAfter(envelopePrefixBytes(tagBlock), payload);
+  writeEnvelopePrefix(out, freshUntil, staleUntil, tagBlock);
+  return out;
+}
+
+/**
+ * A copy of `payload` after `prefix` uninitialised bytes (for the envelope
+ * prefix, written with {@link writeEnvelopePrefix}), in one `Buffer`.
+ */
+export function payloadAfter(prefix: number, payload: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(prefix + payload.byteLength);
+  out.set(payload, prefix);
+  return out;
+}
+
+/** Decodes the tag block at the start of `bytes`; a reason string when it is damaged. */
+function decodeStamps(bytes: Buffer): { stamps: TagStamp[]; length: number } | string {
   const damaged = 'cache header has a damaged tag block';
-  const bytes = Buffer.from(rest.buffer, rest.byteOffset, rest.byteLength);
   if (bytes.byteLength < 2) return damaged;
   const count = bytes.readUInt16LE(0);
   let at = 2;
@@ -104,14 +141,15 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope | string {
   if (bytes[0] !== ENVELOPE_MAGIC || (flags !== 0 && flags !== ENVELOPE_FLAG_TAGS)) {
     return 'stored value does not start with the cache header (written by something else, or corrupt)';
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, ENVELOPE_HEADER_BYTES);
-  const freshUntil = view.getFloat64(2, true);
-  const staleUntil = view.getFloat64(10, true);
+  // A Buffer reads the times without a DataView, and its payload is a Buffer too.
+  const view = bufferView(bytes);
+  const freshUntil = view.readDoubleLE(2);
+  const staleUntil = view.readDoubleLE(10);
   if (Number.isNaN(freshUntil) || Number.isNaN(staleUntil) || staleUntil < freshUntil) {
     return 'cache header has invalid freshness times';
   }
-  const rest = bytes.subarray(ENVELOPE_HEADER_BYTES);
-  if (flags === 0) return { freshUntil, staleUntil, payload: rest, stamps: [] };
+  const rest = view.subarray(ENVELOPE_HEADER_BYTES);
+  if (flags === 0) return { freshUntil, staleUntil, payload: rest, stamps: NO_STAMPS };
   const tags = decodeStamps(rest);
   if (typeof tags === 'string') return tags;
   return { freshUntil, staleUntil, payload: rest.subarray(tags.length), stamps: tags.stamps };

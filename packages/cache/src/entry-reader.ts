@@ -1,4 +1,11 @@
-import { isBatch, toBackendError } from '@cachestack/core';
+import {
+  hasLocalRead,
+  isBatch,
+  LOCAL_READ,
+  LOCAL_READ_UNAVAILABLE,
+  type LocalReadable,
+  toBackendError,
+} from '@cachestack/core';
 import type { CacheCore } from './cache-core.js';
 import { decodeEnvelope, type Envelope } from './entry-envelope.js';
 import { type HeldEntry, ObjectTier, type ReadTicket } from './object-tier.js';
@@ -24,9 +31,13 @@ const MISSING: ReadResult = Object.freeze({ state: 'missing' });
  */
 export class EntryReader {
   readonly #core: CacheCore;
+  /** The backend, when it answers reads synchronously (core's local-read protocol). */
+  readonly #local: LocalReadable | undefined;
 
   constructor(core: CacheCore) {
     this.#core = core;
+    const backend = core.settings.backend;
+    this.#local = hasLocalRead(backend) ? backend : undefined;
   }
 
   /**
@@ -36,6 +47,32 @@ export class EntryReader {
   held(storeKey: string): HeldEntry | undefined {
     const entry = this.#core.objects?.lookup(storeKey);
     return entry !== undefined && entry.stamps.length === 0 ? entry : undefined;
+  }
+
+  /**
+   * {@link EntryReader.read}, answered without a promise when it can be: the
+   * backend reads synchronously (core's local-read protocol, e.g. a
+   * `MemoryBackend` with no time limit, delay or tracing subscriber), the
+   * cache has no object tier and the entry is untagged and not corrupt.
+   * Otherwise the promise of {@link EntryReader.read}. Never throws: a
+   * failure is a rejected promise.
+   */
+  readNow(storeKey: string, operation: string): ReadResult | Promise<ReadResult> {
+    const local = this.#local;
+    if (local === undefined || this.#core.objects !== undefined)
+      return this.read(storeKey, operation);
+    let bytes: Uint8Array | undefined | typeof LOCAL_READ_UNAVAILABLE;
+    try {
+      bytes = local[LOCAL_READ](storeKey);
+    } catch (error) {
+      try {
+        return this.#readFailed(error, storeKey, operation);
+      } catch (classified) {
+        return Promise.reject(classified);
+      }
+    }
+    if (bytes === LOCAL_READ_UNAVAILABLE) return this.read(storeKey, operation);
+    return this.#resultOf(bytes, storeKey, operation, undefined);
   }
 
   /**
@@ -65,17 +102,39 @@ export class EntryReader {
       try {
         bytes = await core.settings.backend.get(storeKey);
       } catch (error) {
-        const classified = toBackendError(error, operation, storeKey);
-        core.report(classified, operation, storeKey, core.settings.failOpen);
-        if (core.settings.failOpen) return MISSING;
-        throw classified;
+        return this.#readFailed(error, storeKey, operation);
       }
-      const envelope = await this.#envelope(bytes, storeKey, operation);
-      if (envelope === undefined) return MISSING;
-      return await this.#finish(envelope, storeKey, operation, undefined, ticket);
+      return await this.#resultOf(bytes, storeKey, operation, ticket);
     } finally {
       if (ticket !== undefined) objects?.end(storeKey, ticket);
     }
+  }
+
+  /** A failed backend read: classified, counted and emitted; a miss when failing open, else thrown. */
+  #readFailed(error: unknown, storeKey: string, operation: string): ReadResult {
+    const core = this.#core;
+    const classified = toBackendError(error, operation, storeKey);
+    core.report(classified, operation, storeKey, core.settings.failOpen);
+    if (core.settings.failOpen) return MISSING;
+    throw classified;
+  }
+
+  /**
+   * What stored `bytes` (or `undefined`: missing) hold, now when that needs
+   * no more I/O, else a promise (a tag check, a corrupt entry's deletion).
+   */
+  #resultOf(
+    bytes: Uint8Array | undefined,
+    storeKey: string,
+    operation: string,
+    ticket: ReadTicket | undefined,
+  ): ReadResult | Promise<ReadResult> {
+    if (bytes === undefined) return MISSING;
+    const now = Date.now();
+    const envelope = this.#envelope(bytes, storeKey, operation, now);
+    if (envelope === undefined) return MISSING;
+    if (envelope instanceof Promise) return envelope.then(() => MISSING);
+    return this.#finish(envelope, storeKey, operation, undefined, ticket, now);
   }
 
   /**
@@ -133,7 +192,7 @@ export class EntryReader {
     tickets: readonly ReadTicket[] | undefined,
   ): Promise<ReadResult[]> {
     const envelopes = await Promise.all(
-      storeKeys.map((storeKey, i) => this.#envelope(bytes[i], storeKey, operation)),
+      storeKeys.map((storeKey, i) => this.#envelope(bytes[i], storeKey, operation, Date.now())),
     );
     const tags = new Set<string>();
     for (const envelope of envelopes)
@@ -143,7 +202,14 @@ export class EntryReader {
       envelopes.map((envelope, i) =>
         envelope === undefined || versions === undefined
           ? MISSING
-          : this.#finish(envelope, storeKeys[i] as string, operation, versions, tickets?.[i]),
+          : this.#finish(
+              envelope,
+              storeKeys[i] as string,
+              operation,
+              versions,
+              tickets?.[i],
+              Date.now(),
+            ),
       ),
     );
   }
@@ -179,37 +245,69 @@ export class EntryReader {
     }
   }
 
-  async #envelope(
+  /**
+   * The envelope of stored bytes; `undefined` when there are none or they
+   * are past their stale-until time at `now` (epoch ms); for corrupt bytes, the promise of the
+   * corrupt-entry policy (it rejects with `onCorrupt: 'throw'`).
+   */
+  #envelope(
     bytes: Uint8Array | undefined,
     storeKey: string,
     operation: string,
-  ): Promise<Envelope | undefined> {
+    now: number,
+  ): Envelope | undefined | Promise<undefined> {
     if (bytes === undefined) return undefined;
     const envelope = decodeEnvelope(bytes);
     if (typeof envelope === 'string') {
-      await this.#corrupt(envelope, envelope, storeKey, operation);
-      return undefined;
+      return this.#corrupt(envelope, envelope, storeKey, operation).then(() => undefined);
     }
-    return Date.now() >= envelope.staleUntil ? undefined : envelope;
+    return now >= envelope.staleUntil ? undefined : envelope;
   }
 
-  async #finish(
+  /**
+   * The result of a live envelope at time `now` (epoch ms): at once for an
+   * untagged entry, after its tag check otherwise.
+   */
+  #finish(
     envelope: Envelope,
     storeKey: string,
     operation: string,
     given: Versions | undefined,
     ticket: ReadTicket | undefined,
+    now: number,
+  ): ReadResult | Promise<ReadResult> {
+    const fresh = now < envelope.freshUntil;
+    if (envelope.stamps.length === 0)
+      return this.#decode(envelope, fresh, storeKey, operation, ticket);
+    return this.#finishTagged(envelope, fresh, storeKey, operation, given, ticket);
+  }
+
+  async #finishTagged(
+    envelope: Envelope,
+    fresh: boolean,
+    storeKey: string,
+    operation: string,
+    given: Versions | undefined,
+    ticket: ReadTicket | undefined,
   ): Promise<ReadResult> {
-    let fresh = Date.now() < envelope.freshUntil;
-    if (envelope.stamps.length > 0) {
-      const verdict = await this.#tagVerdict(envelope.stamps, operation, given);
-      if (verdict === undefined || verdict === 'invalidated') return MISSING;
-      if (verdict === 'expired') {
-        // Soft-expired: servable stale only by entries written with a grace period.
-        if (envelope.staleUntil <= envelope.freshUntil) return MISSING;
-        fresh = false;
-      }
+    const verdict = await this.#tagVerdict(envelope.stamps, operation, given);
+    if (verdict === undefined || verdict === 'invalidated') return MISSING;
+    if (verdict === 'expired') {
+      // Soft-expired: servable stale only by entries written with a grace period.
+      if (envelope.staleUntil <= envelope.freshUntil) return MISSING;
+      return this.#decode(envelope, false, storeKey, operation, ticket);
     }
+    return this.#decode(envelope, fresh, storeKey, operation, ticket);
+  }
+
+  /** Runs the serializer; offers a fresh value to the object tier. A promise only for a corrupt entry. */
+  #decode(
+    envelope: Envelope,
+    fresh: boolean,
+    storeKey: string,
+    operation: string,
+    ticket: ReadTicket | undefined,
+  ): ReadResult | Promise<ReadResult> {
     let value: unknown;
     try {
       value = this.#core.settings.serializer.deserialize(envelope.payload);

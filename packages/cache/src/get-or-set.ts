@@ -264,9 +264,32 @@ function noteFlight(
 }
 
 /**
+ * A getOrSet answered by a fresh value (from the backend or the object
+ * tier): counts and emits the hit, fills the trace, returns the value.
+ * @internal
+ */
+export function answerFreshHit(
+  core: CacheCore,
+  key: string,
+  storeKey: string,
+  first: ReadResult & { state: 'fresh' },
+  trace: OperationTraceContext | undefined,
+): unknown {
+  core.emitRead(true, key, storeKey, first.objectTier);
+  if (trace !== undefined) {
+    trace.outcome = 'hit';
+    trace.loaderRan = false;
+    trace.objectTier = first.objectTier;
+  }
+  return first.value;
+}
+
+/**
  * getOrSet: fresh value, or one load per key per process (and per store,
  * with the backend's lock), with stale serving inside the grace period.
- * `trace`: the operation's trace context, when someone subscribed.
+ * `trace`: the operation's trace context, when someone subscribed;
+ * `firstRead`: the read of the key the caller started (see
+ * `EntryReader.readNow`).
  * @internal
  */
 export async function getOrSet(
@@ -276,17 +299,10 @@ export async function getOrSet(
   loader: Loader,
   options: ResolvedGetOrSetOptions,
   trace: OperationTraceContext | undefined,
+  firstRead: ReadResult | Promise<ReadResult>,
 ): Promise<unknown> {
-  const first = await core.reader.read(storeKey, OPERATION);
-  if (first.state === 'fresh') {
-    core.emitRead(true, key, storeKey, first.objectTier);
-    if (trace !== undefined) {
-      trace.outcome = 'hit';
-      trace.loaderRan = false;
-      trace.objectTier = first.objectTier;
-    }
-    return first.value;
-  }
+  const first = await firstRead;
+  if (first.state === 'fresh') return answerFreshHit(core, key, storeKey, first, trace);
   core.emitRead(false, key, storeKey);
   const joined = core.inflight.get(storeKey);
   const started = joined === undefined;

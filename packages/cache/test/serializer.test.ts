@@ -22,6 +22,7 @@ const table: [string, unknown][] = [
   ['empty string', ''],
   ['ascii string', 'hello'],
   ['emoji string', 'caché 🚀 \u0000 end'],
+  ['string with a leading byte-order mark', '\uFEFFbom'],
   ['lone surrogate string', 'a\uD800b'],
   ['integer', 42],
   ['float', -3.25],
