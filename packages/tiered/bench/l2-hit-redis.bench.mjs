@@ -1,26 +1,50 @@
 // Sequential L1 miss + Redis L2 hit + backfill of TieredBackend(memory, redis),
-// against the floors it is built on, in interleaved rounds on one server:
-//   raw ioredis GET (the floor for any read), raw ioredis EVALSHA of the
-//   GET+PTTL script (the floor for a value and its TTL in one round trip),
-//   RedisBackend.get and RedisBackend.getWithTtl (the L2 adapter alone),
-//   getWithTtl + MemoryBackend.set by hand (what any backfilled hit must do),
-//   tiered over the TTL-read protocol, and tiered over an L2 that only offers
-//   get + getTtl (what an L2 that refuses scripts gets: the caller resolves
-//   after the GET, the PTTL for the backfill runs in the background).
-// TIERED_DIST=/path/to/dist/index.js measures another build of this package
-// (e.g. the previous commit's) for before/after figures.
-// Starts its own redis-server on a free loopback port and stops it at the end.
-// Run after building: `pnpm bench` (tsup, then this file after l1-hit.bench.mjs).
+// against the floors it is built on, in interleaved rounds on one server.
+//
+// Raw ioredis forms of "a value and its TTL in one round trip" (each key read
+// once per round, one caller, so every call is one round trip):
+//   GET alone (the floor for any read); EVALSHA of the GET+PTTL script through
+//   ioredis' `defineCommand` and as a plain `Command` (what RedisBackend sends);
+//   GET+PTTL pipelined in one write (NOT atomic: reference only) as plain
+//   `Command`s on the corked socket and as an ioredis `Pipeline`; and
+//   MULTI/GET/PTTL/EXEC (atomic) as plain `Command`s on the corked socket and
+//   as ioredis `multi()`.
+// Then the adapter (RedisBackend.get and .getWithTtl), getWithTtl +
+// MemoryBackend.set by hand (what any backfilled hit must do), tiered over the
+// TTL-read protocol, and tiered over an L2 that only offers get + getTtl (the
+// path of an L2 that refuses scripts: the PTTL for the backfill runs in the
+// background).
+//
+// Besides wall time per call, each row shows this process's CPU time and the
+// redis-server's CPU time (INFO cpu) per call: on a shared machine they move
+// less with other processes' load than the wall time does.
+//
+// TIERED_DIST / REDIS_DIST=/path/to/dist/index.js measure other builds of
+// @cachestack/tiered / @cachestack/redis (e.g. the previous commit's).
+// BASELINE_TIERED_DIST + BASELINE_REDIS_DIST add one more case, the tiered L2
+// hit over those builds, interleaved with the others: before/after in one run. Starts its own redis-server on a free loopback port
+// and stops it at the end. Run after building: `pnpm bench` (tsup, then this
+// file after l1-hit.bench.mjs), or `ROUNDS=15 KEYS=3000 node bench/l2-hit-redis.bench.mjs`.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryBackend } from '@cachestack/memory';
-import { GET_WITH_TTL_SCRIPT, RedisBackend } from '@cachestack/redis';
-import { Redis } from 'ioredis';
+import { Command, Redis } from 'ioredis';
 
 const { TieredBackend } = await import(process.env.TIERED_DIST ?? '../dist/index.js');
+const { GET_WITH_TTL_SCRIPT, RedisBackend } = await import(
+  process.env.REDIS_DIST ?? '@cachestack/redis'
+);
+
+const baseline =
+  process.env.BASELINE_TIERED_DIST && process.env.BASELINE_REDIS_DIST
+    ? {
+        TieredBackend: (await import(process.env.BASELINE_TIERED_DIST)).TieredBackend,
+        RedisBackend: (await import(process.env.BASELINE_REDIS_DIST)).RedisBackend,
+      }
+    : undefined;
 
 const ROUNDS = Number(process.env.ROUNDS ?? 15);
 const KEYS = Number(process.env.KEYS ?? 4000);
@@ -77,10 +101,30 @@ const quantile = (numbers, q) => {
   return sorted[Math.floor((sorted.length - 1) * q)];
 };
 
+const noop = () => {};
+
+/** Sends `commands` (plain ioredis `Command`s) in one socket write; resolves the last one's reply. */
+function sendTogether(client, commands) {
+  const stream = client.stream;
+  stream.cork();
+  const replies = commands.map((command) => client.sendCommand(command));
+  stream.uncork();
+  for (const reply of replies.slice(0, -1)) reply.catch(noop);
+  return replies[replies.length - 1];
+}
+
 const server = await startRedis();
 try {
   const raw = new Redis({ port: server.port, host: '127.0.0.1' });
+  const info = new Redis({ port: server.port, host: '127.0.0.1' });
+  const serverCpuSeconds = async () => {
+    const text = await info.info('cpu');
+    return (
+      Number(/used_cpu_user:([\d.]+)/.exec(text)[1]) + Number(/used_cpu_sys:([\d.]+)/.exec(text)[1])
+    );
+  };
   raw.defineCommand('getWithTtl', { numberOfKeys: 1, lua: GET_WITH_TTL_SCRIPT });
+  const sha = await raw.script('LOAD', GET_WITH_TTL_SCRIPT);
   const l2 = new RedisBackend({ url: `redis://127.0.0.1:${server.port}`, namespace: 'bench' });
   // The same Redis tier seen through the base contract + getTtl only: the old two-round-trip path.
   const l2WithoutTtlRead = {
@@ -94,18 +138,24 @@ try {
     healthCheck: () => l2.healthCheck(),
     close: async () => {},
   };
+  const baselineL2 = baseline
+    ? new baseline.RedisBackend({ url: `redis://127.0.0.1:${server.port}`, namespace: 'bench' })
+    : undefined;
   const keys = Array.from({ length: KEYS }, (_, i) => `k${i}`);
   await l2.setMany(keys.map((key) => ({ key, value: VALUE, ttlMs: 3_600_000 })));
   const rawKeys = keys.map((key) => `raw:${key}`);
   for (const key of rawKeys) await raw.set(key, VALUE, 'PX', 3_600_000);
   // Each round reads every key once through a fresh (empty) L1: every read is an L2 hit.
-  const tieredRound = async (lower) => {
+  const tieredRound = async (lower, Tiered = TieredBackend) => {
     // Not closed: closing a TieredBackend closes its tiers, and the Redis tier is shared.
-    const cache = new TieredBackend({ tiers: [new MemoryBackend(), lower] });
+    const cache = new Tiered({ tiers: [new MemoryBackend(), lower] });
     for (const key of keys) {
       if ((await cache.get(key)) === undefined) throw new Error(`L2 miss for ${key}`);
     }
   };
+  const GET = 0;
+  const SCRIPT = 1;
+  const ADAPTER = 8;
   const cases = [
     [
       'raw ioredis GET (floor)',
@@ -114,9 +164,48 @@ try {
       },
     ],
     [
-      'raw ioredis GET+PTTL script (EVALSHA)',
+      'raw EVALSHA GET+PTTL script, plain Command',
+      async () => {
+        for (const key of rawKeys) await raw.sendCommand(new Command('evalsha', [sha, 1, key]));
+      },
+    ],
+    [
+      'raw EVALSHA GET+PTTL script, ioredis defineCommand',
       async () => {
         for (const key of rawKeys) await raw.getWithTtlBuffer(key);
+      },
+    ],
+    [
+      'raw MULTI/GET/PTTL/EXEC, plain Commands in one write',
+      async () => {
+        for (const key of rawKeys) {
+          await sendTogether(raw, [
+            new Command('multi'),
+            new Command('get', [key]),
+            new Command('pttl', [key]),
+            new Command('exec'),
+          ]);
+        }
+      },
+    ],
+    [
+      'raw MULTI/GET/PTTL/EXEC, ioredis multi()',
+      async () => {
+        for (const key of rawKeys) await raw.multi().getBuffer(key).pttl(key).exec();
+      },
+    ],
+    [
+      'raw GET+PTTL pipelined (not atomic), plain Commands in one write',
+      async () => {
+        for (const key of rawKeys) {
+          await sendTogether(raw, [new Command('get', [key]), new Command('pttl', [key])]);
+        }
+      },
+    ],
+    [
+      'raw GET+PTTL pipelined (not atomic), ioredis pipeline()',
+      async () => {
+        for (const key of rawKeys) await raw.pipeline().getBuffer(key).pttl(key).exec();
       },
     ],
     [
@@ -145,14 +234,30 @@ try {
     ['tiered L2 hit, one round trip (GET+PTTL script)', () => tieredRound(l2)],
     ['tiered L2 hit, get + background getTtl', () => tieredRound(l2WithoutTtlRead)],
   ];
+  if (baseline) {
+    cases.push([
+      'tiered L2 hit, one round trip, BASELINE builds',
+      () => tieredRound(baselineL2, baseline.TieredBackend),
+    ]);
+  }
   const micros = cases.map(() => []);
+  const clientCpu = cases.map(() => []);
+  const serverCpu = cases.map(() => []);
   for (let round = -1; round < ROUNDS; round++) {
     // Interleaved, order alternating, so load from other processes hits every case alike.
     const order = round % 2 === 0 ? [...cases.keys()] : [...cases.keys()].reverse();
     for (const index of order) {
+      const serverBefore = await serverCpuSeconds();
+      const cpuBefore = process.cpuUsage();
       const started = performance.now();
       await cases[index][1]();
-      if (round >= 0) micros[index].push(((performance.now() - started) * 1000) / KEYS);
+      const elapsed = performance.now() - started;
+      const cpu = process.cpuUsage(cpuBefore);
+      const serverAfter = await serverCpuSeconds();
+      if (round < 0) continue;
+      micros[index].push((elapsed * 1000) / KEYS);
+      clientCpu[index].push((cpu.user + cpu.system) / KEYS);
+      serverCpu[index].push(((serverAfter - serverBefore) * 1e6) / KEYS);
     }
   }
   console.log(
@@ -162,17 +267,20 @@ try {
     const ratios = micros[index].map((value, round) => value / micros[base][round]);
     return `${quantile(ratios, 0.5).toFixed(2)}× (${quantile(ratios, 0.25).toFixed(2)}–${quantile(ratios, 0.75).toFixed(2)})`;
   };
+  const median = (values) => quantile(values, 0.5).toFixed(1);
   console.log(
-    '| case | µs/op (median) | vs raw GET, per round (median, p25–p75) | vs raw script | vs RedisBackend.getWithTtl |',
+    '| case | µs/op (median) | vs raw GET, per round (median, p25–p75) | vs raw EVALSHA | vs RedisBackend.getWithTtl | client CPU µs/op | server CPU µs/op |',
   );
-  console.log('| --- | ---: | ---: | ---: | ---: |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const [index, [name]] of cases.entries()) {
     console.log(
-      `| ${name} | ${quantile(micros[index], 0.5).toFixed(1)} | ${ratio(index, 0)} | ${ratio(index, 1)} | ${ratio(index, 3)} |`,
+      `| ${name} | ${median(micros[index])} | ${ratio(index, GET)} | ${ratio(index, SCRIPT)} | ${ratio(index, ADAPTER)} | ${median(clientCpu[index])} | ${median(serverCpu[index])} |`,
     );
   }
   raw.disconnect();
+  info.disconnect();
   await l2.close();
+  await baselineL2?.close();
 } finally {
   await server.stop();
 }

@@ -5,13 +5,14 @@ import {
   type TTLInspectable,
 } from '@cachestack/core';
 import type { Flight } from './single-flight.js';
-import { type Tier, type TierHit, toHit } from './tier.js';
+import { type Attempt, type Tier, type TierHit, toHit } from './tier.js';
 import {
   type ReadOutcome,
   type TieredContext,
   type TierFailure,
   traceAnswer,
 } from './tiered-context.js';
+import type { TieredOperationRunner } from './tiered-operation-runner.js';
 
 /** `undefined`: unknown (the tier cannot tell); `Infinity`: no expiry; else ms left. */
 type Remaining = number | undefined;
@@ -84,25 +85,35 @@ export async function backfillWithTtl(
     // wall clock, slewed by NTP up to 500 ppm) may run behind ours.
     remaining -= Math.ceil(performance.now() - asked) + 1 + Math.ceil(remaining / 1000);
   }
-  const jobs: Promise<void>[] = [];
+  // The usual case is one tier above (L1): awaited alone, no arrays, no Promise.all.
+  let first: Promise<Attempt<void>> | undefined;
+  let firstTier: Tier | undefined;
+  let more: [Tier, Promise<Attempt<void>>][] | undefined;
   for (const tier of context.tiers) {
     if (tier.index >= source.index) break;
     if (!tier.breaker.isClosed) continue;
     const ttlMs = backfillTtl(tier, remaining, context.backfillTtlMs);
     if (ttlMs === null) continue;
-    jobs.push(
-      tier
-        .attempt('backfill', key, (backend) => backend.set(key, value, ttlMs))
-        .then((result) => {
-          if (!result.ok) {
-            context.report({ operation: 'backfill', key, tier: tier.name, error: result.error });
-          }
-        }),
-    );
+    const job = tier.attempt('backfill', key, (backend) => backend.set(key, value, ttlMs));
+    if (first === undefined) {
+      first = job;
+      firstTier = tier;
+    } else {
+      more ??= [];
+      more.push([tier, job]);
+    }
   }
-  // The usual case is one tier above (L1): await it alone, no Promise.all.
-  if (jobs.length === 1) await jobs[0];
-  else if (jobs.length > 1) await Promise.all(jobs);
+  if (first === undefined) return;
+  reportBackfill(context, key, firstTier as Tier, await first);
+  if (more !== undefined) {
+    for (const [tier, job] of more) reportBackfill(context, key, tier, await job);
+  }
+}
+
+/** Reports a backfill copy that could not be written (the tier's breaker already saw it). */
+function reportBackfill(context: TieredContext, key: string, tier: Tier, result: Attempt<void>) {
+  if (!result.ok)
+    context.report({ operation: 'backfill', key, tier: tier.name, error: result.error });
 }
 
 /**
@@ -197,12 +208,16 @@ async function readBelow(
  * Every caller gets its own copy of the bytes.
  * @param firstFailure - L1's error, when L1 failed or was skipped.
  * @param trace - the traced `get`'s context, told which tier answered.
+ * @param runner - when given, the caller counted the read as in flight
+ *   ({@link TieredOperationRunner.enter}); it is left when the read settles,
+ *   in the same promise step as the result.
  */
 export function readThrough(
   context: TieredContext,
   key: string,
   firstFailure: BackendError | undefined,
   trace?: OperationTraceContext,
+  runner?: TieredOperationRunner,
 ): Promise<Uint8Array | undefined> {
   if (context.tiers.length === 1) {
     try {
@@ -211,12 +226,26 @@ export function readThrough(
       );
     } catch (error) {
       return Promise.reject(error);
+    } finally {
+      runner?.leave();
     }
   }
   // `then` rather than an async frame: one promise step on every L2 hit.
   return context.flights
     .run(key, (flight) => readBelow(context, key, flight))
-    .then((outcome) => settleRead(context, key, outcome, firstFailure, trace));
+    .then(
+      (outcome) => {
+        try {
+          return settleRead(context, key, outcome, firstFailure, trace);
+        } finally {
+          runner?.leave();
+        }
+      },
+      (error: unknown) => {
+        runner?.leave();
+        throw error;
+      },
+    );
 }
 
 /**

@@ -1,4 +1,5 @@
 import {
+  type BackendError,
   closedError,
   LOCAL_READ,
   LOCAL_READ_UNAVAILABLE,
@@ -43,7 +44,7 @@ export function getThrough(
         if (trace !== undefined) traceAnswer(trace, first);
         return Promise.resolve(value);
       }
-      return runner.counted(readThrough(context, key, undefined, trace));
+      return countedReadThrough(runner, context, key, undefined, trace);
     }
   }
   // Hot path: one L1 call and one `then`; nothing else on a hit.
@@ -56,7 +57,7 @@ export function getThrough(
   return pending.then(
     (value) => {
       first.breaker.onSuccess();
-      if (value === undefined) return runner.counted(readThrough(context, key, undefined, trace));
+      if (value === undefined) return countedReadThrough(runner, context, key, undefined, trace);
       if (trace !== undefined) traceAnswer(trace, first);
       return value;
     },
@@ -73,7 +74,19 @@ function afterL1Failure(
 ): Promise<Uint8Array | undefined> {
   const failure = toBackendError(error, 'get', key);
   (context.tiers[0] as Tier).breaker.onFailure(failure);
-  return runner.counted(readThrough(context, key, failure, trace));
+  return countedReadThrough(runner, context, key, failure, trace);
+}
+
+/** {@link readThrough}, counted as in flight on `runner` until it settles. */
+function countedReadThrough(
+  runner: TieredOperationRunner,
+  context: TieredContext,
+  key: string,
+  failure: BackendError | undefined,
+  trace: OperationTraceContext | undefined,
+): Promise<Uint8Array | undefined> {
+  runner.enter();
+  return readThrough(context, key, failure, trace, runner);
 }
 
 /** `get` when L1's circuit is not closed or a time limit applies. */

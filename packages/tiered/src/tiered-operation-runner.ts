@@ -85,6 +85,20 @@ export class TieredOperationRunner {
     return work.then(this.#onValue as (value: T) => T, this.#onError);
   }
 
+  /**
+   * Counts one operation as in flight until {@link TieredOperationRunner.leave}:
+   * for a caller that settles it in a `then` of its own (one promise step
+   * fewer than {@link TieredOperationRunner.counted}).
+   */
+  enter(): void {
+    this.#inFlight += 1;
+  }
+
+  /** Ends an operation counted by {@link TieredOperationRunner.enter}. */
+  leave(): void {
+    this.#settled();
+  }
+
   readonly #onValue = (value: unknown): unknown => {
     this.#settled();
     return value;

@@ -1,6 +1,7 @@
 import { MemoryBackend } from '@cachestack/memory';
 import { RedisBackend } from '@cachestack/redis';
 import { command, RedisServer } from '@cachestack/test-support';
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isTtlReadable, TieredBackend } from '../src/index.js';
 import { bytes, sleep, text } from './support/helpers.js';
@@ -132,4 +133,57 @@ describe('L2 hits over Redis read the value and its TTL in one round trip', () =
     expect(l1Ttl).toBeLessThanOrEqual((await l2.getTtl('b')) as number);
     expect(await l1.getTtl('c')).toBe(Number.POSITIVE_INFINITY);
   });
+
+  it('a concurrent writer changing value and TTL never leaves an L1 copy with the TTL of another version', async () => {
+    const { cache, l1, l2 } = await memoryOverRedis();
+    // Each version names its own TTL: `short` (PX 5 s), `long` (PX 1 h), `none` (no expiry).
+    const versions = [
+      ['short', ['PX', '5000']],
+      ['long', ['PX', '3600000']],
+      ['none', []],
+    ] as const;
+    const redisKey = `cs:${l2.namespace}:d:k`;
+    const writer = new Redis(server.url);
+    let stop = false;
+    let writes = 0;
+    const writing = (async () => {
+      while (!stop) {
+        const pipeline = writer.pipeline();
+        for (let i = 0; i < 10; i++) {
+          const [name, ttl] = versions[
+            Math.floor(Math.random() * versions.length)
+          ] as (typeof versions)[number];
+          pipeline.set(redisKey, name, ...(ttl as []));
+        }
+        writes += 10;
+        await pipeline.exec();
+      }
+    })();
+    const seen = new Set<string>();
+    try {
+      const until = performance.now() + 1_500;
+      while (performance.now() < until) {
+        // An L1 miss each time: the copy comes from Redis, with the TTL read alongside.
+        await l1.delete('k');
+        if ((await cache.get('k')) === undefined) continue;
+        const copy = text(await l1.get('k'));
+        const l1Ttl = await l1.getTtl('k');
+        if (copy === undefined || l1Ttl === undefined) continue;
+        seen.add(copy);
+        const matches =
+          copy === 'none'
+            ? l1Ttl === Number.POSITIVE_INFINITY
+            : copy === 'short'
+              ? l1Ttl <= 5_000
+              : l1Ttl > 5_000 && l1Ttl <= 3_600_000;
+        if (!matches) throw new Error(`L1 holds ${copy} for ${l1Ttl} ms`);
+      }
+    } finally {
+      stop = true;
+      await writing;
+      writer.disconnect();
+    }
+    expect(writes).toBeGreaterThan(500);
+    expect([...seen].sort()).toEqual(['long', 'none', 'short']);
+  }, 20_000);
 });
