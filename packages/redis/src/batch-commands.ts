@@ -93,15 +93,8 @@ export async function fetchValues(
 ): Promise<(Buffer | null)[]> {
   if (topology !== 'cluster') return client.mgetBuffer(...redisKeys);
   const values: (Buffer | null)[] = new Array(redisKeys.length).fill(null);
-  const slots = new Map<number, number[]>();
-  redisKeys.forEach((key, index) => {
-    const slot = keySlot(key);
-    const group = slots.get(slot);
-    if (group === undefined) slots.set(slot, [index]);
-    else group.push(index);
-  });
   await Promise.all(
-    [...slots.values()].map(async (group) => {
+    groupBySlot(redisKeys).map(async (group) => {
       const replies = await client.mgetBuffer(...group.map((index) => redisKeys[index] as string));
       replies.forEach((value, offset) => {
         values[group[offset] as number] = value;
@@ -109,4 +102,16 @@ export async function fetchValues(
     }),
   );
   return values;
+}
+
+/** Indexes into `redisKeys`, grouped by hash slot (in order of first appearance). */
+export function groupBySlot(redisKeys: readonly string[]): number[][] {
+  const slots = new Map<number, number[]>();
+  redisKeys.forEach((key, index) => {
+    const slot = keySlot(key);
+    const group = slots.get(slot);
+    if (group === undefined) slots.set(slot, [index]);
+    else group.push(index);
+  });
+  return [...slots.values()];
 }

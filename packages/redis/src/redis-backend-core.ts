@@ -209,7 +209,7 @@ export class RedisBackendCore
    * The value of `key` together with its remaining TTL, in one round trip
    * (one atomic script: `GET` + `PTTL`), or `undefined` when missing or
    * expired. `ttlMs` is `Infinity` for a key without expiry. Calls made in
-   * the same tick share one script call (on a single server). Time limits
+   * the same tick share one script call (one per hash slot on a Cluster). Time limits
    * of `'get'` apply. A composite (`@cachestack/tiered`) uses it to backfill
    * an upper tier without a second round trip for the TTL.
    */
@@ -339,7 +339,7 @@ export class RedisBackendCore
 
   /**
    * {@link RedisBackendCore.getWithTtl} for several keys, in order, in one round
-   * trip on a single server (one script call per key, pipelined, in a Cluster).
+   * trip on a single server (one script call per hash slot, sent together, in a Cluster).
    */
   async getManyWithTtl(keys: readonly string[]): Promise<(ValueWithTtl | undefined)[]> {
     assertValidKeys(keys, 'getMany');

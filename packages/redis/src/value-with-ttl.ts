@@ -1,4 +1,4 @@
-import type { Cluster, Redis } from 'ioredis';
+import { groupBySlot } from './batch-commands.js';
 import type { RedisClient, RedisTopology } from './create-redis-client.js';
 import { ownBytes } from './get-coalescer.js';
 
@@ -35,7 +35,7 @@ type FlatReply = (Buffer | number | null)[];
 
 /** {@link GET_WITH_TTL_SCRIPT} as ioredis custom commands (EVALSHA, with EVAL on `NOSCRIPT`). */
 interface GetWithTtlCommands {
-  /** One key (declared, so a Cluster routes and auto-pipelines it by that key). */
+  /** One key (declared, so a Cluster routes the call by that key). */
   cachestackGetOneWithTtlBuffer(redisKey: string): Promise<FlatReply>;
   /** Any number of keys of one slot (the count is passed per call). */
   cachestackGetManyWithTtlBuffer(numberOfKeys: number, ...redisKeys: string[]): Promise<FlatReply>;
@@ -62,30 +62,53 @@ function pairs(flat: FlatReply, count: number): TtlReply[] {
 }
 
 /**
- * Reads values with their TTLs: one script call for every key on a single
- * server; in a Cluster one call per key (a script may not cross slots),
- * sent together, per node, by ioredis' auto-pipelining.
+ * Reads values with their TTLs atomically, each value paired with the TTL
+ * of the same version of its key: one script call for every key on a
+ * single server; in a Cluster one call per hash slot (a script may not
+ * cross slots), sent together in one write per node (the caller corks the
+ * sockets).
+ *
+ * Why a script and not `MULTI`/`GET`/`PTTL`/`EXEC`: both are atomic and
+ * leave in one socket write, but the transaction is four commands, four
+ * replies and four promises on the client per key: it costs more than the
+ * script's Lua call on the server saves (both are measured side by side by
+ * `packages/tiered/bench/l2-hit-redis.bench.mjs`). A `GET` and a `PTTL`
+ * merely pipelined are not atomic (another client's write can land between
+ * them when they reach the server in different reads): an old value paired
+ * with a newer, longer TTL (or none) would let a backfilled copy outlive it.
  */
 export class TtlReader {
   readonly #client: RedisClient & GetWithTtlCommands;
-  readonly #topology: RedisTopology;
+  readonly #cluster: boolean;
 
-  constructor(client: Redis | Cluster, topology: RedisTopology) {
+  constructor(client: RedisClient, topology: RedisTopology) {
     this.#client = defineGetWithTtl(client);
-    this.#topology = topology;
+    this.#cluster = topology === 'cluster';
   }
 
   /** The value and `PTTL` of one key. */
   async fetchOne(redisKey: string): Promise<TtlReply> {
     const flat = await this.#client.cachestackGetOneWithTtlBuffer(redisKey);
-    return pairs(flat, 1)[0] as TtlReply;
+    return [(flat[0] as Buffer | null) ?? null, Number(flat[1])];
   }
 
   /** The values and `PTTL`s of `redisKeys`, in order. */
-  async fetchMany(redisKeys: string[]): Promise<TtlReply[]> {
-    if (this.#topology === 'cluster') {
-      return Promise.all(redisKeys.map((redisKey) => this.fetchOne(redisKey)));
-    }
+  async fetchMany(redisKeys: readonly string[]): Promise<TtlReply[]> {
+    if (!this.#cluster) return this.#fetchGroup(redisKeys);
+    const replies: TtlReply[] = new Array(redisKeys.length);
+    await Promise.all(
+      groupBySlot(redisKeys).map(async (group) => {
+        const found = await this.#fetchGroup(group.map((index) => redisKeys[index] as string));
+        found.forEach((reply, offset) => {
+          replies[group[offset] as number] = reply;
+        });
+      }),
+    );
+    return replies;
+  }
+
+  /** One script call for `redisKeys` (all of one slot on a Cluster). */
+  async #fetchGroup(redisKeys: readonly string[]): Promise<TtlReply[]> {
     const flat = await this.#client.cachestackGetManyWithTtlBuffer(redisKeys.length, ...redisKeys);
     return pairs(flat, redisKeys.length);
   }
@@ -100,7 +123,8 @@ export function handOutValueWithTtl(
   first: boolean,
 ): ValueWithTtl | undefined {
   if (reply === undefined) return undefined;
-  const [value, pttl] = reply;
+  const value = reply[0];
+  const pttl = reply[1];
   // -2: the key is missing (a value is never paired with -2: the script is atomic).
   if (value === null || pttl === -2) return undefined;
   return {

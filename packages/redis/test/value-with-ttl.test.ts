@@ -1,5 +1,6 @@
 import { BackendError } from '@cachestack/core';
 import { command, RedisServer } from '@cachestack/test-support';
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBackend } from '../src/index.js';
 
@@ -154,4 +155,110 @@ describe('getManyWithTtl', () => {
     const bad = await failure(cache.getManyWithTtl(['ok', '']));
     expect(bad.code).toBe('INVALID_KEY');
   });
+});
+
+/** Each version the writer stores names its own TTL: `short` (PX 5 s), `long` (PX 1 h), `none`. */
+const VERSIONS = [
+  ['short', ['PX', '5000']],
+  ['long', ['PX', '3600000']],
+  ['none', []],
+] as const;
+
+/** True when `ttlMs` is a TTL the version named `name` can have. */
+function ttlMatches(name: string, ttlMs: number): boolean {
+  if (name === 'none') return ttlMs === Number.POSITIVE_INFINITY;
+  if (name === 'short') return ttlMs <= 5_000;
+  return ttlMs > 5_000 && ttlMs <= 3_600_000;
+}
+
+describe('a value and its TTL always come from the same version of the key', () => {
+  it('a concurrent writer changing value and TTL never yields a mismatched pair (getWithTtl and getManyWithTtl)', async () => {
+    const cache = backend();
+    const redisKeys = ['a', 'b'].map((key) => `cs:${cache.namespace}:d:${key}`);
+    const writer = new Redis(server.url);
+    let stop = false;
+    let writes = 0;
+    // Rewrites both keys as fast as it can, each write a different version (value + TTL).
+    const writing = (async () => {
+      while (!stop) {
+        const pipeline = writer.pipeline();
+        for (let i = 0; i < 20; i++) {
+          const version = Math.floor(Math.random() * VERSIONS.length);
+          const [name, ttl] = VERSIONS[version] as (typeof VERSIONS)[number];
+          pipeline.set(redisKeys[i % 2] as string, name, ...(ttl as []));
+        }
+        writes += 20;
+        await pipeline.exec();
+      }
+    })();
+    const seen = new Map<string, number>();
+    const check = (found: { value: Uint8Array; ttlMs: number } | undefined) => {
+      if (found === undefined) return;
+      const name = text(found.value) as string;
+      seen.set(name, (seen.get(name) ?? 0) + 1);
+      if (!ttlMatches(name, found.ttlMs)) throw new Error(`${name} paired with ${found.ttlMs} ms`);
+    };
+    try {
+      const until = performance.now() + 1_500;
+      while (performance.now() < until) {
+        check(await cache.getWithTtl('a'));
+        // Same tick: one script call for both keys.
+        for (const found of await Promise.all([cache.getWithTtl('a'), cache.getWithTtl('b')])) {
+          check(found);
+        }
+        for (const found of await cache.getManyWithTtl(['b', 'a'])) check(found);
+      }
+    } finally {
+      stop = true;
+      await writing;
+      writer.disconnect();
+    }
+    // The writer really interleaved: every version was read, many times.
+    expect(writes).toBeGreaterThan(1_000);
+    expect([...seen.keys()].sort()).toEqual(['long', 'none', 'short']);
+  }, 20_000);
+
+  it('recovers when the server lost the script (SCRIPT FLUSH: NOSCRIPT, then EVAL)', async () => {
+    const cache = backend();
+    await cache.set('a', Buffer.from('A'), 60_000);
+    expect(text((await cache.getWithTtl('a'))?.value)).toBe('A');
+    await command(server.port, ['SCRIPT', 'FLUSH']);
+    expect(text((await cache.getWithTtl('a'))?.value)).toBe('A');
+    await command(server.port, ['SCRIPT', 'FLUSH']);
+    expect((await cache.getManyWithTtl(['a', 'b'])).map((found) => text(found?.value))).toEqual([
+      'A',
+      undefined,
+    ]);
+  });
+
+  it('a read refused while another script runs too long is TRANSIENT (BUSY); the next one works', async () => {
+    const cache = backend();
+    await cache.set('a', Buffer.from('A'), 60_000);
+    await cache.getWithTtl('a');
+    await command(server.port, ['CONFIG', 'SET', 'busy-reply-threshold', '50']);
+    try {
+      // Another client's script keeps the server busy for 600 ms.
+      const busy = command(server.port, [
+        'EVAL',
+        "local s = redis.call('TIME') repeat local n = redis.call('TIME') until (n[1] - s[1]) * 1000000 + (n[2] - s[2]) > 600000 return 1",
+        '0',
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const [one, many] = await Promise.all([
+        failure(cache.getWithTtl('a')),
+        failure(cache.getManyWithTtl(['a'])),
+      ]);
+      for (const error of [one, many]) {
+        expect([error.type, error.code, error.operation]).toEqual([
+          'TRANSIENT',
+          'UNAVAILABLE',
+          error === one ? 'get' : 'getMany',
+        ]);
+      }
+      await busy;
+      expect(text((await cache.getWithTtl('a'))?.value)).toBe('A');
+    } finally {
+      await command(server.port, ['CONFIG', 'SET', 'busy-reply-threshold', '5000']);
+    }
+  }, 10_000);
 });
