@@ -48,6 +48,12 @@ export const REDIS_REPLY_CLASSIFICATIONS: Readonly<Record<string, ErrorClassific
 const MESSAGE_PATTERNS: readonly [RegExp, ErrorClassification][] = [
   [/max number of clients reached/i, transient('Redis has reached maxclients')],
   [/connection is closed/i, transient('the connection to Redis is closed')],
+  [
+    /command aborted due to connection close/i,
+    transient(
+      'the connection to Redis closed before the reply (the command may or may not have run)',
+    ),
+  ],
   [/stream isn't writeable/i, transient('not connected to Redis (offline queue disabled)')],
   [/all sentinels are unreachable/i, transient('no Sentinel could be reached')],
   [/none of startup nodes is available/i, transient('no Cluster node could be reached')],
@@ -84,7 +90,7 @@ function errorName(error: object): string {
  *
  * | error | type |
  * | --- | --- |
- * | refused / reset / closed connection, `Connection is closed`, `Stream isn't writeable`, `MaxRetriesPerRequestError`, `LOADING`, `READONLY`, `TRYAGAIN`, `CLUSTERDOWN`, `MASTERDOWN`, `BUSY`, max clients, unreachable Sentinels or Cluster | TRANSIENT |
+ * | refused / reset / closed connection, `Connection is closed`, `Command aborted due to connection close`, `Stream isn't writeable`, `MaxRetriesPerRequestError`, `LOADING`, `READONLY`, `TRYAGAIN`, `CLUSTERDOWN`, `MASTERDOWN`, `BUSY`, max clients, unreachable Sentinels or Cluster | TRANSIENT |
  * | `NOAUTH`, `WRONGPASS`, `NOPERM` | AUTHENTICATION |
  * | `Command timed out` | TIMEOUT |
  * | `WRONGTYPE`, `OOM`, `EXECABORT`, `ERR syntax error` / wrong arguments | PERMANENT |

@@ -132,7 +132,7 @@ export class RedisBackend extends RedisBackendCore {
 
   /**
    * {@link RedisBackend.getWithTtl} for several keys, in order, in one round
-   * trip on a single server (one script call per key, pipelined, in a Cluster).
+   * trip on a single server (one script call per hash slot in a Cluster).
    */
   override getManyWithTtl(keys: readonly string[]): Promise<(ValueWithTtl | undefined)[]> {
     const tracer = this.#tracer;

@@ -21,6 +21,12 @@ describe('classifyRedisError', () => {
     ['reset', systemError('ECONNRESET'), 'TRANSIENT', 'UNAVAILABLE'],
     ['closed', new Error('Connection is closed.'), 'TRANSIENT', 'UNAVAILABLE'],
     [
+      'aborted by a closed connection',
+      new Error('Command aborted due to connection close'),
+      'TRANSIENT',
+      'UNAVAILABLE',
+    ],
+    [
       'offline queue off',
       new Error("Stream isn't writeable and enableOfflineQueue options is false"),
       'TRANSIENT',

@@ -202,7 +202,7 @@ describe('RedisBackend on a 3-master Cluster', () => {
     expect(health.details).toMatchObject({ topology: 'cluster', clusterState: 'ok', masters: 3 });
   });
 
-  it('reads values with their TTLs across slots (one script call per key, no CROSSSLOT)', async () => {
+  it('reads values with their TTLs across slots (one script call per hash slot, no CROSSSLOT)', async () => {
     const cache = backend();
     const keys = Array.from({ length: 30 }, (_, i) => `t${i}`);
     await cache.setMany(keys.map((key) => ({ key, value: Buffer.from(key), ttlMs: 60_000 })));
