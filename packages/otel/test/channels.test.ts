@@ -13,34 +13,16 @@ import {
 } from '@cachestack/core';
 import { memoryLogger } from '@cachestack/test-support';
 import { SpanStatusCode } from '@opentelemetry/api';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type CachestackInstrumentation,
-  instrumentCachestack,
-  METRIC_NAMES,
-} from '../src/index.js';
-import { Telemetry } from './support/telemetry.js';
+import { describe, expect, it } from 'vitest';
+import { instrumentCachestack, METRIC_NAMES } from '../src/index.js';
+import { instrumentTests, Telemetry, withInstrumentation } from './support/telemetry.js';
 
 const VALUE_MARKER = 'secret-value-bytes-7f3a';
 const value = new TextEncoder().encode(VALUE_MARKER);
 const immediate = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('instrumentCachestack over core publishers', () => {
-  let telemetry: Telemetry;
-  let instrumentation: CachestackInstrumentation;
-
-  beforeEach(() => {
-    telemetry = new Telemetry();
-    instrumentation = instrumentCachestack({
-      tracerProvider: telemetry.tracerProvider,
-      meterProvider: telemetry.meterProvider,
-    });
-  });
-
-  afterEach(async () => {
-    instrumentation.disable();
-    await telemetry.shutdown();
-  });
+  const otel = instrumentTests();
 
   it('records one span and the right counters per operation of a scripted sequence', async () => {
     const memory = new OperationTracer(TRACING_CHANNEL_NAMES.backend, 'memory', 'users');
@@ -70,7 +52,7 @@ describe('instrumentCachestack over core publishers', () => {
       }),
     ).rejects.toBe(failure);
 
-    const spans = telemetry.spans();
+    const spans = otel.telemetry.spans();
     expect(spans.map((span) => span.name)).toEqual([
       'cachestack.backend get',
       'cachestack.backend get',
@@ -105,21 +87,25 @@ describe('instrumentCachestack over core publishers', () => {
     expect(failed?.events).toEqual([]); // no exception event: its message names the key
     for (const span of spans) expect(span.status.code).toBe(span === failed ? 2 : 0);
 
-    expect(await telemetry.total(METRIC_NAMES.lookups, { 'cachestack.result': 'hit' })).toBe(3);
-    expect(await telemetry.total(METRIC_NAMES.lookups, { 'cachestack.result': 'miss' })).toBe(2);
-    expect(await telemetry.total(METRIC_NAMES.lookups)).toBe(5);
+    expect(await otel.telemetry.total(METRIC_NAMES.lookups, { 'cachestack.result': 'hit' })).toBe(
+      3,
+    );
+    expect(await otel.telemetry.total(METRIC_NAMES.lookups, { 'cachestack.result': 'miss' })).toBe(
+      2,
+    );
+    expect(await otel.telemetry.total(METRIC_NAMES.lookups)).toBe(5);
     expect(
-      await telemetry.total(METRIC_NAMES.errors, {
+      await otel.telemetry.total(METRIC_NAMES.errors, {
         'cachestack.error.type': 'TRANSIENT',
         'cachestack.error.code': 'CONNECTION_LOST',
         'cachestack.operation': 'get',
       }),
     ).toBe(1);
-    expect(await telemetry.total(METRIC_NAMES.operationDuration)).toBe(5);
+    expect(await otel.telemetry.total(METRIC_NAMES.operationDuration)).toBe(5);
     expect(
-      await telemetry.total(METRIC_NAMES.operationDuration, { 'cachestack.outcome': 'ok' }),
+      await otel.telemetry.total(METRIC_NAMES.operationDuration, { 'cachestack.outcome': 'ok' }),
     ).toBe(1);
-    const duration = (await telemetry.points()).find(
+    const duration = (await otel.telemetry.points()).find(
       (point) => point.name === METRIC_NAMES.operationDuration,
     );
     expect(duration?.unit).toBe('s');
@@ -128,7 +114,7 @@ describe('instrumentCachestack over core publishers', () => {
     // Neither the value nor (with recordKeys off) any key is in anything exported.
     const exported = JSON.stringify([
       spans.map((span) => [span.name, span.attributes, span.status, span.events]),
-      await telemetry.points(),
+      await otel.telemetry.points(),
     ]);
     expect(exported).not.toContain(VALUE_MARKER);
     expect(exported).not.toContain('ada@example.com');
@@ -142,12 +128,12 @@ describe('instrumentCachestack over core publishers', () => {
         throw new TypeError('bad call');
       }),
     ).toThrow('bad call');
-    const [span] = telemetry.spans();
+    const [span] = otel.telemetry.spans();
     expect(span?.name).toBe('cachestack.backend set');
     expect(span?.status).toEqual({ code: SpanStatusCode.ERROR, message: 'TypeError' });
     expect(span?.attributes).not.toHaveProperty('cachestack.namespace');
     expect(
-      await telemetry.total(METRIC_NAMES.errors, { 'cachestack.error.type': 'TypeError' }),
+      await otel.telemetry.total(METRIC_NAMES.errors, { 'cachestack.error.type': 'TypeError' }),
     ).toBe(1);
   });
 
@@ -166,7 +152,7 @@ describe('instrumentCachestack over core publishers', () => {
         return found;
       });
     });
-    const spans = telemetry.spans();
+    const spans = otel.telemetry.spans();
     const byName = new Map(spans.map((span) => [span.name, span]));
     const root = byName.get('cachestack.cache getOrSet');
     const middle = byName.get('cachestack.tiered get');
@@ -178,14 +164,14 @@ describe('instrumentCachestack over core publishers', () => {
     }
     expect(new Set(spans.map((span) => span.spanContext().traceId)).size).toBe(1);
     expect(
-      await telemetry.total(METRIC_NAMES.lookups, {
+      await otel.telemetry.total(METRIC_NAMES.lookups, {
         'cachestack.layer': 'tiered',
         'cachestack.tier': 'L2',
         'cachestack.result': 'hit',
       }),
     ).toBe(1);
     expect(
-      await telemetry.total(METRIC_NAMES.lookups, {
+      await otel.telemetry.total(METRIC_NAMES.lookups, {
         'cachestack.layer': 'backend',
         'cachestack.backend.type': 'memory',
         'cachestack.result': 'miss',
@@ -198,18 +184,18 @@ describe('instrumentCachestack over core publishers', () => {
     publishBreakerState({ name: 'L2', from: 'open', to: 'half-open' });
     publishBreakerState({ name: 'L3', from: 'closed', to: 'open' });
     publishBreakerState({ name: 'L2', from: 'half-open', to: 'closed' });
-    expect(await telemetry.total(METRIC_NAMES.breakerTransitions)).toBe(4);
+    expect(await otel.telemetry.total(METRIC_NAMES.breakerTransitions)).toBe(4);
     expect(
-      await telemetry.total(METRIC_NAMES.breakerTransitions, {
+      await otel.telemetry.total(METRIC_NAMES.breakerTransitions, {
         'cachestack.breaker.name': 'L2',
         'cachestack.breaker.to': 'open',
       }),
     ).toBe(1);
     expect(
-      await telemetry.total(METRIC_NAMES.breakerState, { 'cachestack.breaker.name': 'L2' }),
+      await otel.telemetry.total(METRIC_NAMES.breakerState, { 'cachestack.breaker.name': 'L2' }),
     ).toBe(0);
     expect(
-      await telemetry.total(METRIC_NAMES.breakerState, { 'cachestack.breaker.name': 'L3' }),
+      await otel.telemetry.total(METRIC_NAMES.breakerState, { 'cachestack.breaker.name': 'L3' }),
     ).toBe(2);
   });
 
@@ -235,14 +221,14 @@ describe('instrumentCachestack over core publishers', () => {
       kind: 'flush',
       reason: 'reconnect',
     });
-    expect(await telemetry.total(METRIC_NAMES.invalidationMessages)).toBe(4);
+    expect(await otel.telemetry.total(METRIC_NAMES.invalidationMessages)).toBe(4);
     expect(
-      await telemetry.total(METRIC_NAMES.invalidationMessages, {
+      await otel.telemetry.total(METRIC_NAMES.invalidationMessages, {
         'cachestack.invalidation.kind': 'received',
         'cachestack.namespace': 'app',
       }),
     ).toBe(2);
-    const lag = (await telemetry.points()).find(
+    const lag = (await otel.telemetry.points()).find(
       (point) => point.name === METRIC_NAMES.invalidationLag,
     );
     expect(lag?.unit).toBe('s');
@@ -289,7 +275,7 @@ describe('instrumentCachestack over core publishers', () => {
       );
       await tracer.trace('get', 'k', undefined, async () => value);
     }
-    const lookups = (await telemetry.points()).filter(
+    const lookups = (await otel.telemetry.points()).filter(
       (point) => point.name === METRIC_NAMES.lookups,
     );
     expect(lookups).toHaveLength(1001);
@@ -300,29 +286,23 @@ describe('instrumentCachestack over core publishers', () => {
   });
 
   it('disable() unsubscribes everything: no subscribers left, nothing recorded after', async () => {
-    instrumentation.disable();
-    instrumentation.disable(); // idempotent
-    expect(instrumentation.enabled).toBe(false);
+    otel.instrumentation.disable();
+    otel.instrumentation.disable(); // idempotent
+    expect(otel.instrumentation.enabled).toBe(false);
     for (const name of Object.values(TRACING_CHANNEL_NAMES)) {
       expect(tracingChannel(name).hasSubscribers).toBe(false);
     }
     const memory = new OperationTracer(TRACING_CHANNEL_NAMES.backend, 'memory');
     expect(memory.active).toBe(false);
     publishBreakerState({ name: 'L2', from: 'closed', to: 'open' });
-    expect(telemetry.spans()).toEqual([]);
-    expect(await telemetry.points()).toEqual([]);
+    expect(otel.telemetry.spans()).toEqual([]);
+    expect(await otel.telemetry.points()).toEqual([]);
   });
 });
 
 describe('instrumentCachestack options', () => {
   it('puts keys (and the failure as an exception) on spans only with recordKeys: true', async () => {
-    const telemetry = new Telemetry();
-    const instrumentation = instrumentCachestack({
-      tracerProvider: telemetry.tracerProvider,
-      meterProvider: telemetry.meterProvider,
-      recordKeys: true,
-    });
-    try {
+    await withInstrumentation({ recordKeys: true }, async (telemetry) => {
       const redis = new OperationTracer(TRACING_CHANNEL_NAMES.backend, 'redis');
       await redis.trace('get', 'user:42', undefined, async () => undefined);
       const failure = new BackendError({ type: 'TIMEOUT', code: 'TIMEOUT', message: 'too slow' });
@@ -336,29 +316,18 @@ describe('instrumentCachestack options', () => {
       expect(failed?.events.map((event) => event.name)).toEqual(['exception']);
       const points = JSON.stringify(await telemetry.points());
       expect(points).not.toContain('user:4'); // never on metrics
-    } finally {
-      instrumentation.disable();
-      await telemetry.shutdown();
-    }
+    });
   });
 
   it('records only metrics with spans: false, only spans with metrics: false', async () => {
     const telemetry = new Telemetry();
-    const onlyMetrics = instrumentCachestack({
-      tracerProvider: telemetry.tracerProvider,
-      meterProvider: telemetry.meterProvider,
-      spans: false,
-    });
+    const onlyMetrics = telemetry.instrument({ spans: false });
     const tracer = new OperationTracer(TRACING_CHANNEL_NAMES.backend, 'memory');
     await tracer.trace('get', 'k', undefined, async () => value);
     onlyMetrics.disable();
     expect(telemetry.spans()).toHaveLength(0);
     expect(await telemetry.total(METRIC_NAMES.lookups)).toBe(1);
-    const onlySpans = instrumentCachestack({
-      tracerProvider: telemetry.tracerProvider,
-      meterProvider: telemetry.meterProvider,
-      metrics: false,
-    });
+    const onlySpans = telemetry.instrument({ metrics: false });
     await tracer.trace('get', 'k', undefined, async () => value);
     onlySpans.disable();
     expect(telemetry.spans()).toHaveLength(1);
@@ -367,15 +336,9 @@ describe('instrumentCachestack options', () => {
   });
 
   it('logs what it could not record to the logger option, and the operation still succeeds', async () => {
-    const telemetry = new Telemetry();
     const logger = memoryLogger();
     const logged = logger.lines;
-    const instrumentation = instrumentCachestack({
-      tracerProvider: telemetry.tracerProvider,
-      meterProvider: telemetry.meterProvider,
-      logger,
-    });
-    try {
+    await withInstrumentation({ logger }, async () => {
       // No context manager here: spans nest only among themselves, said at debug.
       expect(logged).toEqual([
         { level: 'debug', fields: {}, message: expect.stringContaining('context manager') },
@@ -396,10 +359,7 @@ describe('instrumentCachestack options', () => {
         message: 'cachestack otel: recording an event failed; it was dropped',
       };
       expect(logged.slice(1)).toEqual([dropped, dropped]);
-    } finally {
-      instrumentation.disable();
-      await telemetry.shutdown();
-    }
+    });
   });
 
   it('rejects unknown and malformed options with a TypeError naming them', () => {

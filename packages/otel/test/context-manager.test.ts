@@ -6,31 +6,21 @@ import { OperationTracer, TRACING_CHANNEL_NAMES } from '@cachestack/core';
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CachestackInstrumentation, instrumentCachestack } from '../src/index.js';
-import { Telemetry } from './support/telemetry.js';
+import { instrumentCachestack } from '../src/index.js';
+import { instrumentTests, Telemetry } from './support/telemetry.js';
 
 describe('with the AsyncLocalStorage context manager', () => {
   const manager = new AsyncLocalStorageContextManager();
-  let telemetry: Telemetry;
-  let instrumentation: CachestackInstrumentation;
-
   beforeAll(() => {
     context.setGlobalContextManager(manager.enable());
-    telemetry = new Telemetry();
-    instrumentation = instrumentCachestack({
-      tracerProvider: telemetry.tracerProvider,
-      meterProvider: telemetry.meterProvider,
-    });
   });
-
-  afterAll(async () => {
-    instrumentation.disable();
-    await telemetry.shutdown();
+  afterAll(() => {
     context.disable();
   });
+  const otel = instrumentTests('all');
 
   it('parents a cachestack span on the active span and its loader spans on it', async () => {
-    const app = telemetry.tracerProvider.getTracer('app');
+    const app = otel.telemetry.tracerProvider.getTracer('app');
     const facade = new OperationTracer(TRACING_CHANNEL_NAMES.cache, 'cache');
     const backend = new OperationTracer(TRACING_CHANNEL_NAMES.backend, 'memory');
     await app.startActiveSpan('GET /users/42', async (request) => {
@@ -45,7 +35,7 @@ describe('with the AsyncLocalStorage context manager', () => {
       });
       request.end();
     });
-    const byName = new Map(telemetry.spans().map((span) => [span.name, span]));
+    const byName = new Map(otel.telemetry.spans().map((span) => [span.name, span]));
     const request = byName.get('GET /users/42');
     const getOrSet = byName.get('cachestack.cache getOrSet');
     expect(getOrSet?.parentSpanContext?.spanId).toBe(request?.spanContext().spanId);

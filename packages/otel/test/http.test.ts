@@ -3,29 +3,11 @@
 import { createCache } from '@cachestack/cache';
 import { HttpCache } from '@cachestack/http';
 import { MemoryBackend } from '@cachestack/memory';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type CachestackInstrumentation,
-  instrumentCachestack,
-  METRIC_NAMES,
-} from '../src/index.js';
-import { Telemetry } from './support/telemetry.js';
+import { describe, expect, it } from 'vitest';
+import { METRIC_NAMES } from '../src/index.js';
+import { instrumentTests } from './support/telemetry.js';
 
-let telemetry: Telemetry;
-let instrumentation: CachestackInstrumentation;
-
-beforeEach(() => {
-  telemetry = new Telemetry();
-  instrumentation = instrumentCachestack({
-    tracerProvider: telemetry.tracerProvider,
-    meterProvider: telemetry.meterProvider,
-  });
-});
-
-afterEach(async () => {
-  instrumentation.disable();
-  await telemetry.shutdown();
-});
+const otel = instrumentTests();
 
 describe('the HTTP cache', () => {
   it('records GET miss, GET hit and POST bypass; only the GETs are lookups', async () => {
@@ -46,7 +28,9 @@ describe('the HTTP cache', () => {
     }
     expect(originCalls).toBe(2); // the second GET was a hit
 
-    const httpSpans = telemetry.spans().filter((span) => span.name.startsWith('cachestack.http'));
+    const httpSpans = otel.telemetry
+      .spans()
+      .filter((span) => span.name.startsWith('cachestack.http'));
     expect(httpSpans.map((span) => [span.name, span.attributes['cachestack.outcome']])).toEqual([
       ['cachestack.http GET', 'miss'],
       ['cachestack.http GET', 'hit'],
@@ -54,15 +38,15 @@ describe('the HTTP cache', () => {
     ]);
     expect(httpSpans[0]?.attributes['cachestack.status']).toBe(200);
     const http_ = { 'cachestack.layer': 'http' };
-    expect(await telemetry.total(METRIC_NAMES.lookups, http_)).toBe(2);
+    expect(await otel.telemetry.total(METRIC_NAMES.lookups, http_)).toBe(2);
     expect(
-      await telemetry.total(METRIC_NAMES.lookups, { ...http_, 'cachestack.result': 'hit' }),
+      await otel.telemetry.total(METRIC_NAMES.lookups, { ...http_, 'cachestack.result': 'hit' }),
     ).toBe(1);
-    expect(await telemetry.total(METRIC_NAMES.operationDuration, http_)).toBe(3);
+    expect(await otel.telemetry.total(METRIC_NAMES.operationDuration, http_)).toBe(3);
     // The URL (a key) and the body (a value) are in nothing exported.
     const exported = JSON.stringify([
-      telemetry.spans().map((span) => [span.name, span.attributes, span.status]),
-      await telemetry.points(),
+      otel.telemetry.spans().map((span) => [span.name, span.attributes, span.status]),
+      await otel.telemetry.points(),
     ]);
     expect(exported).not.toContain('ada');
     expect(exported).not.toContain('private-body');

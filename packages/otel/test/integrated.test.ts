@@ -8,39 +8,21 @@ import { RedisBackend } from '@cachestack/redis';
 import { RedisServer } from '@cachestack/test-support';
 import { RedisInvalidationBus, TieredBackend } from '@cachestack/tiered';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type CachestackInstrumentation,
-  instrumentCachestack,
-  METRIC_NAMES,
-} from '../src/index.js';
-import { Telemetry } from './support/telemetry.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { METRIC_NAMES } from '../src/index.js';
+import { instrumentTests } from './support/telemetry.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const VALUE = 'value-bytes-never-exported-91c2';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-let telemetry: Telemetry;
-let instrumentation: CachestackInstrumentation;
-
-beforeEach(() => {
-  telemetry = new Telemetry();
-  instrumentation = instrumentCachestack({
-    tracerProvider: telemetry.tracerProvider,
-    meterProvider: telemetry.meterProvider,
-  });
-});
-
-afterEach(async () => {
-  instrumentation.disable();
-  await telemetry.shutdown();
-});
+const otel = instrumentTests();
 
 /** Everything exported, as one string (to look for values and keys). */
 async function exported(): Promise<string> {
   return JSON.stringify([
-    telemetry.spans().map((span) => [span.name, span.attributes, span.status, span.events]),
-    await telemetry.points(),
+    otel.telemetry.spans().map((span) => [span.name, span.attributes, span.status, span.events]),
+    await otel.telemetry.points(),
   ]);
 }
 
@@ -55,7 +37,7 @@ describe('a memory backend', () => {
     await memory.close();
     await expect(memory.get('a')).rejects.toMatchObject({ code: 'CLOSED' });
 
-    const backendSpans = telemetry
+    const backendSpans = otel.telemetry
       .spans()
       .filter((span) => span.name.startsWith('cachestack.backend '));
     expect(backendSpans.map((span) => span.name)).toEqual([
@@ -83,16 +65,19 @@ describe('a memory backend', () => {
     });
     const memoryLookups = { 'cachestack.layer': 'backend', 'cachestack.backend.type': 'memory' };
     expect(
-      await telemetry.total(METRIC_NAMES.lookups, { ...memoryLookups, 'cachestack.result': 'hit' }),
+      await otel.telemetry.total(METRIC_NAMES.lookups, {
+        ...memoryLookups,
+        'cachestack.result': 'hit',
+      }),
     ).toBe(2);
     expect(
-      await telemetry.total(METRIC_NAMES.lookups, {
+      await otel.telemetry.total(METRIC_NAMES.lookups, {
         ...memoryLookups,
         'cachestack.result': 'miss',
       }),
     ).toBe(1);
     expect(
-      await telemetry.total(METRIC_NAMES.errors, {
+      await otel.telemetry.total(METRIC_NAMES.errors, {
         ...memoryLookups,
         'cachestack.error.code': 'CLOSED',
       }),
@@ -149,13 +134,13 @@ describe('tiered memory + Redis under the facade', () => {
 
       const tieredLookups = { 'cachestack.layer': 'tiered', 'cachestack.operation': 'get' };
       expect(
-        await telemetry.total(METRIC_NAMES.lookups, {
+        await otel.telemetry.total(METRIC_NAMES.lookups, {
           ...tieredLookups,
           'cachestack.result': 'hit',
         }),
       ).toBe(2);
       expect(
-        await telemetry.total(METRIC_NAMES.lookups, {
+        await otel.telemetry.total(METRIC_NAMES.lookups, {
           ...tieredLookups,
           'cachestack.result': 'miss',
         }),
@@ -164,19 +149,25 @@ describe('tiered memory + Redis under the facade', () => {
       const memory = { 'cachestack.layer': 'backend', 'cachestack.backend.type': 'memory' };
       const remote = { 'cachestack.layer': 'backend', 'cachestack.backend.type': 'redis' };
       expect(
-        await telemetry.total(METRIC_NAMES.lookups, { ...memory, 'cachestack.result': 'hit' }),
+        await otel.telemetry.total(METRIC_NAMES.lookups, { ...memory, 'cachestack.result': 'hit' }),
       ).toBe(1);
       expect(
-        await telemetry.total(METRIC_NAMES.lookups, { ...memory, 'cachestack.result': 'miss' }),
+        await otel.telemetry.total(METRIC_NAMES.lookups, {
+          ...memory,
+          'cachestack.result': 'miss',
+        }),
       ).toBe(2);
       expect(
-        await telemetry.total(METRIC_NAMES.lookups, { ...remote, 'cachestack.result': 'hit' }),
+        await otel.telemetry.total(METRIC_NAMES.lookups, { ...remote, 'cachestack.result': 'hit' }),
       ).toBe(1);
       expect(
-        await telemetry.total(METRIC_NAMES.lookups, { ...remote, 'cachestack.result': 'miss' }),
+        await otel.telemetry.total(METRIC_NAMES.lookups, {
+          ...remote,
+          'cachestack.result': 'miss',
+        }),
       ).toBe(1);
       // The tiered spans say which tier answered; the tiers' spans are their children.
-      const spans = telemetry.spans();
+      const spans = otel.telemetry.spans();
       const tieredGets = spans.filter((span) => span.name === 'cachestack.tiered get');
       expect(tieredGets).toHaveLength(3);
       expect(tieredGets.map((span) => span.attributes['cachestack.outcome'])).toEqual([
@@ -212,7 +203,7 @@ describe('tiered memory + Redis under the facade', () => {
       await sleep(400); // past resetTimeoutMs: the next read is the half-open trial, and it succeeds
       expect(await tiered.get('p3')).toBeUndefined();
 
-      const redisErrors = (await telemetry.points()).filter(
+      const redisErrors = (await otel.telemetry.points()).filter(
         (point) => point.name === METRIC_NAMES.errors,
       );
       expect(redisErrors.map((point) => [point.attributes, point.value])).toEqual([
@@ -228,7 +219,7 @@ describe('tiered memory + Redis under the facade', () => {
           1,
         ],
       ]);
-      const transitions = (await telemetry.points())
+      const transitions = (await otel.telemetry.points())
         .filter((point) => point.name === METRIC_NAMES.breakerTransitions)
         .map((point) => [
           point.attributes['cachestack.breaker.from'],
@@ -240,7 +231,7 @@ describe('tiered memory + Redis under the facade', () => {
         ['open', 'half-open', 1],
         ['half-open', 'closed', 1],
       ]);
-      const states = (await telemetry.points()).filter(
+      const states = (await otel.telemetry.points()).filter(
         (point) => point.name === METRIC_NAMES.breakerState,
       );
       expect(states.map((point) => point.value)).toEqual([0]); // closed again
@@ -259,7 +250,7 @@ describe('tiered memory + Redis under the facade', () => {
       await a.tiered.set('k', bytes(VALUE), 60_000);
       const received = { 'cachestack.invalidation.kind': 'received' };
       for (let waited = 0; waited < 5_000; waited += 20) {
-        if ((await telemetry.total(METRIC_NAMES.invalidationMessages, received)) > 0) break;
+        if ((await otel.telemetry.total(METRIC_NAMES.invalidationMessages, received)) > 0) break;
         await sleep(20);
       }
       const messages = {
@@ -267,17 +258,17 @@ describe('tiered memory + Redis under the facade', () => {
         'cachestack.namespace': namespace,
       };
       expect(
-        await telemetry.total(METRIC_NAMES.invalidationMessages, {
+        await otel.telemetry.total(METRIC_NAMES.invalidationMessages, {
           ...messages,
           'cachestack.invalidation.kind': 'published',
         }),
       ).toBe(1);
-      const receipts = await telemetry.total(METRIC_NAMES.invalidationMessages, {
+      const receipts = await otel.telemetry.total(METRIC_NAMES.invalidationMessages, {
         ...messages,
         ...received,
       });
       expect(receipts).toBeGreaterThan(0);
-      const lag = (await telemetry.points()).filter(
+      const lag = (await otel.telemetry.points()).filter(
         (point) => point.name === METRIC_NAMES.invalidationLag,
       );
       expect(lag.reduce((total, point) => total + (point.count ?? 0), 0)).toBe(receipts);
@@ -300,7 +291,7 @@ describe('tiered memory + Redis under the facade', () => {
       await cache.getOrSet('user:42', loader, { ttlMs: 60_000 });
       await cache.getOrSet('user:42', loader, { ttlMs: 60_000 });
       expect(loads).toBe(1);
-      const spans = telemetry.spans();
+      const spans = otel.telemetry.spans();
       const facadeSpans = spans.filter((span) => span.name === 'cachestack.cache getOrSet');
       expect(facadeSpans).toHaveLength(2);
       expect(facadeSpans.map((span) => span.attributes['cachestack.outcome'])).toEqual([
@@ -312,14 +303,14 @@ describe('tiered memory + Redis under the facade', () => {
         false,
       ]);
       expect(
-        await telemetry.total(METRIC_NAMES.lookups, {
+        await otel.telemetry.total(METRIC_NAMES.lookups, {
           'cachestack.layer': 'cache',
           'cachestack.operation': 'getOrSet',
           'cachestack.result': 'hit',
         }),
       ).toBe(1);
       expect(
-        await telemetry.total(METRIC_NAMES.lookups, {
+        await otel.telemetry.total(METRIC_NAMES.lookups, {
           'cachestack.layer': 'cache',
           'cachestack.operation': 'getOrSet',
         }),

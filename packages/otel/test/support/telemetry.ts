@@ -6,6 +6,12 @@ import {
   type ReadableSpan,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import {
+  type CachestackInstrumentation,
+  type CachestackInstrumentationOptions,
+  instrumentCachestack,
+} from '../../src/index.js';
 
 /** A reader that collects on demand (cumulative). */
 class CollectingReader extends MetricReader {
@@ -81,8 +87,80 @@ export class Telemetry {
     return total;
   }
 
+  /** Instruments cachestack into this SDK (its tracer and meter providers), with `options` on top. */
+  instrument(options: CachestackInstrumentationOptions = {}): CachestackInstrumentation {
+    return instrumentCachestack({
+      tracerProvider: this.tracerProvider,
+      meterProvider: this.meterProvider,
+      ...options,
+    });
+  }
+
+  /** Shuts both providers down (exporting what is pending). */
   async shutdown(): Promise<void> {
     await this.tracerProvider.shutdown();
     await this.meterProvider.shutdown();
+  }
+}
+
+/** The SDK and the instrumentation of the test running now (see {@link instrumentTests}). */
+export interface InstrumentedTests {
+  readonly telemetry: Telemetry;
+  readonly instrumentation: CachestackInstrumentation;
+}
+
+/**
+ * Registers hooks in the calling file or `describe` block: a fresh
+ * {@link Telemetry} instrumented (`options`) before each test (`'each'`) or
+ * once before all of them (`'all'`); afterwards the instrumentation is
+ * disabled and the SDK shut down. Read both through the returned object,
+ * during a test.
+ */
+export function instrumentTests(
+  scope: 'each' | 'all' = 'each',
+  options: CachestackInstrumentationOptions = {},
+): InstrumentedTests {
+  let current: { telemetry: Telemetry; instrumentation: CachestackInstrumentation } | undefined;
+  const live = () => {
+    if (current === undefined) throw new Error('instrumentTests: read during a test only');
+    return current;
+  };
+  const [before, after] = scope === 'each' ? [beforeEach, afterEach] : [beforeAll, afterAll];
+  before(() => {
+    const telemetry = new Telemetry();
+    current = { telemetry, instrumentation: telemetry.instrument(options) };
+  });
+  after(async () => {
+    const ending = current;
+    current = undefined;
+    if (ending === undefined) return;
+    ending.instrumentation.disable();
+    await ending.telemetry.shutdown();
+  });
+  return {
+    get telemetry() {
+      return live().telemetry;
+    },
+    get instrumentation() {
+      return live().instrumentation;
+    },
+  };
+}
+
+/**
+ * Runs `test` with a fresh {@link Telemetry} instrumented with `options`,
+ * then disables the instrumentation and shuts the SDK down (also when `test` fails).
+ */
+export async function withInstrumentation(
+  options: CachestackInstrumentationOptions,
+  test: (telemetry: Telemetry) => Promise<void>,
+): Promise<void> {
+  const telemetry = new Telemetry();
+  const instrumentation = telemetry.instrument(options);
+  try {
+    await test(telemetry);
+  } finally {
+    instrumentation.disable();
+    await telemetry.shutdown();
   }
 }
