@@ -7,15 +7,15 @@ import {
   raceWithTimeout,
   type TimeoutOperation,
 } from '@cachestack/core';
+import { BackendWrapper } from './backend-wrapper.js';
+import { LatencyWindow, type LimitSettings } from './latency-window.js';
 import {
-  BackendWrapper,
   checkInner,
   checkOptionsObject,
-  numberOption,
-  WRAPPER_OPTION_NAMES,
+  numberOptionsOf,
   type WrapperOptions,
-} from './backend-wrapper.js';
-import { LatencyWindow, type LimitSettings } from './latency-window.js';
+  wrapperOptionNames,
+} from './wrapper-options.js';
 
 /** Options of {@link AdaptiveTimeoutBackend}. */
 export interface AdaptiveTimeoutOptions extends WrapperOptions {
@@ -67,13 +67,7 @@ export const ADAPTIVE_OPERATIONS: readonly TimeoutOperation[] = [
 
 const OWNER = 'AdaptiveTimeoutBackend';
 
-const option = (
-  name: string,
-  value: unknown,
-  fallback: number,
-  valid: (n: number) => boolean,
-  rule: string,
-): number => numberOption(OWNER, name, value, fallback, valid, rule);
+const option = numberOptionsOf(OWNER);
 
 function resolveSettings(options: AdaptiveTimeoutOptions): LimitSettings {
   const floorMs = option(
@@ -115,17 +109,14 @@ function resolveSettings(options: AdaptiveTimeoutOptions): LimitSettings {
 }
 
 /** Every option name of {@link AdaptiveTimeoutOptions} (the compiler checks the list is complete). */
-const OPTION_NAMES = [
-  ...WRAPPER_OPTION_NAMES,
-  ...Object.keys({
-    percentile: true,
-    factor: true,
-    floorMs: true,
-    ceilingMs: true,
-    windowSize: true,
-    minSamples: true,
-  } satisfies Record<Exclude<keyof AdaptiveTimeoutOptions, keyof WrapperOptions>, true>),
-];
+const OPTION_NAMES = wrapperOptionNames<AdaptiveTimeoutOptions>({
+  percentile: true,
+  factor: true,
+  floorMs: true,
+  ceilingMs: true,
+  windowSize: true,
+  minSamples: true,
+});
 
 /**
  * Per-operation time limits that follow the wrapped backend's measured

@@ -12,13 +12,13 @@ import {
   type CircuitState,
   type CircuitStateListener,
 } from '@cachestack/tiered';
+import { BackendWrapper, startOperation } from './backend-wrapper.js';
 import {
-  BackendWrapper,
   checkInner,
   checkOptionsObject,
-  WRAPPER_OPTION_NAMES,
   type WrapperOptions,
-} from './backend-wrapper.js';
+  wrapperOptionNames,
+} from './wrapper-options.js';
 
 /** Options of {@link CircuitBreakerBackend}: the breaker's thresholds plus a listener. */
 export interface CircuitBreakerBackendOptions extends WrapperOptions, CircuitBreakerOptions {
@@ -29,14 +29,11 @@ export interface CircuitBreakerBackendOptions extends WrapperOptions, CircuitBre
 const OWNER = 'CircuitBreakerBackend';
 
 /** Every option name of {@link CircuitBreakerBackendOptions} (the compiler checks the list is complete). */
-const OPTION_NAMES = [
-  ...WRAPPER_OPTION_NAMES,
-  ...Object.keys({
-    onStateChange: true,
-    failureThreshold: true,
-    resetTimeoutMs: true,
-  } satisfies Record<Exclude<keyof CircuitBreakerBackendOptions, keyof WrapperOptions>, true>),
-];
+const OPTION_NAMES = wrapperOptionNames<CircuitBreakerBackendOptions>({
+  onStateChange: true,
+  failureThreshold: true,
+  resetTimeoutMs: true,
+});
 
 /**
  * A circuit breaker in front of any backend, using `@cachestack/tiered`'s
@@ -102,13 +99,7 @@ export class CircuitBreakerBackend extends BackendWrapper {
         }),
       );
     }
-    let running: Promise<T>;
-    try {
-      running = start();
-    } catch (error) {
-      running = Promise.reject(error);
-    }
-    return running.then(
+    return startOperation(start).then(
       (value) => {
         breaker.onSuccess();
         return value;

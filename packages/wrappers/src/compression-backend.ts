@@ -4,13 +4,7 @@ import {
   BackendErrorType,
   type BaseBackend,
 } from '@cachestack/core';
-import {
-  BackendWrapper,
-  checkInner,
-  checkOptionsObject,
-  WRAPPER_OPTION_NAMES,
-  type WrapperOptions,
-} from './backend-wrapper.js';
+import { BackendWrapper } from './backend-wrapper.js';
 import {
   ALGORITHM_IDS,
   type Codec,
@@ -21,6 +15,12 @@ import {
   LEVEL_RANGES,
   zstdAvailable,
 } from './compression-codec.js';
+import {
+  checkInner,
+  checkOptionsObject,
+  type WrapperOptions,
+  wrapperOptionNames,
+} from './wrapper-options.js';
 
 /** Options of {@link CompressionBackend}. */
 export interface CompressionBackendOptions extends WrapperOptions {
@@ -115,15 +115,12 @@ function resolveCodec(options: CompressionBackendOptions): Codec {
 }
 
 /** Every option name of {@link CompressionBackendOptions} (the compiler checks the list is complete). */
-const OPTION_NAMES = [
-  ...WRAPPER_OPTION_NAMES,
-  ...Object.keys({
-    algorithm: true,
-    level: true,
-    thresholdBytes: true,
-    maxDecompressedBytes: true,
-  } satisfies Record<Exclude<keyof CompressionBackendOptions, keyof WrapperOptions>, true>),
-];
+const OPTION_NAMES = wrapperOptionNames<CompressionBackendOptions>({
+  algorithm: true,
+  level: true,
+  thresholdBytes: true,
+  maxDecompressedBytes: true,
+});
 
 /**
  * Compresses values of at least `thresholdBytes` with `node:zlib` (Brotli,

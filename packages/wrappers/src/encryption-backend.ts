@@ -5,14 +5,14 @@ import {
   BackendErrorType,
   type BaseBackend,
 } from '@cachestack/core';
+import { BackendWrapper } from './backend-wrapper.js';
+import { EncryptionKey, keyMaterial } from './encryption-key.js';
 import {
-  BackendWrapper,
   checkInner,
   checkOptionsObject,
-  WRAPPER_OPTION_NAMES,
   type WrapperOptions,
-} from './backend-wrapper.js';
-import { EncryptionKey, keyMaterial } from './encryption-key.js';
+  wrapperOptionNames,
+} from './wrapper-options.js';
 
 /** Options of {@link EncryptionBackend}. */
 export interface EncryptionBackendOptions extends WrapperOptions {
@@ -76,13 +76,10 @@ function resolveKeys(keys: unknown): Map<number, KeyObject> {
 }
 
 /** Every option name of {@link EncryptionBackendOptions} (the compiler checks the list is complete). */
-const OPTION_NAMES = [
-  ...WRAPPER_OPTION_NAMES,
-  ...Object.keys({
-    keys: true,
-    context: true,
-  } satisfies Record<Exclude<keyof EncryptionBackendOptions, keyof WrapperOptions>, true>),
-];
+const OPTION_NAMES = wrapperOptionNames<EncryptionBackendOptions>({
+  keys: true,
+  context: true,
+});
 
 /**
  * Encrypts values with AES-256-GCM (`node:crypto`) over any backend, and is

@@ -3,7 +3,7 @@ export {
   AdaptiveTimeoutBackend,
   type AdaptiveTimeoutOptions,
 } from './adaptive-timeout-backend.js';
-export { BackendWrapper, type WrapperOptions } from './backend-wrapper.js';
+export { BackendWrapper } from './backend-wrapper.js';
 export {
   CircuitBreakerBackend,
   type CircuitBreakerBackendOptions,
@@ -35,3 +35,4 @@ export {
   presetBackend,
 } from './presets.js';
 export { RETRIED_OPERATIONS, RetryBackend, type RetryOptions } from './retry-backend.js';
+export type { WrapperOptions } from './wrapper-options.js';

@@ -5,14 +5,14 @@ import {
   logSafely,
   type TimeoutOperation,
 } from '@cachestack/core';
+import { BackendWrapper, startOperation } from './backend-wrapper.js';
 import {
-  BackendWrapper,
   checkInner,
   checkOptionsObject,
-  numberOption,
-  WRAPPER_OPTION_NAMES,
+  numberOptionsOf,
   type WrapperOptions,
-} from './backend-wrapper.js';
+  wrapperOptionNames,
+} from './wrapper-options.js';
 
 /**
  * Code of the TRANSIENT {@link BackendError} for a call refused because the
@@ -50,20 +50,19 @@ const OWNER = 'LoadSheddingBackend';
 /** A shed call after this long without one (ms) logs `warn` (shedding started); others log `debug`. */
 const SHEDDING_QUIET_MS = 1000;
 
+const option = numberOptionsOf(OWNER);
+
 function integerOption(name: string, value: unknown, fallback: number, min: number): number {
   const valid = (n: number) => Number.isSafeInteger(n) && n >= min;
-  return numberOption(OWNER, name, value, fallback, valid, `an integer >= ${min}`);
+  return option(name, value, fallback, valid, `an integer >= ${min}`);
 }
 
 /** Every option name of {@link LoadSheddingOptions} (the compiler checks the list is complete). */
-const OPTION_NAMES = [
-  ...WRAPPER_OPTION_NAMES,
-  ...Object.keys({
-    maxInFlight: true,
-    maxQueued: true,
-    queueTimeoutMs: true,
-  } satisfies Record<Exclude<keyof LoadSheddingOptions, keyof WrapperOptions>, true>),
-];
+const OPTION_NAMES = wrapperOptionNames<LoadSheddingOptions>({
+  maxInFlight: true,
+  maxQueued: true,
+  queueTimeoutMs: true,
+});
 
 /**
  * Backpressure over any backend: at most `maxInFlight` operations run on
@@ -163,13 +162,7 @@ export class LoadSheddingBackend extends BackendWrapper {
 
   /** Runs `start` in a slot already counted in #inFlight; frees it when it settles. */
   #started<T>(start: () => Promise<T>): Promise<T> {
-    let running: Promise<T>;
-    try {
-      running = start();
-    } catch (error) {
-      running = Promise.reject(error);
-    }
-    return running.then(
+    return startOperation(start).then(
       (value) => {
         this.#release();
         return value;

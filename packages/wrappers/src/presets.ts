@@ -1,12 +1,12 @@
 import { assertKnownOptions, type BaseBackend, type Logger } from '@cachestack/core';
 import { AdaptiveTimeoutBackend, type AdaptiveTimeoutOptions } from './adaptive-timeout-backend.js';
-import { checkInner } from './backend-wrapper.js';
 import {
   CircuitBreakerBackend,
   type CircuitBreakerBackendOptions,
 } from './circuit-breaker-backend.js';
 import { EncryptionBackend, type EncryptionBackendOptions } from './encryption-backend.js';
 import { LoadSheddingBackend, type LoadSheddingOptions } from './load-shedding-backend.js';
+import { checkInner } from './wrapper-options.js';
 
 /**
  * An intent:

@@ -7,15 +7,15 @@ import {
   toBackendError,
 } from '@cachestack/core';
 import { CIRCUIT_OPEN } from '@cachestack/tiered';
+import { BackendWrapper } from './backend-wrapper.js';
+import { OVERLOADED } from './load-shedding-backend.js';
 import {
-  BackendWrapper,
   checkInner,
   checkOptionsObject,
-  numberOption,
-  WRAPPER_OPTION_NAMES,
+  numberOptionsOf,
   type WrapperOptions,
-} from './backend-wrapper.js';
-import { OVERLOADED } from './load-shedding-backend.js';
+  wrapperOptionNames,
+} from './wrapper-options.js';
 
 /** Options of {@link RetryBackend}. */
 export interface RetryOptions extends WrapperOptions {
@@ -62,25 +62,16 @@ const NOT_RETRIED: ReadonlySet<string> = new Set([OVERLOADED, CIRCUIT_OPEN]);
 
 const OWNER = 'RetryBackend';
 
-const option = (
-  name: string,
-  value: unknown,
-  fallback: number,
-  valid: (n: number) => boolean,
-  rule: string,
-): number => numberOption(OWNER, name, value, fallback, valid, rule);
+const option = numberOptionsOf(OWNER);
 
 /** Every option name of {@link RetryOptions} (the compiler checks the list is complete). */
-const OPTION_NAMES = [
-  ...WRAPPER_OPTION_NAMES,
-  ...Object.keys({
-    maxAttempts: true,
-    baseDelayMs: true,
-    maxDelayMs: true,
-    budgetRatio: true,
-    budgetMax: true,
-  } satisfies Record<Exclude<keyof RetryOptions, keyof WrapperOptions>, true>),
-];
+const OPTION_NAMES = wrapperOptionNames<RetryOptions>({
+  maxAttempts: true,
+  baseDelayMs: true,
+  maxDelayMs: true,
+  budgetRatio: true,
+  budgetMax: true,
+});
 
 /**
  * Retries TRANSIENT failures of idempotent reads ({@link RETRIED_OPERATIONS})

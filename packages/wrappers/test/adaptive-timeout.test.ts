@@ -1,38 +1,15 @@
 import { BackendError } from '@cachestack/core';
 import { MemoryBackend } from '@cachestack/memory';
-import { RedisBackend } from '@cachestack/redis';
-import { baseOnly, LatencyProxy, RedisServer } from '@cachestack/test-support';
-import { afterAll, afterEach, describe, expect, test } from 'vitest';
+import { baseOnly } from '@cachestack/test-support';
+import { describe, expect, test } from 'vitest';
 import { AdaptiveTimeoutBackend } from '../src/index.js';
+import { errorOf, startRedisFixture } from './support/redis-fixture.js';
 
-const server = await RedisServer.start();
-const proxy = await LatencyProxy.start(server.port);
-const open: { close(): Promise<void> }[] = [];
-let namespaces = 0;
-afterEach(async () => {
-  proxy.delayMs = 0;
-  await Promise.all(open.splice(0).map((backend) => backend.close()));
+const { proxy, open, redis } = await startRedisFixture({
+  namespace: 'adaptive',
+  commandTimeoutMs: 10_000,
+  viaProxy: true,
 });
-afterAll(async () => {
-  await proxy.close();
-  await server.destroy();
-});
-
-function redis(): RedisBackend {
-  namespaces += 1;
-  return new RedisBackend({
-    url: proxy.url,
-    namespace: `adaptive-${namespaces}`,
-    commandTimeoutMs: 10_000,
-  });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-}
 
 describe.each([
   ['timeout-configurable Redis', () => redis()],
@@ -53,7 +30,7 @@ describe.each([
     expect(limit).toBeLessThan(1_000);
     proxy.delayMs = 2_000;
     const started = performance.now();
-    const error = await rejection(backend.get('k'));
+    const error = await errorOf(backend.get('k'));
     const elapsed = performance.now() - started;
     expect(error).toBeInstanceOf(BackendError);
     expect(error).toMatchObject({ type: 'TIMEOUT', code: 'TIMEOUT', operation: 'get', key: 'k' });
@@ -78,7 +55,7 @@ describe.each([
     let timeouts = 0;
     let succeeded = false;
     for (let i = 0; i < 60 && !succeeded; i += 1) {
-      const error = await rejection(backend.get('k'));
+      const error = await errorOf(backend.get('k'));
       if (error === undefined) succeeded = true;
       else {
         expect(error).toMatchObject({ type: 'TIMEOUT' });
@@ -97,7 +74,7 @@ describe.each([
     await backend.set('k', Buffer.from('v'));
     proxy.delayMs = 400;
     const started = performance.now();
-    const error = await rejection(
+    const error = await errorOf(
       backend.withTimeout?.('get', 100, () => backend.get('k')) as Promise<unknown>,
     );
     expect(error).toMatchObject({ type: 'TIMEOUT', operation: 'get' });

@@ -3,6 +3,7 @@ import { RedisBackend } from '@cachestack/redis';
 import { RedisServer } from '@cachestack/test-support';
 import { afterAll, afterEach, describe, expect, test } from 'vitest';
 import { CircuitBreakerBackend, EncryptionBackend, EncryptionKey } from '../src/index.js';
+import { errorOf } from './support/redis-fixture.js';
 
 const server = await RedisServer.start();
 const open: { close(): Promise<void> }[] = [];
@@ -10,13 +11,6 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((backend) => backend.close()));
 });
 afterAll(() => server.destroy());
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-}
 
 describe('CircuitBreakerBackend', () => {
   test('opens after consecutive failures, refuses at once without touching Redis, and closes after a good trial', async () => {
@@ -33,7 +27,7 @@ describe('CircuitBreakerBackend', () => {
     await backend.set('k', Buffer.from('v'));
     await server.stop('SIGKILL');
     for (let i = 0; i < 3; i += 1) {
-      expect(await rejection(backend.get('k'))).toMatchObject({
+      expect(await errorOf(backend.get('k'))).toMatchObject({
         type: 'TRANSIENT',
         code: 'UNAVAILABLE',
       });
@@ -41,7 +35,7 @@ describe('CircuitBreakerBackend', () => {
     expect(backend.state).toBe('open');
     const started = performance.now();
     for (let i = 0; i < 100; i += 1) {
-      expect(await rejection(backend.get('k'))).toMatchObject({
+      expect(await errorOf(backend.get('k'))).toMatchObject({
         type: 'TRANSIENT',
         code: 'CIRCUIT_OPEN',
         operation: 'get',
@@ -67,11 +61,11 @@ describe('CircuitBreakerBackend', () => {
     open.push(backend, inner);
     await inner.set('k', Buffer.from('not encrypted'));
     for (let i = 0; i < 5; i += 1) {
-      expect(await rejection(backend.get('k'))).toMatchObject({
+      expect(await errorOf(backend.get('k'))).toMatchObject({
         type: 'PERMANENT',
         code: 'CORRUPT',
       });
-      expect(await rejection(backend.get(''))).toMatchObject({
+      expect(await errorOf(backend.get(''))).toMatchObject({
         type: 'PERMANENT',
         code: 'INVALID_KEY',
       });

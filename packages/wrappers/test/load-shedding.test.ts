@@ -1,26 +1,13 @@
 import { MemoryBackend } from '@cachestack/memory';
-import { RedisBackend } from '@cachestack/redis';
-import { command, LatencyProxy, RedisServer } from '@cachestack/test-support';
-import { afterAll, afterEach, describe, expect, test } from 'vitest';
+import { command } from '@cachestack/test-support';
+import { describe, expect, test } from 'vitest';
 import { LoadSheddingBackend, OVERLOADED } from '../src/index.js';
+import { startRedisFixture } from './support/redis-fixture.js';
 
-const server = await RedisServer.start();
-const proxy = await LatencyProxy.start(server.port);
-const open: { close(): Promise<void> }[] = [];
-let namespaces = 0;
-afterEach(async () => {
-  proxy.delayMs = 0;
-  await Promise.all(open.splice(0).map((backend) => backend.close()));
+const { server, proxy, open, redis } = await startRedisFixture({
+  namespace: 'shed',
+  commandTimeoutMs: 5_000,
 });
-afterAll(async () => {
-  await proxy.close();
-  await server.destroy();
-});
-
-function redis(url = server.url, commandTimeoutMs = 5_000): RedisBackend {
-  namespaces += 1;
-  return new RedisBackend({ url, namespace: `shed-${namespaces}`, commandTimeoutMs });
-}
 
 type Outcome = { code: string; at: number };
 

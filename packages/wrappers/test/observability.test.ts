@@ -4,16 +4,8 @@ import {
   TRACING_CHANNEL_NAMES,
 } from '@cachestack/core';
 import { MemoryBackend } from '@cachestack/memory';
-import { RedisBackend } from '@cachestack/redis';
-import {
-  contextsOf,
-  LatencyProxy,
-  memoryLogger,
-  RedisServer,
-  recordEvents,
-  recordTraces,
-} from '@cachestack/test-support';
-import { afterAll, afterEach, beforeEach, describe, expect, onTestFinished, test } from 'vitest';
+import { contextsOf, memoryLogger, recordEvents, recordTraces } from '@cachestack/test-support';
+import { describe, expect, onTestFinished, test } from 'vitest';
 import {
   AdaptiveTimeoutBackend,
   CircuitBreakerBackend,
@@ -21,27 +13,12 @@ import {
   presetBackend,
   RetryBackend,
 } from '../src/index.js';
+import { startRedisFixture } from './support/redis-fixture.js';
 
-const server = await RedisServer.start();
-const proxy = await LatencyProxy.start(server.port);
-const open: { close(): Promise<void> }[] = [];
-let namespaces = 0;
-beforeEach(async () => {
-  if (server.pid === undefined) await server.restart();
+const { server, proxy, open, redis } = await startRedisFixture({
+  namespace: 'obs',
+  commandTimeoutMs: 1_000,
 });
-afterEach(async () => {
-  proxy.delayMs = 0;
-  await Promise.all(open.splice(0).map((backend) => backend.close()));
-});
-afterAll(async () => {
-  await proxy.close();
-  await server.destroy();
-});
-
-function redis(url = server.url): RedisBackend {
-  namespaces += 1;
-  return new RedisBackend({ url, namespace: `obs-${namespaces}`, commandTimeoutMs: 1_000 });
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

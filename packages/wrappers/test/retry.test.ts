@@ -1,30 +1,13 @@
 import type { BaseBackend } from '@cachestack/core';
 import { MemoryBackend } from '@cachestack/memory';
-import { RedisBackend } from '@cachestack/redis';
-import { LatencyProxy, RedisServer } from '@cachestack/test-support';
-import { afterAll, afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { LoadSheddingBackend, OVERLOADED, RetryBackend } from '../src/index.js';
+import { errorOf, startRedisFixture } from './support/redis-fixture.js';
 
-const server = await RedisServer.start();
-const proxy = await LatencyProxy.start(server.port);
-const open: { close(): Promise<void> }[] = [];
-let namespaces = 0;
-beforeEach(async () => {
-  if (server.pid === undefined) await server.restart();
+const { server, proxy, open, redis } = await startRedisFixture({
+  namespace: 'retry',
+  commandTimeoutMs: 2_000,
 });
-afterEach(async () => {
-  proxy.delayMs = 0;
-  await Promise.all(open.splice(0).map((backend) => backend.close()));
-});
-afterAll(async () => {
-  await proxy.close();
-  await server.destroy();
-});
-
-function redis(url = server.url): RedisBackend {
-  namespaces += 1;
-  return new RedisBackend({ url, namespace: `retry-${namespaces}`, commandTimeoutMs: 2_000 });
-}
 
 function retry(
   inner: BaseBackend = redis(),
@@ -33,13 +16,6 @@ function retry(
   const backend = new RetryBackend(inner, options);
   open.push(backend);
   return backend;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
 }
 
 describe('RetryBackend', () => {
@@ -55,7 +31,7 @@ describe('RetryBackend', () => {
     const restarted = new Promise((resolve) => setTimeout(resolve, 300)).then(() =>
       server.restart(),
     );
-    const error = await rejection(backend.exists('k'));
+    const error = await errorOf(backend.exists('k'));
     await restarted;
     expect(error).toBeUndefined();
     expect(backend.retries).toBeGreaterThan(0);
@@ -72,7 +48,7 @@ describe('RetryBackend', () => {
       () => backend.refreshTtl?.('k', 1_000) as Promise<unknown>,
       () => backend.acquireLock?.('k', { ttlMs: 1_000 }) as Promise<unknown>,
     ]) {
-      expect(await rejection(call())).toMatchObject({ type: 'TRANSIENT' });
+      expect(await errorOf(call())).toMatchObject({ type: 'TRANSIENT' });
     }
     expect(backend.retries).toBe(0);
   });
@@ -87,7 +63,7 @@ describe('RetryBackend', () => {
     await backend.set('k', Buffer.from('v'));
     await server.stop('SIGKILL');
     for (let i = 0; i < 20; i += 1) {
-      expect(await rejection(backend.get('k'))).toMatchObject({ type: 'TRANSIENT' });
+      expect(await errorOf(backend.get('k'))).toMatchObject({ type: 'TRANSIENT' });
     }
     expect(backend.retries).toBeGreaterThanOrEqual(2);
     expect(backend.retries).toBeLessThanOrEqual(4);
@@ -101,7 +77,7 @@ describe('RetryBackend', () => {
     const listing = async () => {
       for await (const key of backend.keys?.() ?? []) void key;
     };
-    expect(await rejection(listing())).toMatchObject({ type: 'TRANSIENT', operation: 'keys' });
+    expect(await errorOf(listing())).toMatchObject({ type: 'TRANSIENT', operation: 'keys' });
     expect(backend.retries).toBe(2);
   });
 
@@ -110,9 +86,9 @@ describe('RetryBackend', () => {
     const backend = retry(shedding);
     await backend.set('k', Buffer.from('v'));
     proxy.delayMs = 100;
-    const [, refused] = await Promise.all([backend.get('k'), rejection(backend.get('k'))]);
+    const [, refused] = await Promise.all([backend.get('k'), errorOf(backend.get('k'))]);
     expect(refused).toMatchObject({ type: 'TRANSIENT', code: OVERLOADED });
-    const timedOut = await rejection(
+    const timedOut = await errorOf(
       backend.withTimeout?.('get', 50, () => backend.get('k')) as Promise<unknown>,
     );
     expect(timedOut).toMatchObject({ type: 'TIMEOUT' });
