@@ -1,5 +1,6 @@
 import type { Cache } from '@cachestack/cache';
-import { type FetchHandler, HttpCache } from './http-cache.js';
+import type { FetchHandler } from './exchange.js';
+import { HttpCache } from './http-cache.js';
 import {
   checkOptionNames,
   ROUTE_OPTION_NAMES,

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { type AdapterOptions, resolveAdapter } from './cache-handler.js';
-import type { HandleScope } from './http-cache.js';
+import type { HandleScope } from './exchange.js';
 import { applyHandlerHeaders, toWebRequest } from './node-bridge.js';
 
 /** Marks a node request that a cache layer already handles (nested registrations step aside). */

@@ -1,54 +1,31 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { isBackendError, type OperationTraceContext, OperationTracer } from '@cachestack/core';
-import { parseSingleByteRange } from './byte-range.js';
-import { directiveSecondsMs } from './cache-control.js';
-import { loadKey, normalizeHeaderNames, selectingHeaders, urlKey } from './cache-key.js';
-import { answerReceived, answerStored, gatewayTimeout, storedReuseFacts } from './client-answer.js';
-import { withoutConditionals } from './conditional.js';
-import { type FreshnessFacts, responseDirectives } from './freshness.js';
-import { updateStoredHeaders } from './header-update.js';
+import { type OperationTraceContext, OperationTracer } from '@cachestack/core';
+import { urlKey } from './cache-key.js';
+import { gatewayTimeout, storedReuseFacts } from './client-answer.js';
+import {
+  answerFromStore,
+  type CacheEngine,
+  type Exchange,
+  type FetchHandler,
+  type HandleScope,
+} from './exchange.js';
 import {
   checkOptionNames,
   type HttpCacheOptions,
   type ResolvedRouteOptions,
   ROUTE_OPTION_NAMES,
   type RouteCacheOptions,
-  refineRoute,
   resolveRouteOptions,
 } from './http-cache-options.js';
-import {
-  type FailureReporter,
-  failureReporter,
-  resolveHttpCacheSettings,
-} from './http-cache-settings.js';
+import { failureReporter, resolveHttpCacheSettings } from './http-cache-settings.js';
 import { HTTP_TRACE_LAYER, HTTP_TRACING_CHANNEL, markOutcome, traceRequest } from './http-trace.js';
 import { invalidationTargets, isUnsafeMethod } from './invalidation.js';
-import { readLimitedBody } from './read-limited-body.js';
-import { parseRequestDirectives, type RequestDirectives } from './request-directives.js';
+import { answerMiss } from './load-on-miss.js';
+import { parseRequestDirectives } from './request-directives.js';
 import { type ResourceMeta, ResponseStore } from './response-store.js';
-import {
-  responseTags,
-  stripTagHeaders,
-  type TagHeaderSettings,
-  withoutTagHeaders,
-} from './response-tags.js';
-import { decideReuse, mayServeOnError, mayServeStale, type ReuseFacts } from './reuse-policy.js';
-import { decideStorage, unsharedCredential } from './storage-policy.js';
-import { type StoredResponse, storableHeaders, storedHeaders } from './stored-response.js';
-
-/** A fetch-style handler: web `Request` in, web `Response` out. */
-export type FetchHandler = (request: Request) => Response | Promise<Response>;
-
-/**
- * The cache layers handling one request. A layer nested inside another (a
- * route middleware under a global one) steps aside and leaves its route
- * options here for the outer layer to apply when it stores. @internal
- */
-export interface HandleScope {
-  /** The URL the outer layer handles (set by the engine). */
-  url?: string | undefined;
-  nested: ResolvedRouteOptions[];
-}
+import { decideReuse } from './reuse-policy.js';
+import { revalidateInBackground, validateStored } from './revalidation.js';
+import { answerRange, lookupStored } from './stored-lookup.js';
 
 /** How an adapter calls {@link HttpCache.handle}. @internal */
 export interface HandleOptions {
@@ -63,21 +40,6 @@ const scopes = new AsyncLocalStorage<HandleScope>();
 /** Request headers this cache does not evaluate: such requests go to the handler as they are. */
 const BYPASS_HEADERS = ['if-match', 'if-unmodified-since', 'if-range'];
 
-/** Everything one cacheable request needs. */
-interface Exchange {
-  request: Request;
-  run: FetchHandler;
-  route: ResolvedRouteOptions;
-  scope: HandleScope;
-  resourceKey: string;
-  meta: ResourceMeta;
-  key: string;
-  directives: RequestDirectives;
-  head: boolean;
-  /** The request's trace context, when `cachestack:http` has a subscriber. */
-  trace: OperationTraceContext | undefined;
-}
-
 /**
  * The HTTP caching engine behind every adapter: a shared cache (RFC 9111)
  * over a facade {@link @cachestack/cache!Cache | Cache}. It stores what the origin allows, forwards what
@@ -91,22 +53,20 @@ interface Exchange {
  * misses (the facade's `getOrSet`). A failing store never fails a request.
  */
 export class HttpCache {
-  readonly #store: ResponseStore;
+  readonly #engine: CacheEngine;
   readonly #defaults: ResolvedRouteOptions;
-  readonly #report: FailureReporter;
-  readonly #staleRetentionMs: number;
-  readonly #targets: string[];
-  readonly #tagHeaders: TagHeaderSettings;
   readonly #tracer = new OperationTracer(HTTP_TRACING_CHANNEL, HTTP_TRACE_LAYER);
 
   /** @throws TypeError naming the first invalid option. */
   constructor(options: HttpCacheOptions) {
     const settings = resolveHttpCacheSettings(options);
-    this.#store = new ResponseStore(settings.cache);
-    this.#report = failureReporter(settings.logger, settings.onError);
-    this.#staleRetentionMs = settings.staleRetentionMs;
-    this.#targets = settings.targets;
-    this.#tagHeaders = settings.tagHeaders;
+    this.#engine = {
+      store: new ResponseStore(settings.cache),
+      report: failureReporter(settings.logger, settings.onError),
+      staleRetentionMs: settings.staleRetentionMs,
+      targets: settings.targets,
+      tagHeaders: settings.tagHeaders,
+    };
     this.#defaults = settings.defaults;
   }
 
@@ -157,7 +117,7 @@ export class HttpCache {
 
   /** Evicts every stored representation (all `Vary` variants) of `url` (as sent). */
   async invalidate(url: string | URL): Promise<void> {
-    await this.#store.invalidate(urlKey(url));
+    await this.#engine.store.invalidate(urlKey(url));
   }
 
   /**
@@ -168,7 +128,7 @@ export class HttpCache {
    * @throws BackendError PERMANENT `INVALID_TAG` (nothing purged), or the store's error.
    */
   async invalidateTags(tags: readonly string[]): Promise<void> {
-    await this.#store.cache.invalidateTags(tags);
+    await this.#engine.store.cache.invalidateTags(tags);
   }
 
   async #handle(
@@ -179,6 +139,7 @@ export class HttpCache {
     rerunnable: boolean,
     trace: OperationTraceContext | undefined,
   ): Promise<Response> {
+    const engine = this.#engine;
     const method = request.method;
     markOutcome(trace, 'bypass'); // until the request turns out cacheable
     if (isUnsafeMethod(method)) {
@@ -192,9 +153,9 @@ export class HttpCache {
     if (resourceKey === undefined) return run(request);
     let meta: ResourceMeta;
     try {
-      meta = await this.#store.meta(resourceKey);
+      meta = await engine.store.meta(resourceKey);
     } catch (error) {
-      this.#report(error, 'meta');
+      engine.report(error, 'meta');
       return run(request);
     }
     const exchange: Exchange = {
@@ -204,259 +165,32 @@ export class HttpCache {
       scope,
       resourceKey,
       meta,
-      key: this.#store.variantKey(resourceKey, meta, route.vary, request.headers),
+      key: engine.store.variantKey(resourceKey, meta, route.vary, request.headers),
       directives: parseRequestDirectives(request.headers),
       head: method === 'HEAD',
       trace,
     };
-    const found = await this.#lookup(exchange);
+    const found = await lookupStored(engine, exchange);
     const range = request.headers.get('range');
-    if (range !== null) return this.#rangeRequest(exchange, found, range);
+    if (range !== null) return answerRange(engine, exchange, found, range);
     markOutcome(trace, 'miss'); // unless served from the store below
     if (found !== undefined) {
-      const facts = storedReuseFacts(found, this.#targets, Date.now());
+      const facts = storedReuseFacts(found, engine.targets, Date.now());
       const decision = decideReuse(facts, exchange.directives);
-      if (decision === 'serve') return this.#answerStored(exchange, found, 'hit');
+      if (decision === 'serve') return answerFromStore(exchange, found, 'hit');
       if (decision === 'serve-stale-revalidate' && rerunnable) {
-        this.#revalidateInBackground(exchange, found);
-        return this.#answerStored(exchange, found, 'stale');
+        revalidateInBackground(engine, exchange, found);
+        return answerFromStore(exchange, found, 'stale');
       }
       if (exchange.directives.onlyIfCached) return gatewayTimeout();
-      return this.#validate(exchange, found, facts);
+      return validateStored(engine, exchange, found, facts);
     }
     if (exchange.directives.onlyIfCached) return gatewayTimeout();
     if (exchange.head) return run(request);
-    return this.#miss(exchange);
+    return answerMiss(engine, exchange);
   }
 
-  /**
-   * A `Range` request: one byte range served from a fresh stored complete 200
-   * (RFC 9111 §3.4 allows it); anything else goes to the origin as it is, and
-   * its answer (a 206 or not) is never stored.
-   */
-  #rangeRequest(
-    exchange: Exchange,
-    found: StoredResponse | undefined,
-    value: string,
-  ): Promise<Response> | Response {
-    if (found !== undefined && found.status === 200) {
-      const range = parseSingleByteRange(value, found.body.byteLength);
-      const facts = storedReuseFacts(found, this.#targets, Date.now());
-      if (range !== undefined && decideReuse(facts, exchange.directives) === 'serve') {
-        markOutcome(exchange.trace, 'hit');
-        return answerStored(exchange.request, found, exchange.head, range);
-      }
-    }
-    if (exchange.directives.onlyIfCached) return gatewayTimeout();
-    return exchange.run(exchange.request);
-  }
-
-  /**
-   * The stored response for this request, if any may serve it: the variant it
-   * selects, never one stored for other credentials (or none) unless shared.
-   */
-  async #lookup(exchange: Exchange): Promise<StoredResponse | undefined> {
-    let found: StoredResponse | undefined;
-    try {
-      found = await this.#store.lookup(exchange.key, exchange.request.headers);
-    } catch (error) {
-      this.#report(error, 'lookup');
-      return undefined;
-    }
-    if (found === undefined) return undefined;
-    const { directives } = responseDirectives(storedHeaders(found), this.#targets);
-    const selectedOn = found.selecting.map(([name]) => name);
-    const headers = exchange.request.headers;
-    if (unsharedCredential(headers, directives, selectedOn, exchange.route) !== undefined) {
-      return undefined;
-    }
-    return found;
-  }
-
-  /** A miss: one handler run for concurrent requests of this representation. */
-  async #miss(exchange: Exchange): Promise<Response> {
-    let own: Response | undefined;
-    let ran = false;
-    try {
-      await this.#store.cache.getOrSet<undefined>(
-        loadKey(exchange.key),
-        async () => {
-          ran = true;
-          own = await this.#fetch(exchange);
-          return undefined; // the load stores the response itself, under its own key
-        },
-        { ttlMs: 1000 },
-      );
-    } catch (error) {
-      // The handler's error (ours, or the load we joined) is shared, never cached.
-      if (own === undefined && (ran || !isBackendError(error))) throw error;
-      this.#report(error, 'load');
-    }
-    if (own !== undefined) return own;
-    // Joined another request's load: it stored the response, or it was not storable.
-    const found = await this.#lookup(exchange);
-    if (
-      found !== undefined &&
-      decideReuse(storedReuseFacts(found, this.#targets, Date.now()), exchange.directives) ===
-        'serve'
-    ) {
-      return this.#answerStored(exchange, found, 'hit');
-    }
-    return this.#fetch(exchange);
-  }
-
-  /** Forwards the request unconditionally and stores what may be stored. */
-  async #fetch(exchange: Exchange): Promise<Response> {
-    const forward = new Request(exchange.request.url, {
-      method: 'GET',
-      headers: withoutConditionals(exchange.request.headers),
-    });
-    const requestTime = Date.now();
-    const response = await exchange.run(forward);
-    return this.#storeOrPass(exchange, forward, response, requestTime, Date.now());
-  }
-
-  /** Validates a stored response with the origin (RFC 9111 §4.3). */
-  async #validate(
-    exchange: Exchange,
-    stored: StoredResponse,
-    facts: ReuseFacts,
-  ): Promise<Response> {
-    const headers = withoutConditionals(exchange.request.headers);
-    const validators = storedHeaders(stored);
-    const etag = validators.get('etag');
-    const lastModified = validators.get('last-modified');
-    if (etag !== null) headers.set('if-none-match', etag);
-    if (lastModified !== null) headers.set('if-modified-since', lastModified);
-    const conditional = new Request(exchange.request.url, { method: 'GET', headers });
-    const requestTime = Date.now();
-    let response: Response;
-    try {
-      response = await exchange.run(conditional);
-    } catch {
-      // Disconnected from the origin (RFC 9111 §4.2.4): stale is allowed unless forbidden.
-      if (!mayServeStale(facts.directives)) return gatewayTimeout();
-      return this.#answerStored(exchange, stored, 'stale');
-    }
-    const responseTime = Date.now();
-    if (response.status >= 500 && mayServeOnError(facts, exchange.directives)) {
-      await response.body?.cancel().catch(() => undefined);
-      return this.#answerStored(exchange, stored, 'stale');
-    }
-    if (response.status === 304 && (etag !== null || lastModified !== null)) {
-      await response.body?.cancel().catch(() => undefined);
-      const updated: StoredResponse = {
-        ...stored,
-        headers: withoutTagHeaders(
-          this.#tagHeaders,
-          updateStoredHeaders(stored.headers, response.headers),
-        ),
-        requestTime,
-        responseTime,
-      };
-      await this.#write(exchange, updated, conditional.headers);
-      return this.#answerStored(exchange, updated, 'revalidated');
-    }
-    return this.#storeOrPass(exchange, conditional, response, requestTime, responseTime);
-  }
-
-  #revalidateInBackground(exchange: Exchange, stored: StoredResponse): void {
-    const facts = storedReuseFacts(stored, this.#targets, Date.now());
-    const background = {
-      ...exchange,
-      trace: undefined, // the request that started it is already answered
-      head: false,
-      directives: { ...exchange.directives, noCache: true },
-    };
-    this.#store.cache
-      .getOrSet<undefined>(
-        loadKey(exchange.key),
-        async () => {
-          const response = await this.#validate(background, stored, facts);
-          await response.body?.cancel().catch(() => undefined);
-          return undefined;
-        },
-        { ttlMs: 1000 },
-      )
-      .catch((error: unknown) => this.#report(error, 'revalidate'));
-  }
-
-  /** Stores `response` when the RFC and the route allow it, and answers the client. */
-  async #storeOrPass(
-    exchange: Exchange,
-    forwarded: Request,
-    response: Response,
-    requestTime: number,
-    responseTime: number,
-  ): Promise<Response> {
-    const route = refineRoute(exchange.route, exchange.scope.nested);
-    const { directives, targeted } = responseDirectives(response.headers, this.#targets);
-    const facts: FreshnessFacts = {
-      status: response.status,
-      headers: response.headers,
-      directives,
-      targeted,
-      responseTime,
-    };
-    const decision = decideStorage(
-      forwarded.headers,
-      exchange.directives.noStore,
-      response,
-      facts,
-      route,
-    );
-    const answer = (body: ReadableStream<Uint8Array> | Uint8Array | null): Response => {
-      const answered = answerReceived(exchange.request, response, body, exchange.head);
-      stripTagHeaders(this.#tagHeaders, answered.headers);
-      return answered;
-    };
-    if (!decision.store) {
-      markOutcome(exchange.trace, 'bypass');
-      return answer(response.body);
-    }
-    markOutcome(exchange.trace, 'miss');
-    let tags: string[];
-    try {
-      tags = responseTags(this.#tagHeaders, route.tags, exchange.request, response);
-    } catch (error) {
-      this.#report(error, 'tags'); // a bad tag (or a throwing tags function): answered, not stored
-      return answer(response.body);
-    }
-    const body = await readLimitedBody(response.body, route.maxBodyBytes);
-    if (!body.complete) return answer(body.body);
-    const entry: StoredResponse = {
-      v: 2,
-      status: response.status,
-      headers: withoutTagHeaders(this.#tagHeaders, storableHeaders(response.headers)),
-      body: body.bytes,
-      requestTime,
-      responseTime,
-      selecting: selectingHeaders(
-        normalizeHeaderNames([...route.vary, ...decision.vary]),
-        forwarded.headers,
-      ),
-      ttlMs: route.ttlMs,
-      tags: tags.length === 0 ? undefined : tags,
-    };
-    await this.#write(exchange, entry, forwarded.headers);
-    return answer(body.bytes);
-  }
-
-  async #write(exchange: Exchange, entry: StoredResponse, requestHeaders: Headers): Promise<void> {
-    const now = Date.now();
-    const facts = storedReuseFacts(entry, this.#targets, now);
-    const windowMs = Math.max(
-      directiveSecondsMs(facts.directives, 'stale-while-revalidate') ?? 0,
-      directiveSecondsMs(facts.directives, 'stale-if-error') ?? 0,
-    );
-    const ttlMs = Math.max(0, facts.lifetimeMs - facts.ageMs) + windowMs + this.#staleRetentionMs;
-    try {
-      await this.#store.write(exchange.resourceKey, exchange.meta, entry, requestHeaders, ttlMs);
-    } catch (error) {
-      this.#report(error, 'write');
-    }
-  }
-
+  /** After an unsafe method: evicts its URL and same-origin `Location`/`Content-Location`. */
   async #invalidateAfter(
     request: Request,
     response: Response,
@@ -468,20 +202,10 @@ export class HttpCache {
           route.key === undefined
             ? urlKey(target)
             : route.key(new Request(target, { headers: request.headers }));
-        if (resourceKey !== undefined) await this.#store.invalidate(resourceKey);
+        if (resourceKey !== undefined) await this.#engine.store.invalidate(resourceKey);
       } catch (error) {
-        this.#report(error, 'invalidate');
+        this.#engine.report(error, 'invalidate');
       }
     }
-  }
-
-  /** Answers from `stored`, traced as `outcome`. */
-  #answerStored(
-    exchange: Exchange,
-    stored: StoredResponse,
-    outcome: 'hit' | 'stale' | 'revalidated',
-  ): Response {
-    markOutcome(exchange.trace, outcome);
-    return answerStored(exchange.request, stored, exchange.head);
   }
 }

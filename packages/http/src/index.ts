@@ -16,6 +16,7 @@ export {
   strongMatch,
   weakMatch,
 } from './entity-tag.js';
+export type { FetchHandler, HandleScope } from './exchange.js';
 export { expressCache, type NodeMiddleware } from './express-middleware.js';
 export {
   type FastifyInstanceLike,
@@ -30,12 +31,7 @@ export {
   freshnessLifetimeMs,
   HEURISTICALLY_CACHEABLE_STATUSES,
 } from './freshness.js';
-export {
-  type FetchHandler,
-  type HandleOptions,
-  type HandleScope,
-  HttpCache,
-} from './http-cache.js';
+export { type HandleOptions, HttpCache } from './http-cache.js';
 export {
   type CacheKeyFunction,
   DEFAULT_ROUTE_OPTIONS,

@@ -19,7 +19,7 @@ import {
   renderReadmeSection,
   rewriteReadmeSection,
 } from './cache-tests-report.js';
-import { closeServer, listen } from './support.js';
+import { closeServer, listen } from './support/test-app.js';
 
 /**
  * The public HTTP caching conformance suite (http-tests/cache-tests) against

@@ -3,15 +3,14 @@ import express from 'express';
 import { expressCache } from '../src/index.js';
 import { describeHttpCacheSuite } from './suite.js';
 import {
-  BIG_CHUNKS,
-  bigChunk,
-  closeServer,
+  bigChunks,
   countRun,
   createTestCache,
   delay,
-  listen,
+  HEADER_ROUTES,
   type RunCounts,
-} from './support.js';
+  serveTestApp,
+} from './support/test-app.js';
 
 describeHttpCacheSuite('Express 5', async () => {
   const counts: RunCounts = new Map();
@@ -37,19 +36,12 @@ describeHttpCacheSuite('Express 5', async () => {
       .type('text/plain')
       .send(`lang ${req.headers['accept-language']}`);
   });
-  const headerRoute = (name: string, headers: Record<string, string>, status = 200) =>
+  for (const { name, headers, status } of HEADER_ROUTES) {
     app.get(`/${name}`, (_req, res) => {
       const run = countRun(counts, name);
       res.status(status).set(headers).type('text/plain').send(`${name} run ${run}`);
     });
-  headerRoute('nostore', { 'Cache-Control': 'no-store' });
-  headerRoute('private', { 'Cache-Control': 'private, max-age=60' });
-  headerRoute('cookie', { 'Set-Cookie': 'session=abc' });
-  headerRoute('star', { Vary: '*' });
-  headerRoute('maxage0', { 'Cache-Control': 'max-age=0' });
-  headerRoute('short', { 'Cache-Control': 'max-age=1' });
-  headerRoute('etag', { ETag: 'W/"v1"' });
-  headerRoute('missing', {}, 404);
+  }
   app.get('/slow', async (_req, res) => {
     const run = countRun(counts, 'slow');
     await delay(150);
@@ -58,20 +50,8 @@ describeHttpCacheSuite('Express 5', async () => {
   app.get('/big', async (_req, res) => {
     countRun(counts, 'big');
     res.status(200).type('application/octet-stream');
-    for (let index = 0; index < BIG_CHUNKS; index++) {
-      res.write(bigChunk(index));
-      if (index % 8 === 0) await delay(1);
-    }
+    for await (const chunk of bigChunks()) res.write(chunk);
     res.end();
   });
-  const server = createServer(app);
-  const baseUrl = await listen(server);
-  return {
-    baseUrl,
-    counts,
-    close: async () => {
-      await closeServer(server);
-      await store.close();
-    },
-  };
+  return serveTestApp(createServer(app), counts, store);
 });

@@ -6,7 +6,7 @@ import { RedisServer } from '@cachestack/test-support';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReverseProxy, expressCache, HttpCache } from '../src/index.js';
-import { closeServer, listen } from './support.js';
+import { closeServer, listen } from './support/test-app.js';
 
 /** A store that goes away (redis-server stopped by pid) never fails a response. */
 describe('fail-open over a real Redis that stops and comes back', () => {

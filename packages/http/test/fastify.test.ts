@@ -3,13 +3,14 @@ import Fastify from 'fastify';
 import { fastifyCache } from '../src/index.js';
 import { describeHttpCacheSuite } from './suite.js';
 import {
-  BIG_CHUNKS,
-  bigChunk,
+  bigChunks,
   countRun,
   createTestCache,
   delay,
+  HEADER_ROUTES,
   type RunCounts,
-} from './support.js';
+  testApp,
+} from './support/test-app.js';
 
 describeHttpCacheSuite('Fastify 5', async () => {
   const counts: RunCounts = new Map();
@@ -42,20 +43,13 @@ describeHttpCacheSuite('Fastify 5', async () => {
     reply.header('vary', 'Accept-Language').type('text/plain');
     return `lang ${request.headers['accept-language']}`;
   });
-  const headerRoute = (name: string, headers: Record<string, string>, status = 200) =>
+  for (const { name, headers, status } of HEADER_ROUTES) {
     app.get(`/${name}`, async (_request, reply) => {
       const run = countRun(counts, name);
       reply.code(status).headers(headers).type('text/plain');
       return `${name} run ${run}`;
     });
-  headerRoute('nostore', { 'cache-control': 'no-store' });
-  headerRoute('private', { 'cache-control': 'private, max-age=60' });
-  headerRoute('cookie', { 'set-cookie': 'session=abc' });
-  headerRoute('star', { vary: '*' });
-  headerRoute('maxage0', { 'cache-control': 'max-age=0' });
-  headerRoute('short', { 'cache-control': 'max-age=1' });
-  headerRoute('etag', { etag: 'W/"v1"' });
-  headerRoute('missing', {}, 404);
+  }
   app.get('/slow', async (_request, reply) => {
     const run = countRun(counts, 'slow');
     await delay(150);
@@ -64,22 +58,9 @@ describeHttpCacheSuite('Fastify 5', async () => {
   });
   app.get('/big', async (_request, reply) => {
     countRun(counts, 'big');
-    async function* chunks() {
-      for (let index = 0; index < BIG_CHUNKS; index++) {
-        if (index % 8 === 0) await delay(1);
-        yield bigChunk(index);
-      }
-    }
     reply.type('application/octet-stream');
-    return reply.send(Readable.from(chunks()));
+    return reply.send(Readable.from(bigChunks()));
   });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
-  return {
-    baseUrl: address,
-    counts,
-    close: async () => {
-      await app.close();
-      await store.close();
-    },
-  };
+  return testApp(address, counts, app, store);
 });

@@ -4,15 +4,14 @@ import { Hono } from 'hono';
 import { cacheHandler } from '../src/index.js';
 import { describeHttpCacheSuite } from './suite.js';
 import {
-  BIG_CHUNKS,
-  bigChunk,
-  closeServer,
+  bigChunks,
   countRun,
   createTestCache,
   delay,
-  listen,
+  HEADER_ROUTES,
   type RunCounts,
-} from './support.js';
+  serveTestApp,
+} from './support/test-app.js';
 
 describeHttpCacheSuite('Hono (fetch-style) on @hono/node-server', async () => {
   const counts: RunCounts = new Map();
@@ -35,7 +34,7 @@ describeHttpCacheSuite('Hono (fetch-style) on @hono/node-server', async () => {
     c.header('Vary', 'Accept-Language');
     return c.text(`lang ${c.req.header('accept-language')}`);
   });
-  const headerRoute = (name: string, headers: Record<string, string>, status = 200) =>
+  for (const { name, headers, status } of HEADER_ROUTES) {
     app.get(`/${name}`, () => {
       const run = countRun(counts, name);
       return new Response(`${name} run ${run}`, {
@@ -43,14 +42,7 @@ describeHttpCacheSuite('Hono (fetch-style) on @hono/node-server', async () => {
         headers: { 'content-type': 'text/plain; charset=utf-8', ...headers },
       });
     });
-  headerRoute('nostore', { 'Cache-Control': 'no-store' });
-  headerRoute('private', { 'Cache-Control': 'private, max-age=60' });
-  headerRoute('cookie', { 'Set-Cookie': 'session=abc' });
-  headerRoute('star', { Vary: '*' });
-  headerRoute('maxage0', { 'Cache-Control': 'max-age=0' });
-  headerRoute('short', { 'Cache-Control': 'max-age=1' });
-  headerRoute('etag', { ETag: 'W/"v1"' });
-  headerRoute('missing', {}, 404);
+  }
   app.get('/slow', async (c) => {
     const run = countRun(counts, 'slow');
     await delay(150);
@@ -58,29 +50,11 @@ describeHttpCacheSuite('Hono (fetch-style) on @hono/node-server', async () => {
   });
   app.get('/big', () => {
     countRun(counts, 'big');
-    let index = 0;
-    const body = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        if (index >= BIG_CHUNKS) {
-          controller.close();
-          return;
-        }
-        if (index % 8 === 0) await delay(1);
-        controller.enqueue(bigChunk(index++));
-      },
-    });
+    const body = ReadableStream.from(bigChunks());
     return new Response(body, { headers: { 'content-type': 'application/octet-stream' } });
   });
   const server = createAdaptorServer({
     fetch: cacheHandler((request) => app.fetch(request), { cache: store.cache, ttlMs: 60_000 }),
   }) as Server;
-  const baseUrl = await listen(server);
-  return {
-    baseUrl,
-    counts,
-    close: async () => {
-      await closeServer(server);
-      await store.close();
-    },
-  };
+  return serveTestApp(server, counts, store);
 });

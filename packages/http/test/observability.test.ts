@@ -6,7 +6,7 @@ import { MemoryBackend } from '@cachestack/memory';
 import { memoryLogger, recordTraces, settled, type TraceRecording } from '@cachestack/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createReverseProxy, HttpCache } from '../src/index.js';
-import { closeServer, listen } from './support.js';
+import { closeServer, listen } from './support/test-app.js';
 
 const BODY = 'BODY-BYTES-never-traced';
 /** A real origin: each path answers with the headers that lead to one cache outcome. */

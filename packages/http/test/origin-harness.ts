@@ -10,7 +10,7 @@ import {
   HttpCache,
   type HttpCacheOptions,
 } from '../src/index.js';
-import { closeServer, createTestCache, listen } from './support.js';
+import { closeServer, createTestCache, listen } from './support/test-app.js';
 
 /** The origin's behaviour, fetch-style: what it answers to each request. */
 export type Origin = (request: Request) => Response | Promise<Response>;

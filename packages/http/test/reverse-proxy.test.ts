@@ -6,7 +6,7 @@ import {
 } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReverseProxy, HttpCache } from '../src/index.js';
-import { closeServer, createTestCache, listen } from './support.js';
+import { closeServer, createTestCache, listen } from './support/test-app.js';
 
 interface Seen {
   method: string;

@@ -6,7 +6,7 @@ import {
   type SeenRequest,
   startCachedOrigin,
 } from './origin-harness.js';
-import { delay } from './support.js';
+import { delay } from './support/test-app.js';
 
 /**
  * The origin of these tests. Each path names its behaviour; `n` is how many

@@ -1,10 +1,17 @@
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import express from 'express';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheHandler, expressCache, fastifyCache, HttpCache } from '../src/index.js';
-import { closeServer, countRun, createTestCache, listen, type RunCounts } from './support.js';
+import {
+  countRun,
+  createTestCache,
+  type RunCounts,
+  serveTestApp,
+  type TestApp,
+  testApp,
+} from './support/test-app.js';
 
 /** A hang must fail the test, never stall the run. */
 const HANG_MS = 3_000;
@@ -27,12 +34,6 @@ function whoAmI(headers: IncomingMessage['headers'] | Headers): string {
   return `page of ${cookie ?? bearer ?? 'nobody'}`;
 }
 
-interface SafetyApp {
-  baseUrl: string;
-  counts: RunCounts;
-  close: () => Promise<void>;
-}
-
 /**
  * Routes, each with `Cache-Control: max-age=60` (no `public`) unless said:
  * `/me` a per-user page; `/public-me` the same with `public`; `/keyed-me` the same
@@ -48,7 +49,7 @@ function cacheControlFor(path: string): string {
   return path === '/public-me' ? 'public, max-age=60' : 'max-age=60';
 }
 
-async function startExpress(stacked: 'same' | 'different'): Promise<SafetyApp> {
+async function startExpress(stacked: 'same' | 'different'): Promise<TestApp> {
   const counts: RunCounts = new Map();
   const outer = createTestCache();
   const inner = createTestCache();
@@ -70,20 +71,10 @@ async function startExpress(stacked: 'same' | 'different'): Promise<SafetyApp> {
     res.status(201).send('created');
   });
   app.get('/{*rest}', handler);
-  const server = createServer(app);
-  const baseUrl = await listen(server);
-  return {
-    baseUrl,
-    counts,
-    close: async () => {
-      await closeServer(server);
-      await outer.close();
-      await inner.close();
-    },
-  };
+  return serveTestApp(createServer(app), counts, outer, inner);
 }
 
-async function startFastify(): Promise<SafetyApp> {
+async function startFastify(): Promise<TestApp> {
   const counts: RunCounts = new Map();
   const outer = createTestCache();
   const app = Fastify();
@@ -109,17 +100,10 @@ async function startFastify(): Promise<SafetyApp> {
   });
   app.get('/*', handler);
   const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
-  return {
-    baseUrl,
-    counts,
-    close: async () => {
-      await app.close();
-      await outer.close();
-    },
-  };
+  return testApp(baseUrl, counts, app, outer);
 }
 
-async function startFetchStyle(): Promise<SafetyApp> {
+async function startFetchStyle(): Promise<TestApp> {
   const counts: RunCounts = new Map();
   const outer = createTestCache();
   const httpCache = new HttpCache({ cache: outer.cache });
@@ -137,21 +121,13 @@ async function startFetchStyle(): Promise<SafetyApp> {
     new URL(request.url).pathname === '/keyed-me' || request.method === 'POST'
       ? keyed(request)
       : app(request);
-  const server = createAdaptorServer({ fetch: cacheHandler(inner, { httpCache }) });
-  const baseUrl = await listen(server as unknown as ReturnType<typeof createServer>);
-  return {
-    baseUrl,
-    counts,
-    close: async () => {
-      await closeServer(server as unknown as ReturnType<typeof createServer>);
-      await outer.close();
-    },
-  };
+  const server = createAdaptorServer({ fetch: cacheHandler(inner, { httpCache }) }) as Server;
+  return serveTestApp(server, counts, outer);
 }
 
-function describeSafety(name: string, start: () => Promise<SafetyApp>): void {
+function describeSafety(name: string, start: () => Promise<TestApp>): void {
   describe(`${name}: credentials, keys and stacking`, () => {
-    let app: SafetyApp;
+    let app: TestApp;
     beforeAll(async () => {
       app = await start();
     });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIG_CHUNK_BYTES, BIG_CHUNKS, bigChunk, delay, type TestApp } from './support.js';
+import { BIG_CHUNK_BYTES, BIG_CHUNKS, bigChunk, delay, type TestApp } from './support/test-app.js';
 
 /** Registers the shared behaviour tests against one framework's app. */
 export function describeHttpCacheSuite(name: string, start: () => Promise<TestApp>): void {

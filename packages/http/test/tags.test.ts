@@ -4,7 +4,7 @@ import { MemoryBackend } from '@cachestack/memory';
 import express from 'express';
 import { afterEach, describe, expect, test } from 'vitest';
 import { expressCache, HttpCache, type HttpCacheOptions } from '../src/index.js';
-import { closeServer, listen } from './support.js';
+import { closeServer, listen } from './support/test-app.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
