@@ -28,27 +28,28 @@ export function expressCache(options: AdapterOptions): NodeMiddleware {
   return (req, res, next) => {
     const originalMethod = req.method;
     const path = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url;
-    let release: (() => void) | undefined;
+    let capture: ReturnType<typeof captureResponse> | undefined;
     const run = (handlerRequest: Request): Promise<Response> => {
-      if (release !== undefined) throw new Error('the handler already ran for this request');
+      if (capture !== undefined) throw new Error('the handler already ran for this request');
       applyHandlerRequest(req, handlerRequest);
-      const capture = captureResponse(res);
-      release = capture.release;
+      capture = captureResponse(res);
       next();
       return capture.response;
     };
     engine
       .handle(toWebRequest(req, path), run, route, { rerunnable: false })
       .then(async (response) => {
-        release?.();
-        await writeWebResponse(res, response);
+        capture?.release();
+        await writeWebResponse(res, response, capture?.sink);
       })
       .catch((error: unknown) => {
-        release?.();
-        if (release === undefined) next(error);
-        else if (!res.headersSent) {
-          res.statusCode = 500;
-          res.end();
+        if (capture === undefined) return next(error);
+        capture.release();
+        // Nobody will read what the handler still writes: let it finish.
+        void capture.response.then((response) => response.body?.cancel().catch(() => undefined));
+        if (!res.headersSent) {
+          capture.sink.writeHead(500);
+          capture.sink.end();
         } else res.destroy(error instanceof Error ? error : new Error(String(error)));
       })
       .finally(() => {

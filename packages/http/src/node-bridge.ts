@@ -98,26 +98,91 @@ function applyHeaders(res: ServerResponse, headers: OutgoingHttpHeaders | unknow
 type Callback = (error?: Error | null) => void;
 
 /**
+ * The real `writeHead`/`write`/`end` of a node response: what sends bytes
+ * to the client while a capture still diverts the handler's calls.
+ */
+export interface ResponseSink {
+  writeHead(status: number): void;
+  /** False when the socket buffer is full (wait for `'drain'`). */
+  write(chunk: Uint8Array): boolean;
+  end(): void;
+}
+
+/** The sink of `res` as it is now (its own methods). */
+function sinkOf(res: ServerResponse): ResponseSink {
+  const writeHead = res.writeHead as (status: number) => ServerResponse;
+  const write = res.write as (chunk: Uint8Array) => boolean;
+  const end = res.end as () => ServerResponse;
+  return {
+    writeHead: (status) => {
+      writeHead.call(res, status);
+    },
+    write: (chunk) => write.call(res, chunk),
+    end: () => {
+      end.call(res);
+    },
+  };
+}
+
+/** Chunks a capture queues before `write` asks the handler to wait for `'drain'`. */
+const CAPTURE_QUEUE_CHUNKS = 16;
+
+/**
  * Diverts what the handler writes to `res` into a web `Response` (resolved
- * when the head is written), until `release` restores `res`.
+ * when the head is written). `release` gives `res` back once the handler has
+ * ended, so that a handler still writing after the cache answered (a body
+ * streamed through uncached) keeps feeding that response, in order; `sink`
+ * writes to the client meanwhile.
  */
 export function captureResponse(res: ServerResponse): {
   response: Promise<Response>;
   release: () => void;
+  sink: ResponseSink;
 } {
   const original = { writeHead: res.writeHead, write: res.write, end: res.end };
+  const sink = sinkOf(res);
   let controller!: ReadableStreamDefaultController<Uint8Array>;
-  const body = new ReadableStream<Uint8Array>({
-    start(c) {
-      controller = c;
+  /** A `write` returned false: the handler waits for `'drain'`. */
+  let full = false;
+  /** Nobody reads the body any more (a HEAD answer, a client gone): writes are dropped. */
+  let cancelled = false;
+  const drained = (): void => {
+    if (!full) return;
+    full = false;
+    res.emit('drain');
+  };
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        controller = c;
+      },
+      pull: drained,
+      cancel: () => {
+        cancelled = true;
+        drained();
+      },
     },
-  });
+    { highWaterMark: CAPTURE_QUEUE_CHUNKS },
+  );
   let resolveHead!: (response: Response) => void;
   const response = new Promise<Response>((resolve) => {
     resolveHead = resolve;
   });
   let headSent = false;
   let ended = false;
+  let released = false;
+  const restore = (): void => {
+    res.writeHead = original.writeHead;
+    res.write = original.write;
+    res.end = original.end;
+  };
+  const enqueue = (bytes: Uint8Array): void => {
+    try {
+      controller.enqueue(bytes);
+    } catch {
+      // The reader cancelled (a HEAD answer, a client gone): the rest is dropped.
+    }
+  };
   const sendHead = (): void => {
     if (headSent) return;
     headSent = true;
@@ -147,10 +212,12 @@ export function captureResponse(res: ServerResponse): {
   };
   patched.write = (chunk: unknown, encoding?: unknown, callback?: unknown): boolean => {
     sendHead();
-    if (!ended) controller.enqueue(toBytes(chunk, encoding));
+    if (!ended) enqueue(toBytes(chunk, encoding));
     const done = typeof encoding === 'function' ? encoding : callback;
     if (typeof done === 'function') queueMicrotask(() => (done as Callback)());
-    return true;
+    if (ended || cancelled || (controller.desiredSize ?? 1) > 0) return true;
+    full = true; // until the reader (the cache, or the client's socket) takes more
+    return false;
   };
   const end = (chunk?: unknown, encoding?: unknown, callback?: unknown): ServerResponse => {
     if (typeof chunk === 'function') return end(undefined, undefined, chunk);
@@ -162,29 +229,36 @@ export function captureResponse(res: ServerResponse): {
         chunk !== null &&
         !(chunk instanceof Uint8Array && chunk.byteLength === 0)
       ) {
-        controller.enqueue(toBytes(chunk, encoding));
+        enqueue(toBytes(chunk, encoding));
       }
       ended = true;
       try {
         controller.close();
       } catch {
-        // Already cancelled (null-body status).
+        // Already cancelled (null-body status, a HEAD answer, a client gone).
       }
     }
+    if (released) restore();
     if (typeof callback === 'function') queueMicrotask(() => (callback as Callback)());
     return res;
   };
   patched.end = end;
   const release = (): void => {
-    res.writeHead = original.writeHead;
-    res.write = original.write;
-    res.end = original.end;
+    released = true;
+    if (ended) restore();
   };
-  return { response, release };
+  return { response, release, sink };
 }
 
-/** Writes a web `Response` to `res` (all headers replaced), streaming the body with backpressure. */
-export async function writeWebResponse(res: ServerResponse, response: Response): Promise<void> {
+/**
+ * Writes a web `Response` to `res` (all headers replaced) through `sink`
+ * (by default `res`'s own methods), streaming the body with backpressure.
+ */
+export async function writeWebResponse(
+  res: ServerResponse,
+  response: Response,
+  sink: ResponseSink = sinkOf(res),
+): Promise<void> {
   for (const name of res.getHeaderNames()) res.removeHeader(name);
   res.statusCode = response.status;
   if (response.statusText) res.statusMessage = response.statusText;
@@ -193,15 +267,16 @@ export async function writeWebResponse(res: ServerResponse, response: Response):
     if (name !== 'set-cookie') res.setHeader(name, value);
   });
   if (cookies.length > 0) res.setHeader('set-cookie', cookies);
+  sink.writeHead(res.statusCode);
   if (response.body === null) {
-    res.end();
+    sink.end();
     return;
   }
   const reader = response.body.getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    if (res.write(value)) continue;
+    if (sink.write(value)) continue;
     await new Promise<void>((resolve) => {
       const settle = (): void => {
         res.off('drain', settle);
@@ -216,5 +291,5 @@ export async function writeWebResponse(res: ServerResponse, response: Response):
       return;
     }
   }
-  res.end();
+  sink.end();
 }
