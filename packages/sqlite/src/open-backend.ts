@@ -2,7 +2,8 @@ import { logSafely } from '@cachestack/core';
 import type { Database } from 'better-sqlite3';
 import { DatabaseFileIdentity } from './file-identity.js';
 import type { ResolvedSqliteOptions } from './options.js';
-import { openDatabase, prepareSchema } from './schema.js';
+import { prepareSchema } from './prepare-schema.js';
+import { openDatabase } from './schema.js';
 import { toSqliteBackendError } from './sqlite-errors.js';
 import { prepareStatements, type SqliteStatements } from './statements.js';
 
@@ -29,12 +30,12 @@ export function openBackendDatabase(options: ResolvedSqliteOptions): OpenedDatab
   let db: Database | undefined = options.database;
   try {
     db ??= openDatabase(options);
-    const migrations = prepareSchema(db, options, (error) =>
+    const migrations = prepareSchema(db, options, (upgrade, error) =>
       logSafely(
         logger,
         'warn',
-        { backendType: 'sqlite', error },
-        'could not upgrade the byte-total trigger (read-only file?); the old one keeps working',
+        { backendType: 'sqlite', upgrade, error },
+        'could not upgrade the cachestack tables (read-only file, full disk or locked?); the older layout keeps working',
       ),
     );
     for (const migration of migrations) {

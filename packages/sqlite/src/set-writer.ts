@@ -4,8 +4,14 @@ import type { AccessTracker } from './access-tracker.js';
 import type { ResolvedSqliteOptions } from './options.js';
 import type { SqliteStatements } from './statements.js';
 
-/** `set`s over which {@link SetWriter}'s rate of unchanged rows is averaged. */
+/** `set`s over which {@link SetWriter}'s rates of unchanged rows and new keys are averaged. */
 const RATE_WINDOW = 8;
+
+/** With limits: above this rate of new keys, a `set` goes straight to the write transaction. */
+const INSERT_FIRST_ABOVE = 0.5;
+
+/** What one `set` found: its entry already stored, another entry under its key, or no row. */
+type SetOutcome = 'unchanged' | 'replaced' | 'inserted';
 
 /** What {@link SetWriter} needs from the entry table. */
 export interface SetTarget {
@@ -43,7 +49,9 @@ export interface SetTarget {
  *
  * Whether the row is read first (a read costs less than a write that
  * changes nothing) or written first (one statement when the bytes are new)
- * follows the recent `set`s: see {@link SetWriter.#unchangedRate}.
+ * follows the recent `set`s: see {@link SetWriter.#unchangedRate}. With
+ * limits, while most recent `set`s stored new keys, a `set` starts with the
+ * write transaction (see {@link SetWriter.#insertRate}).
  */
 export class SetWriter {
   readonly #statements: SqliteStatements;
@@ -62,6 +70,14 @@ export class SetWriter {
   #unchangedRate = 0;
   /** Above this {@link SetWriter.#unchangedRate}, a `set` reads first. */
   readonly #readFirstAbove: number;
+  /**
+   * With limits, how often recent `set`s stored a new key (a moving average
+   * like {@link SetWriter.#unchangedRate}). A new key needs the write
+   * transaction anyway; trying a rewrite and reading the row first cost two
+   * statements outside it (each its own read transaction), so while most
+   * recent `set`s were new keys a `set` starts with the transaction.
+   */
+  #insertRate = 0;
 
   constructor(
     statements: SqliteStatements,
@@ -85,18 +101,25 @@ export class SetWriter {
     const checksum = crc32(value);
     const now = Date.now();
     const expiresAt = ttlMs === undefined ? null : now + ttlMs;
-    const unchanged =
-      this.#unchangedRate > this.#readFirstAbove
-        ? this.#storeReadFirst(key, value, size, checksum, expiresAt, now)
-        : this.#storeWriteFirst(key, value, size, checksum, expiresAt, now);
-    this.#unchangedRate += ((unchanged ? 1 : 0) - this.#unchangedRate) / RATE_WINDOW;
+    let outcome: SetOutcome;
+    if (this.#access !== undefined && this.#insertRate > INSERT_FIRST_ABOVE) {
+      outcome = this.#storeInTransaction(key, value, size, checksum, expiresAt, now);
+    } else if (this.#unchangedRate > this.#readFirstAbove) {
+      outcome = this.#storeReadFirst(key, value, size, checksum, expiresAt, now);
+    } else {
+      outcome = this.#storeWriteFirst(key, value, size, checksum, expiresAt, now);
+    }
+    const unchanged = outcome === 'unchanged' ? 1 : 0;
+    this.#unchangedRate += (unchanged - this.#unchangedRate) / RATE_WINDOW;
+    const inserted = outcome === 'inserted' ? 1 : 0;
+    this.#insertRate += (inserted - this.#insertRate) / RATE_WINDOW;
     if (this.#access?.due(now)) this.#flushAfterSet();
   }
 
   /**
    * Writes `key` unless its row already holds the same entry, with one
    * statement when it can.
-   * @returns true when the row was unchanged (nothing written).
+   * @returns what it found (without limits, `'replaced'` for any write).
    */
   #storeWriteFirst(
     key: string,
@@ -105,30 +128,54 @@ export class SetWriter {
     checksum: number,
     expiresAt: number | null,
     now: number,
-  ): boolean {
-    const access = this.#access;
-    if (access === undefined) {
+  ): SetOutcome {
+    if (this.#access === undefined) {
       const ns = this.#namespace;
       const upsert = this.#statements.upsert;
       // The upsert's DO UPDATE ... WHERE skips an unchanged row: 0 changes.
-      if (upsert.run(ns, key, value, checksum, expiresAt, now, size).changes === 0) return true;
+      const changes = upsert.run(ns, key, value, checksum, expiresAt, now, size).changes;
+      if (changes === 0) return 'unchanged';
       this.#table.countWrite(now);
-      return false;
+      return 'replaced';
     }
-    if (!this.#rewrite(key, value, size, checksum, expiresAt)) {
+    if (!this.#rewrite(key, value, size, checksum, expiresAt, now)) {
       // A new key, a larger value or an unchanged row: the read tells which.
       return this.#storeReadFirst(key, value, size, checksum, expiresAt, now);
     }
-    // The stored access time is unknown here: the batched write checks it.
-    access.record(key, Number.NEGATIVE_INFINITY, now);
     this.#table.countWrite(now);
-    return false;
+    return 'replaced';
+  }
+
+  /**
+   * With limits: writes `key` in the write transaction with the limit check
+   * and eviction, noting the access of a row it replaces.
+   * @returns whether it replaced a row or inserted one (an unchanged row
+   *   counts as replaced).
+   */
+  #storeInTransaction(
+    key: string,
+    value: Uint8Array,
+    size: number,
+    checksum: number,
+    expiresAt: number | null,
+    now: number,
+  ): SetOutcome {
+    const table = this.#table;
+    return table.write((txNow) => {
+      const accessedAt = this.#statements.storedAccess.get(this.#namespace, key) as
+        | number
+        | undefined;
+      if (accessedAt !== undefined) this.#access?.record(key, accessedAt, now);
+      table.putRow(key, value, size, checksum, expiresAt, now, false);
+      table.enforceLimits(key, txNow);
+      return accessedAt === undefined ? 'inserted' : 'replaced';
+    });
   }
 
   /**
    * Reads the stored row of `key` first: nothing to write when it holds the
    * same entry; otherwise writes it.
-   * @returns true when the row was unchanged (nothing written).
+   * @returns what it found (without limits, `'replaced'` for any write).
    */
   #storeReadFirst(
     key: string,
@@ -137,7 +184,7 @@ export class SetWriter {
     checksum: number,
     expiresAt: number | null,
     now: number,
-  ): boolean {
+  ): SetOutcome {
     const ns = this.#namespace;
     const access = this.#access;
     const table = this.#table;
@@ -150,31 +197,34 @@ export class SetWriter {
       ns,
       key,
     ) as [accessedAt: number, fits: number, unchanged: number] | undefined;
-    if (stored !== undefined) {
+    if (stored?.[2] === 1) {
       access?.record(key, stored[0], now);
-      if (stored[2] === 1) return true;
+      return 'unchanged';
     }
     if (access === undefined) {
       this.#statements.upsert.run(ns, key, value, checksum, expiresAt, now, size);
     } else if (
       stored === undefined ||
       stored[1] === 0 ||
-      !this.#rewrite(key, value, size, checksum, expiresAt)
+      !this.#rewrite(key, value, size, checksum, expiresAt, now)
     ) {
+      if (stored !== undefined) access.record(key, stored[0], now);
       table.write((txNow) => {
         // Its access was noted above (a row that appeared meanwhile is new enough).
         table.putRow(key, value, size, checksum, expiresAt, now, false);
         table.enforceLimits(key, txNow);
       });
-      return false;
+      return stored === undefined ? 'inserted' : 'replaced';
     }
     table.countWrite(now);
-    return false;
+    return 'replaced';
   }
 
   /**
    * Replaces the existing row of `key` when it is at least `size` bytes and
-   * does not already hold this entry (see `SqliteStatements.rewrite`).
+   * does not already hold this entry (see `SqliteStatements.rewrite`), and
+   * notes the access with the row's stored access time (nothing to note
+   * when it is recent).
    * @returns true when it replaced it.
    */
   #rewrite(
@@ -183,22 +233,23 @@ export class SetWriter {
     size: number,
     checksum: number,
     expiresAt: number | null,
+    now: number,
   ): boolean {
-    const ns = this.#namespace;
-    return (
-      this.#statements.rewrite.run(
-        value,
-        checksum,
-        expiresAt,
-        size,
-        ns,
-        key,
-        size,
-        checksum,
-        value,
-        expiresAt,
-      ).changes > 0
-    );
+    const accessedAt = this.#statements.rewrite.get(
+      value,
+      checksum,
+      expiresAt,
+      size,
+      this.#namespace,
+      key,
+      size,
+      checksum,
+      value,
+      expiresAt,
+    ) as number | undefined;
+    if (accessedAt === undefined) return false;
+    this.#access?.record(key, accessedAt, now);
+    return true;
   }
 
   /**

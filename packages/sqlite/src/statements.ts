@@ -61,11 +61,12 @@ export interface SqliteStatements {
   storedState: Statement;
   /**
    * `(value, checksum, expiresAt, size, ns, key, size, checksum, value,
-   * expiresAt)` (positional): replaces an existing row whose size is at
+   * expiresAt)` (positional, for speed) → the row's `accessed_at`
+   * (plucked), which it keeps: replaces an existing row whose size is at
    * least the new one (so the namespace's totals cannot grow and no limit
    * check is needed) unless it already holds these bytes, checksum and
-   * expiry. Changes nothing (0 changes) when the row is missing, smaller
-   * or unchanged.
+   * expiry. Returns nothing (changes nothing) when the row is missing,
+   * smaller or unchanged.
    */
   rewrite: Statement;
   /** `@ns, @after, @now` → up to {@link PAGE_ROWS} live keys after `@after`, in order (plucked). */
@@ -140,8 +141,9 @@ export function prepareStatements(db: Database): SqliteStatements {
     rewrite: p(
       `UPDATE cachestack_entries SET value = ?, checksum = ?, expires_at = ?, size = ?
        WHERE namespace = ? AND key = ? AND size >= ?
-         AND NOT (checksum IS ? AND value = ? AND expires_at IS ?)`,
-    ),
+         AND NOT (checksum IS ? AND value = ? AND expires_at IS ?)
+       RETURNING accessed_at`,
+    ).pluck(),
     keysAfter: p(
       `SELECT key FROM cachestack_entries WHERE namespace = @ns AND key > @after AND ${LIVE}
        ORDER BY key LIMIT ${PAGE_ROWS}`,

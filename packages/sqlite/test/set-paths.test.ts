@@ -90,6 +90,27 @@ describe('set: same bytes, new bytes, sizes and TTLs in any order', () => {
     }
   });
 
+  it('with a limit, after a run of new keys (sets start with the transaction) a rewrite notes its access and sizes stay exact', async () => {
+    const backend = open({ purgeIntervalMs: 0, maxEntries: 20, eviction: 'oldest' });
+    const db = backend.database;
+    await backend.set('old', Buffer.from('v1'));
+    db.prepare("UPDATE cachestack_entries SET accessed_at = 1 WHERE key = 'old'").run();
+    for (let i = 0; i < 12; i++) await backend.set(`n${i}`, Buffer.alloc(10, i));
+    // Now most recent sets were new keys: these run in the write transaction.
+    await backend.set('old', Buffer.from('v2, longer'));
+    await backend.set('n3', Buffer.alloc(4, 9)); // smaller
+    await backend.set('n4', Buffer.alloc(10, 4)); // unchanged
+    expect(totals(db, 'default').counters).toEqual(totals(db, 'default').counted);
+    // 21 entries: the eviction writes the noted access of 'old' first, so n0 goes.
+    for (let i = 12; i < 20; i++) await backend.set(`n${i}`, Buffer.alloc(10, i));
+    expect(await backend.get('old')).toEqual(Buffer.from('v2, longer'));
+    expect(await backend.get('n0')).toBeUndefined();
+    expect(await backend.get('n3')).toEqual(Buffer.alloc(4, 9));
+    const { counters, counted } = totals(db, 'default');
+    expect(counters).toEqual(counted);
+    expect(counted[0]).toBeLessThanOrEqual(20);
+  });
+
   it('a rewrite that grows an entry checks the limits like a new key', async () => {
     const backend = open({ purgeIntervalMs: 0, maxBytes: 1000 });
     for (let i = 0; i < 10; i++) await backend.set(`k${i}`, Buffer.alloc(90, i)); // 920 bytes

@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib';
 import type BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { SqliteBackend } from '../src/index.js';
@@ -46,6 +47,28 @@ describe('pages a set writes (the write cost of the bookkeeping)', () => {
     });
   }
 
+  for (const [name, options] of limits) {
+    it(`${name}: new bytes of a 10 KiB value commit its 3 pages, whatever their checksum (rewritten in place)`, async () => {
+      const backend = open({ purgeIntervalMs: 0, ...options });
+      const db = backend.database;
+      db.pragma('wal_autocheckpoint = 0');
+      const values = Array.from({ length: 8 }, (_, i) => Buffer.alloc(10_240, i + 1));
+      const checksums = values.map((value) => crc32(value));
+      // Both sides of 2^31: an INTEGER column stores these in 4 and 6 bytes.
+      expect(checksums.some((c) => c < 2 ** 31) && checksums.some((c) => c >= 2 ** 31)).toBe(true);
+      await backend.set('big', values[0] as Buffer);
+      const frames: number[] = [];
+      for (const value of values.slice(1)) {
+        emptyWal(db);
+        await backend.set('big', value);
+        frames.push(walFrames(db));
+      }
+      // The row's leaf and its 2 overflow pages: no overflow page freed and reallocated.
+      expect(frames).toEqual(values.slice(1).map(() => 3));
+      expect(await backend.get('big')).toEqual(values.at(-1));
+    });
+  }
+
   it('with a limit, a rewrite older than accessResolutionMs moves the write time before an eviction (eviction order holds)', async () => {
     const backend = open({ maxEntries: 3, eviction: 'oldest', purgeIntervalMs: 0 });
     for (const key of ['a', 'b', 'c']) await backend.set(key, Buffer.from(key));
@@ -86,6 +109,20 @@ describe('pages a set writes (the write cost of the bookkeeping)', () => {
     await new Promise((resolve) => setTimeout(resolve, 80));
     await backend.set('b', Buffer.from('2')); // a rewrite: its set writes what is due
     expect(accessedAt(backend, 'a')).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('with a limit, a rewrite of a large row within accessResolutionMs keeps the stored time and moves nothing in the access index', async () => {
+    const backend = open({ maxEntries: 100, accessResolutionMs: 60_000, purgeIntervalMs: 0 });
+    const db = backend.database;
+    db.pragma('wal_autocheckpoint = 0');
+    await backend.set('big', Buffer.alloc(10_240, 1));
+    const stored = Date.now() - 500;
+    ageRow(backend, 'big', stored);
+    emptyWal(db);
+    await backend.set('big', Buffer.alloc(10_240, 2));
+    expect(walFrames(db)).toBe(3); // the row's leaf and its 2 overflow pages
+    expect(accessedAt(backend, 'big')).toBe(stored);
+    expect(await backend.get('big')).toEqual(Buffer.alloc(10_240, 2));
   });
 
   it('a rewrite within accessResolutionMs keeps the stored write time', async () => {
