@@ -9,22 +9,16 @@
 //   node --expose-gc bench/first-read.bench.mjs
 //
 // Env: BENCH_KEYS, BENCH_POLICY (lru | tinylfu, default lru).
-import { existsSync } from 'node:fs';
+import { benchKeys, loadBuiltPackage } from './bench-support.mjs';
 
-if (!existsSync(new URL('../dist/index.js', import.meta.url))) {
-  console.error(
-    'bench: dist/index.js is missing; build first with `pnpm --filter @cachestack/memory build`.',
-  );
-  process.exit(1);
-}
-const { MemoryBackend } = await import('../dist/index.js');
+const { MemoryBackend } = await loadBuiltPackage();
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 1_000_000);
 const SAMPLE = Math.min(KEYS, 200_000);
 const POLICY = process.env.BENCH_POLICY ?? 'lru';
 
 const backend = new MemoryBackend({ maxEntries: Infinity, policy: POLICY, purgeIntervalMs: 0 });
-const keys = Array.from({ length: KEYS }, (_, index) => `key:${index}`);
+const keys = benchKeys(KEYS);
 const value = Buffer.alloc(100, 7);
 for (const key of keys) await backend.set(key, value);
 const sample = [];

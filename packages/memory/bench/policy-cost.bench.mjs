@@ -9,37 +9,19 @@
 // - cycle: every key in turn, the worst case for W-TinyLFU, whose protected
 //   segment (90% of the main part) cannot hold the cycle, so most hits move
 //   an entry from probation to protected and another one back.
-import { existsSync } from 'node:fs';
+import {
+  describeRounds,
+  formatRate,
+  median,
+  ratioSpread,
+  runInterleaved,
+  setupTimedBench,
+} from './bench-support.mjs';
 import { zipfTrace } from './hit-ratio/traces.mjs';
 
-if (!existsSync(new URL('../dist/index.js', import.meta.url))) {
-  console.error(
-    'bench: dist/index.js is missing; build first with `pnpm --filter @cachestack/memory build`.',
-  );
-  process.exit(1);
-}
-const { MemoryBackend } = await import('../dist/index.js');
-
-const KEYS = 10_000;
-const VALUE_BYTES = 100;
-const OPS = Number(process.env.BENCH_OPS ?? 500_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
-const WALL = process.env.BENCH_CLOCK === 'wall';
-
-function stopwatch() {
-  if (WALL) {
-    const started = performance.now();
-    return () => (performance.now() - started) / 1000;
-  }
-  const started = process.cpuUsage();
-  return () => {
-    const used = process.cpuUsage(started);
-    return (used.user + used.system) / 1e6;
-  };
-}
-
-const keys = Array.from({ length: KEYS }, (_, index) => `key:${index}`);
-const value = new Uint8Array(VALUE_BYTES).fill(7);
+const setup = await setupTimedBench();
+const { MemoryBackend, keyCount: KEYS, valueBytes: VALUE_BYTES, keys, value, settings } = setup;
+const OPS = settings.ops;
 const zipf = zipfTrace(1.0, KEYS, OPS, 7);
 const zipfKeys = Array.from(zipf.ids, (id) => keys[Number(zipf.keys[id].slice(1))]);
 const cycleKeys = Array.from({ length: OPS }, (_, index) => keys[index % KEYS]);
@@ -66,23 +48,11 @@ for (const [pattern, order] of [
   }
 }
 
-const rates = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
-for (const run of Object.values(variants)) await run(Math.min(OPS, 100_000)); // warm-up
-for (let round = 0; round < ROUNDS; round++) {
-  for (const [name, run] of Object.entries(variants)) {
-    const elapsed = stopwatch();
-    await run(OPS);
-    rates[name].push(OPS / elapsed());
-  }
-}
+const rates = await runInterleaved(variants, settings);
 for (const backend of Object.values(backends)) await backend.close();
 
-const sorted = (list) => [...list].sort((a, b) => a - b);
-const quantile = (list, share) => sorted(list)[Math.round(share * (list.length - 1))];
-const median = (list) => quantile(list, 0.5);
-const format = (rate) => `${(rate / 1e6).toFixed(2)}M`;
 console.log(
-  `\n${KEYS} keys in a ${KEYS}-entry cache, ${VALUE_BYTES}-byte values, ${OPS} awaited get hits per round, median of ${ROUNDS} interleaved rounds, ${WALL ? 'wall-clock' : 'CPU'} time; Node ${process.version}\n`,
+  `\n${KEYS} keys in a ${KEYS}-entry cache, ${VALUE_BYTES}-byte values, ${OPS} awaited get hits per round, ${describeRounds(settings)}\n`,
 );
 console.log(
   '| access pattern | lru get ops/s | tinylfu get ops/s | cost of a tinylfu hit / lru hit | same, round by round: p25–p75 (min–max) |',
@@ -92,11 +62,8 @@ for (const pattern of ['zipf', 'cycle']) {
   const lru = median(rates[`${pattern} lru`]);
   const tinylfu = median(rates[`${pattern} tinylfu`]);
   // Each round ran both policies back to back, so their ratio within a round shares its load.
-  const ratios = rates[`${pattern} lru`].map(
-    (rate, round) => rate / rates[`${pattern} tinylfu`][round],
-  );
-  const times = (ratio) => `${ratio.toFixed(2)}×`;
+  const spread = ratioSpread(rates[`${pattern} lru`], rates[`${pattern} tinylfu`]);
   console.log(
-    `| ${pattern} | ${format(lru)} | ${format(tinylfu)} | ${times(lru / tinylfu)} | ${times(quantile(ratios, 0.25))}–${times(quantile(ratios, 0.75))} (${times(quantile(ratios, 0))}–${times(quantile(ratios, 1))}) |`,
+    `| ${pattern} | ${formatRate(lru)} | ${formatRate(tinylfu)} | ${(lru / tinylfu).toFixed(2)}× | ${spread.iqr} (${spread.range}) |`,
   );
 }

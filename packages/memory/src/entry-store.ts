@@ -1,13 +1,8 @@
 import { LRUCache } from 'lru-cache';
 import { checkedEntrySize, entrySizeBytes } from './memory-backend-options.js';
+import { collectLive, restoredEntry, wholeRemainingMs } from './snapshot-entries.js';
 import type { SnapshotEntry } from './snapshot-format.js';
-import {
-  bytesOf,
-  copyOut,
-  type StoredValue,
-  StoredValueFactory,
-  storedByteLength,
-} from './stored-value.js';
+import { copyOut, type StoredValue, StoredValueFactory, storedByteLength } from './stored-value.js';
 
 /** The limits an {@link EntryStore} enforces; `Infinity` means none. */
 export interface EntryStoreLimits {
@@ -28,18 +23,17 @@ export class EntryStore {
   readonly #lru: LRUCache<string, StoredValue>;
   readonly #limits: EntryStoreLimits;
   readonly #values: StoredValueFactory;
-  readonly #hasByteLimit: boolean;
   #changes = 0;
 
   /** Creates an empty store enforcing `limits`. */
   constructor(limits: EntryStoreLimits, values = new StoredValueFactory()) {
     this.#limits = limits;
     this.#values = values;
-    this.#hasByteLimit = Number.isFinite(limits.maxBytes);
+    const hasByteLimit = Number.isFinite(limits.maxBytes);
     this.#lru = new LRUCache<string, StoredValue>({
       max: Number.isFinite(limits.maxEntries) ? limits.maxEntries : 0,
       // Sizes are always tracked (for healthCheck); without a byte limit the cap is unreachable.
-      maxSize: this.#hasByteLimit ? limits.maxBytes : Number.MAX_SAFE_INTEGER,
+      maxSize: hasByteLimit ? limits.maxBytes : Number.MAX_SAFE_INTEGER,
       ttlAutopurge: false,
       // Read the clock on every check: an entry is never served after its TTL.
       ttlResolution: 0,
@@ -99,8 +93,7 @@ export class EntryStore {
   /** Remaining ms (whole, rounded up; `Infinity` for no expiry), or `undefined` when missing. */
   remainingTtl(key: string): number | undefined {
     if (!this.#lru.has(key)) return undefined;
-    const remaining = this.#lru.getRemainingTTL(key);
-    return remaining === Number.POSITIVE_INFINITY ? remaining : Math.max(1, Math.ceil(remaining));
+    return wholeRemainingMs(this.#lru.getRemainingTTL(key));
   }
 
   /** Makes a live key expire `ttlMs` from now. Counts as a use. */
@@ -146,14 +139,7 @@ export class EntryStore {
    */
   collect(now: number): SnapshotEntry[] {
     const entries: SnapshotEntry[] = [];
-    // lru-cache types its entries loosely; they are [string, StoredValue] pairs here.
-    for (const [key, stored] of this.#lru.rentries() as Iterable<[string, StoredValue]>) {
-      const remaining = this.#lru.getRemainingTTL(key);
-      if (remaining <= 0) continue;
-      const expiresAt = remaining === Number.POSITIVE_INFINITY ? 0 : now + remaining;
-      const value = typeof stored === 'string' ? bytesOf(stored) : stored;
-      entries.push({ key, value, expiresAt });
-    }
+    collectLive(this.#lru, now, entries);
     return entries;
   }
 
@@ -164,15 +150,13 @@ export class EntryStore {
    */
   restore(entries: readonly SnapshotEntry[], now: number): void {
     for (const entry of entries) {
-      if (entry.expiresAt !== 0 && entry.expiresAt <= now) continue;
-      if (entry.value.byteLength > this.#limits.maxValueBytes) continue;
-      const size = entrySizeBytes(entry.key, entry.value.byteLength);
-      if (this.#hasByteLimit && size > this.#limits.maxBytes) continue;
-      const ttl = entry.expiresAt === 0 ? 0 : Math.ceil(entry.expiresAt - now);
-      this.#lru.set(entry.key, this.#values.copyOf(entry.value, this.#lru.calculatedSize), {
-        ttl,
-        size,
-      });
+      const restored = restoredEntry(entry, now, this.#limits);
+      if (restored === undefined) continue;
+      this.#lru.set(
+        entry.key,
+        this.#values.copyOf(entry.value, this.#lru.calculatedSize),
+        restored,
+      );
     }
   }
 }

@@ -1,7 +1,6 @@
 import {
   type AcquireLockOptions,
   assertValidKey,
-  assertValidKeys,
   assertValidPrefix,
   assertValidValue,
   BackendError,
@@ -10,17 +9,13 @@ import {
   type BatchEntry,
   type Clearable,
   closedError,
-  createLockHandle,
   type HealthStatus,
-  InProcessLockTable,
   type KeyIterable,
   LOCAL_READ,
   LOCAL_READ_UNAVAILABLE,
   type LocalReadable,
   type Lock,
   type Lockable,
-  normalizeBatchEntries,
-  normalizeLockOptions,
   normalizeRequiredTtl,
   normalizeTtl,
   OperationTracer,
@@ -31,6 +26,7 @@ import {
   type TTLInspectable,
   toBackendError,
 } from '@cachestack/core';
+import { deleteMany, readMany, writeMany } from './entry-batches.js';
 import {
   createEntryStorage,
   type EntryStorage,
@@ -41,8 +37,9 @@ import {
   type ResolvedMemoryOptions,
   resolveMemoryOptions,
 } from './memory-backend-options.js';
-import { OperationRunner } from './operation-runner.js';
-import { SnapshotPersistence } from './snapshot-persistence.js';
+import { MemoryLocks } from './memory-locks.js';
+import { type AssertOpen, OperationRunner } from './operation-runner.js';
+import { StoreLifetime } from './store-lifetime.js';
 
 const BACKEND_TYPE = 'memory';
 
@@ -111,11 +108,12 @@ export class MemoryBackend
   readonly #options: ResolvedMemoryOptions;
   readonly #entries: EntryStorage;
   readonly #runner: OperationRunner;
-  readonly #locks = new InProcessLockTable();
-  readonly #snapshot: SnapshotPersistence | undefined;
-  #purgeTimer: NodeJS.Timeout | undefined;
+  readonly #locks: MemoryLocks;
+  readonly #lifetime: StoreLifetime;
   #closed = false;
-  #closing: Promise<void> | undefined;
+  readonly #assertOpen: AssertOpen = (operation, key) => {
+    if (this.#closed) throw closedError(operation, BACKEND_TYPE, key);
+  };
 
   /**
    * Creates an empty backend. To load a snapshot, use
@@ -137,20 +135,8 @@ export class MemoryBackend
     );
     this.#options = resolved;
     this.#entries = createEntryStorage(resolved, options);
-    if (resolved.snapshot !== undefined) {
-      this.#snapshot = new SnapshotPersistence(
-        resolved.snapshot,
-        {
-          collect: () => this.#entries.collect(Date.now()),
-          changeCount: () => this.#entries.changeCount,
-        },
-        resolved.logger,
-      );
-    }
-    if (resolved.purgeIntervalMs > 0) {
-      this.#purgeTimer = setInterval(() => this.#entries.purgeStale(), resolved.purgeIntervalMs);
-      this.#purgeTimer.unref();
-    }
+    this.#locks = new MemoryLocks(this.#runner, this.#assertOpen);
+    this.#lifetime = new StoreLifetime(this.#entries, this.#locks, resolved);
   }
 
   /**
@@ -169,7 +155,7 @@ export class MemoryBackend
     } finally {
       MemoryBackend.#opening = false;
     }
-    await backend.#load();
+    await backend.#lifetime.load();
     return backend;
   }
 
@@ -301,23 +287,7 @@ export class MemoryBackend
   async #acquireLock(key: string, options: AcquireLockOptions): Promise<Lock | undefined> {
     try {
       assertValidKey(key, 'acquireLock');
-      const { ttlMs: ttl, waitMs } = normalizeLockOptions(options, key);
-      this.#assertOpen('acquireLock', key);
-      const assertOpen = (): void => this.#assertOpen('acquireLock', key);
-      const grant = await this.#runner.acquire(this.#locks, key, ttl, waitMs, assertOpen);
-      if (this.#closed) {
-        if (grant !== undefined) this.#locks.release(key, grant.token);
-        throw closedError('acquireLock', BACKEND_TYPE, key);
-      }
-      if (grant === undefined) return undefined;
-      const { token, fencingToken } = grant;
-      return createLockHandle({
-        key,
-        token,
-        fencingToken,
-        release: () => this.#runner.run('releaseLock', key, () => this.#releaseLock(key, token)),
-        extend: (ms) => this.#runner.run('extendLock', key, () => this.#extendLock(key, token, ms)),
-      });
+      return await this.#locks.acquire(key, options);
     } catch (error) {
       throw toBackendError(error, 'acquireLock', key);
     }
@@ -337,16 +307,8 @@ export class MemoryBackend
    * Each hit counts as a use.
    */
   getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
-    return this.#runner.run(
-      'getMany',
-      undefined,
-      () => {
-        assertValidKeys(keys, 'getMany');
-        this.#assertOpen('getMany');
-        return keys.map((key) => this.#entries.read(key));
-      },
-      keys,
-    );
+    const read = () => readMany(this.#entries, keys, this.#assertOpen);
+    return this.#runner.run('getMany', undefined, read, keys);
   }
 
   /**
@@ -354,37 +316,15 @@ export class MemoryBackend
    * Every entry is validated (including its size) before any is stored.
    */
   setMany(entries: readonly BatchEntry[]): Promise<void> {
-    return this.#runner.run(
-      'setMany',
-      undefined,
-      () => {
-        const normalized = normalizeBatchEntries(entries, 'setMany', this.#options.maxValueBytes);
-        const sizes = normalized.map((entry) =>
-          this.#entries.sizeOf(entry.key, entry.value, 'setMany'),
-        );
-        this.#assertOpen('setMany');
-        normalized.forEach((entry, index) => {
-          this.#entries.write(entry.key, entry.value, entry.ttlMs ?? 0, sizes[index]!);
-        });
-      },
-      entries,
-    );
+    const { maxValueBytes } = this.#options;
+    const write = () => writeMany(this.#entries, entries, maxValueBytes, this.#assertOpen);
+    return this.#runner.run('setMany', undefined, write, entries);
   }
 
   /** {@inheritDoc @cachestack/core!Batch.deleteMany} */
   deleteMany(keys: readonly string[]): Promise<number> {
-    return this.#runner.run(
-      'deleteMany',
-      undefined,
-      () => {
-        assertValidKeys(keys, 'deleteMany');
-        this.#assertOpen('deleteMany');
-        let existed = 0;
-        for (const key of keys) if (this.#entries.delete(key)) existed++;
-        return existed;
-      },
-      keys,
-    );
+    const remove = () => deleteMany(this.#entries, keys, this.#assertOpen);
+    return this.#runner.run('deleteMany', undefined, remove, keys);
   }
 
   /**
@@ -435,7 +375,7 @@ export class MemoryBackend
         maxBytes: this.#options.maxBytes,
         maxValueBytes: this.#options.maxValueBytes,
         locks: this.#locks.size,
-        snapshotPath: this.#snapshot?.path,
+        snapshotPath: this.#lifetime.snapshotPath,
       };
     });
   }
@@ -454,44 +394,13 @@ export class MemoryBackend
   }
 
   #closeOnce(): Promise<void> {
-    if (this.#closing !== undefined) return this.#closing.then(noop, noop);
-    this.#closing = this.#close();
-    return this.#closing;
+    this.#closed = true;
+    return this.#lifetime.close();
   }
 
   /** Same as {@link MemoryBackend.close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-
-  async #close(): Promise<void> {
-    this.#closed = true;
-    if (this.#purgeTimer !== undefined) clearInterval(this.#purgeTimer);
-    const entries = this.#snapshot === undefined ? undefined : this.#entries.collect(Date.now());
-    this.#entries.clear();
-    this.#locks.clear();
-    if (this.#snapshot !== undefined && entries !== undefined) await this.#snapshot.stop(entries);
-  }
-
-  async #load(): Promise<void> {
-    if (this.#snapshot === undefined) return;
-    const now = Date.now();
-    this.#entries.restore(await this.#snapshot.load(now), now);
-    this.#snapshot.start();
-  }
-
-  #releaseLock(key: string, token: string): boolean {
-    this.#assertOpen('releaseLock', key);
-    return this.#locks.release(key, token);
-  }
-
-  #extendLock(key: string, token: string, ttlMs: number): boolean {
-    this.#assertOpen('extendLock', key);
-    return this.#locks.extend(key, token, ttlMs);
-  }
-
-  #assertOpen(operation: string, key?: string): void {
-    if (this.#closed) throw closedError(operation, BACKEND_TYPE, key);
   }
 
   /** {@link MemoryBackend.get} with simulated latency. */
@@ -510,5 +419,3 @@ export class MemoryBackend
     });
   }
 }
-
-function noop(): void {}

@@ -9,6 +9,12 @@ import {
   toBackendError,
 } from '@cachestack/core';
 
+/**
+ * Throws core's PERMANENT `CLOSED` error for `operation` (and `key`) once the
+ * backend is closed; handed by the backend to the modules that run its operations.
+ */
+export type AssertOpen = (operation: string, key?: string) => void;
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**

@@ -1,8 +1,8 @@
 import type { EntryStoreLimits } from '../entry-store.js';
 import { checkedEntrySize, entrySizeBytes } from '../memory-backend-options.js';
+import { collectLive, restoredEntry, wholeRemainingMs } from '../snapshot-entries.js';
 import type { SnapshotEntry } from '../snapshot-format.js';
 import {
-  bytesOf,
   copyOut,
   type StoredValue,
   StoredValueFactory,
@@ -67,7 +67,6 @@ const QUIET_READS_PER_ENTRY = 10;
 export class TinyLfuEntryStore {
   readonly #limits: EntryStoreLimits;
   readonly #values: StoredValueFactory;
-  readonly #hasByteLimit: boolean;
   readonly #window = createSegment();
   readonly #probation = createSegment();
   readonly #protected = createSegment();
@@ -90,7 +89,6 @@ export class TinyLfuEntryStore {
   ) {
     this.#limits = limits;
     this.#values = values;
-    this.#hasByteLimit = Number.isFinite(limits.maxBytes);
     this.#sketch = new FrequencySketch(Math.min(limits.maxEntries, 1024));
     this.#tuner = tuning.adaptive ? new WindowTuner(this.#tunerCapacity()) : undefined;
     this.#admission = new Admission(this.#sketch, tuning.seed);
@@ -185,8 +183,7 @@ export class TinyLfuEntryStore {
   remainingTtl(key: string): number | undefined {
     const segment = this.#segmentOf(key);
     if (segment === undefined) return undefined;
-    const remaining = segment.getRemainingTTL(key);
-    return remaining === Number.POSITIVE_INFINITY ? remaining : Math.max(1, Math.ceil(remaining));
+    return wholeRemainingMs(segment.getRemainingTTL(key));
   }
 
   /** Makes a live key expire `ttlMs` from now. Counts as a use (within its segment). */
@@ -243,14 +240,7 @@ export class TinyLfuEntryStore {
   collect(now: number): SnapshotEntry[] {
     const entries: SnapshotEntry[] = [];
     for (const segment of [this.#probation, this.#protected, this.#window]) {
-      // lru-cache types its entries loosely; they are [string, StoredValue] pairs here.
-      for (const [key, stored] of segment.rentries() as Iterable<[string, StoredValue]>) {
-        const remaining = segment.getRemainingTTL(key);
-        if (remaining <= 0) continue;
-        const expiresAt = remaining === Number.POSITIVE_INFINITY ? 0 : now + remaining;
-        const value = typeof stored === 'string' ? bytesOf(stored) : stored;
-        entries.push({ key, value, expiresAt });
-      }
+      collectLive(segment, now, entries);
     }
     return entries;
   }
@@ -265,13 +255,15 @@ export class TinyLfuEntryStore {
     this.#restoring = true;
     try {
       for (const entry of entries) {
-        if (entry.expiresAt !== 0 && entry.expiresAt <= now) continue;
-        if (entry.value.byteLength > this.#limits.maxValueBytes) continue;
-        const size = entrySizeBytes(entry.key, entry.value.byteLength);
-        if (this.#hasByteLimit && size > this.#limits.maxBytes) continue;
-        const ttl = entry.expiresAt === 0 ? 0 : Math.ceil(entry.expiresAt - now);
+        const restored = restoredEntry(entry, now, this.#limits);
+        if (restored === undefined) continue;
         this.#sketch.increment(hashKey(entry.key));
-        this.#put(entry.key, this.#values.copyOf(entry.value, this.bytes), ttl, size);
+        this.#put(
+          entry.key,
+          this.#values.copyOf(entry.value, this.bytes),
+          restored.ttl,
+          restored.size,
+        );
       }
     } finally {
       this.#restoring = false;
