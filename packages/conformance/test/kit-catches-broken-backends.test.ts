@@ -1,85 +1,29 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BROKEN_VARIANTS } from './broken-backends.js';
+import { describeFailures, expectReportedResults, useFixtureRun } from './support/fixture-run.js';
 
-interface AssertionResult {
-  ancestorTitles: string[];
-  title: string;
-  fullName: string;
-  status: string;
-  failureMessages: string[];
-}
-interface JsonReport {
-  testResults: { name: string; assertionResults: AssertionResult[] }[];
-}
-
-const packageRoot = fileURLToPath(new URL('..', import.meta.url));
-const vitestBin = join(packageRoot, 'node_modules', '.bin', 'vitest');
-let directory: string;
-let results: AssertionResult[] = [];
-let runOutput = '';
-
-function resultsOf(suite: string): AssertionResult[] {
-  return results.filter((result) => result.ancestorTitles[0] === suite);
-}
-
-beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'conformance-self-test-'));
-  const outputFile = join(directory, 'report.json');
-  runOutput = await new Promise<string>((resolve) => {
-    execFile(
-      vitestBin,
-      [
-        'run',
-        '--config',
-        'test/fixtures/vitest.fixture.config.ts',
-        'broken-backends',
-        'reference.fixture',
-        '--reporter=json',
-        `--outputFile=${outputFile}`,
-      ],
-      {
-        cwd: packageRoot,
-        timeout: 170_000,
-        maxBuffer: 64 * 1024 * 1024,
-        env: { ...process.env, CI: '1' },
-      },
-      (error, stdout, stderr) =>
-        resolve(`${error ? `exit: ${error.message}\n` : ''}${stdout}\n${stderr}`),
-    );
-  });
-  const report = JSON.parse(await readFile(outputFile, 'utf8')) as JsonReport;
-  results = report.testResults.flatMap((file) => file.assertionResults);
-}, 180_000);
-
-afterAll(async () => {
-  if (directory !== undefined) await rm(directory, { recursive: true, force: true });
-});
+// The backend kit runs in a child vitest process against the reference
+// backend and the broken variants (test/fixtures/broken-backends-*.fixture.ts,
+// reference.fixture.ts).
+const run = useFixtureRun(['broken-backends', 'reference.fixture'], 170_000);
 
 describe('the kit catches broken backends', () => {
   it('the fixture run reported results', () => {
-    expect(
-      results.length,
-      `the fixture run reported nothing:\n${runOutput.slice(-4000)}`,
-    ).toBeGreaterThan(0);
+    expectReportedResults(run);
   });
 
   it('the correct reference backend passes every case in the same run', () => {
-    const reference = resultsOf('reference');
-    const failed = reference.filter((result) => result.status === 'failed');
-    expect(reference.length, 'the reference suite must have run').toBeGreaterThan(100);
+    expect(run.resultsOf('reference').length, 'the reference suite must have run').toBeGreaterThan(
+      100,
+    );
     expect(
-      failed.map((result) => `${result.fullName}: ${result.failureMessages[0]?.split('\n')[0]}`),
+      describeFailures(run.failuresOf('reference')),
       'the reference backend must pass every case',
     ).toEqual([]);
   });
 
   it('reports unclaimed capabilities and missing hooks as skipped, with the reason in the name', () => {
-    const suite = resultsOf('reference claiming nothing');
+    const suite = run.resultsOf('reference claiming nothing');
     const ran = suite.filter((result) => result.status === 'passed');
     const failed = suite.filter((result) => result.status === 'failed');
     expect(
@@ -111,7 +55,7 @@ describe('the kit catches broken backends', () => {
   });
 
   it("names the missing capability when a claimed one isn't implemented", () => {
-    const suite = resultsOf("broken: claims 'batch' without having it");
+    const suite = run.resultsOf("broken: claims 'batch' without having it");
     const messages = suite.flatMap((result) => result.failureMessages).join('\n');
     expect(messages).toContain(
       "claims the 'batch' capability but does not implement getMany(), setMany(), deleteMany()",
@@ -120,9 +64,10 @@ describe('the kit catches broken backends', () => {
 
   for (const variant of BROKEN_VARIANTS) {
     it(`catches "${variant.name}" (breaks: ${variant.rule})`, () => {
-      const own = resultsOf(variant.name);
-      expect(own.length, `no results for ${variant.name}`).toBeGreaterThan(0);
-      const failed = own.filter((result) => result.status === 'failed');
+      expect(run.resultsOf(variant.name).length, `no results for ${variant.name}`).toBeGreaterThan(
+        0,
+      );
+      const failed = run.failuresOf(variant.name);
       expect(
         failed.length,
         `the kit must fail at least one case for a backend that breaks "${variant.rule}"`,

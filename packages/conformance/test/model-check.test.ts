@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import {
   formatModelCheckFinding,
   fuzzBackend,
+  type ModelCheckFinding,
+  type ModelCheckOptions,
   type ModelCheckTarget,
   modelCheck,
 } from '../src/index.js';
@@ -32,18 +34,31 @@ function target(name: string, make: Make, withPeer: boolean): ModelCheckTarget {
   };
 }
 
+/** Model-checks `make`'s backends with seed 1, 3 sequences of 300 calls, unless `options` say otherwise. */
+function check(name: string, make: Make, withPeer: boolean, options?: Partial<ModelCheckOptions>) {
+  return modelCheck(target(name, make, withPeer), {
+    seed: 1,
+    sequences: 3,
+    length: 300,
+    ...options,
+  });
+}
+
+/** Model-checks a broken variant and returns its first model mismatch, failing the test when there is none. */
+async function firstMismatch(name: string, make: Make, withPeer: boolean) {
+  const report = await check(name, make, withPeer);
+  const finding = report.findings.find((f) => f.violation.kind === 'model-mismatch');
+  expect(finding, JSON.stringify(report.violations)).toBeDefined();
+  return finding as ModelCheckFinding;
+}
+
 const reference: Make = (store, namespace) =>
   new ReferenceBackend(store, namespace, { maxValueBytes: 4096 });
 
 describe('modelCheck', () => {
   it('finds nothing wrong with the reference backend, on one handle and on two', async () => {
     for (const withPeer of [false, true]) {
-      const report = await modelCheck(target('reference', reference, withPeer), {
-        seed: 1,
-        sequences: 3,
-        length: 300,
-        maxValueBytes: 4096,
-      });
+      const report = await check('reference', reference, withPeer, { maxValueBytes: 4096 });
       expect(report.findings.map((finding) => formatModelCheckFinding(finding))).toEqual([]);
       expect(report.calls).toBeGreaterThanOrEqual(3 * 300 * 0.9);
       expect(report.rejectedInvalid).toBeGreaterThan(50);
@@ -52,30 +67,18 @@ describe('modelCheck', () => {
 
   it('reports a wrong getTtl with its seed, shrunk to a short sequence', async () => {
     const make: Make = (store, namespace) => new GetTtlHalved(store, namespace);
-    const report = await modelCheck(target('getTtl halved', make, false), {
-      seed: 1,
-      sequences: 3,
-      length: 300,
-    });
-    const finding = report.findings.find((f) => f.violation.kind === 'model-mismatch');
-    expect(finding, JSON.stringify(report.violations)).toBeDefined();
-    const text = formatModelCheckFinding(finding!, 'SEED=1');
+    const finding = await firstMismatch('getTtl halved', make, false);
+    const text = formatModelCheckFinding(finding, 'SEED=1');
     expect(text).toContain('seed 1');
     expect(text).toContain('(replay: SEED=1)');
     expect(text).toContain('getTtl');
-    expect(finding!.shortest.length, text).toBeLessThanOrEqual(4);
+    expect(finding.shortest.length, text).toBeLessThanOrEqual(4);
   }, 60_000);
 
   it('reports a private read cache only when a second handle shares the store', async () => {
     const make: Make = (store, namespace) => new PrivateReadCache(store, namespace);
-    const report = await modelCheck(target('private read cache', make, true), {
-      seed: 1,
-      sequences: 3,
-      length: 300,
-    });
-    const finding = report.findings.find((f) => f.violation.kind === 'model-mismatch');
-    expect(finding, JSON.stringify(report.violations)).toBeDefined();
-    expect(finding!.shortest.some((operation) => operation.onPeer)).toBe(true);
+    const finding = await firstMismatch('private read cache', make, true);
+    expect(finding.shortest.some((operation) => operation.onPeer)).toBe(true);
   }, 60_000);
 });
 
@@ -102,10 +105,8 @@ describe('modelCheck and timeouts', () => {
   it('counts a TIMEOUT of a valid call as inconclusive, not as a violation', async () => {
     const make: Make = (store, namespace) =>
       new SometimesTimesOut(store, namespace, { maxValueBytes: 4096 });
-    const report = await modelCheck(target('sometimes times out', make, false), {
-      seed: 1,
+    const report = await check('sometimes times out', make, false, {
       sequences: 2,
-      length: 300,
       maxValueBytes: 4096,
     });
     expect(report.findings.map((finding) => formatModelCheckFinding(finding))).toEqual([]);

@@ -1,9 +1,12 @@
+import type { BusDefect, NodeDefect } from './reference-bus.js';
 import type { FacadeDefect } from './reference-facade.js';
+import type { WrapperDefect } from './reference-wrappers.js';
+import type { TracingDefect } from './traced-reference.js';
 
-/** A broken facade variant and the case that must catch it. */
-export interface BrokenFacade {
-  /** The defect of the reference facade. */
-  readonly defect: FacadeDefect;
+/** A broken variant of a reference layer (one `defect`) and the case that must catch it. */
+export interface BrokenLayer<Defect extends string> {
+  /** The defect of the reference implementation. */
+  readonly defect: Defect;
   /** The rule it breaks. */
   readonly rule: string;
   /** A substring of the one case title that must fail. */
@@ -11,6 +14,9 @@ export interface BrokenFacade {
   /** Other cases it fails too, because their rule depends on the same behaviour (substrings). */
   readonly alsoFails?: readonly string[];
 }
+
+/** A broken facade variant and the case that must catch it. */
+export type BrokenFacade = BrokenLayer<FacadeDefect>;
 
 /** Every broken facade of the self-test: one defect, one rule, one case. */
 export const BROKEN_FACADES: readonly BrokenFacade[] = [
@@ -96,17 +102,8 @@ export const BROKEN_FACADES: readonly BrokenFacade[] = [
   },
 ];
 
-/** A broken bus or node variant and the case that must catch it. */
-export interface BrokenBus {
-  /** The defect (of the bus or of the node). */
-  readonly defect: import('./reference-bus.js').BusDefect | import('./reference-bus.js').NodeDefect;
-  /** The rule it breaks. */
-  readonly rule: string;
-  /** A substring of the one case title that must fail. */
-  readonly caughtBy: string;
-  /** Other cases it fails too, because their rule depends on the same behaviour (substrings). */
-  readonly alsoFails?: readonly string[];
-}
+/** A broken bus or node variant (the defect is of the bus or of the node) and the case that must catch it. */
+export type BrokenBus = BrokenLayer<BusDefect | NodeDefect>;
 
 /** Every broken bus/node of the self-test. */
 export const BROKEN_BUSES: readonly BrokenBus[] = [
@@ -157,17 +154,9 @@ export const BROKEN_BUSES: readonly BrokenBus[] = [
 ];
 
 /** A broken byte wrapper and the case that must catch it. */
-export interface BrokenWrapper {
-  /** The defect. */
-  readonly defect: import('./reference-wrappers.js').WrapperDefect;
+export interface BrokenWrapper extends BrokenLayer<WrapperDefect> {
   /** Which reference wrapper it breaks. */
   readonly kind: 'compression' | 'encryption';
-  /** The rule it breaks. */
-  readonly rule: string;
-  /** A substring of the one case title that must fail. */
-  readonly caughtBy: string;
-  /** Other cases it fails too, because their rule depends on the same behaviour (substrings). */
-  readonly alsoFails?: readonly string[];
 }
 
 /** Every broken wrapper of the self-test. */
@@ -219,16 +208,7 @@ export const BROKEN_WRAPPERS: readonly BrokenWrapper[] = [
 ];
 
 /** A backend with broken tracing and the case that must catch it. */
-export interface BrokenTracing {
-  /** The defect. */
-  readonly defect: import('./traced-reference.js').TracingDefect;
-  /** The rule it breaks. */
-  readonly rule: string;
-  /** A substring of the one case title that must fail. */
-  readonly caughtBy: string;
-  /** Other cases it fails too (substrings). */
-  readonly alsoFails?: readonly string[];
-}
+export type BrokenTracing = BrokenLayer<TracingDefect>;
 
 /** Every broken tracing variant of the self-test (the backend kit's `tracing` group). */
 export const BROKEN_TRACING: readonly BrokenTracing[] = [
