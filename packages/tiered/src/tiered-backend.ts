@@ -14,6 +14,9 @@ import {
   isKeyIterable,
   isLockable,
   isTtlInspectable,
+  LOCAL_READ,
+  type LOCAL_READ_UNAVAILABLE,
+  type LocalReadable,
   type Lock,
   normalizeBatchEntries,
   normalizeLockOptions,
@@ -46,6 +49,7 @@ import {
 import type { ReadOutcome, TieredContext } from './tiered-context.js';
 import { getThrough } from './tiered-get.js';
 import { aggregateHealth, closedHealth } from './tiered-health.js';
+import { DeclinedL1Miss, readL1Now } from './tiered-local-read.js';
 import { logAbsorbedFailure, logLocalDrop } from './tiered-logging.js';
 import { TieredOperationRunner } from './tiered-operation-runner.js';
 
@@ -70,7 +74,7 @@ const TYPE = 'tiered';
  * tier is clearable, `keys` when the authoritative tier is key-iterable.
  * `withTimeout` and the batch methods are always there.
  */
-export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
+export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch, LocalReadable {
   /** Always `'tiered'`. */
   readonly backendType = TYPE;
   /** Remaining TTL in ms from the authoritative tier; present when it is TTL-inspectable. */
@@ -95,6 +99,7 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
   readonly #runner: TieredOperationRunner;
   readonly #context: TieredContext;
   readonly #flights = new SingleFlight<ReadOutcome>();
+  readonly #declinedMiss = new DeclinedL1Miss();
   readonly #background = new Set<Promise<void>>();
   readonly #link: InvalidationLink | undefined;
   readonly #copyValues: boolean;
@@ -222,7 +227,7 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
       } catch (error) {
         return Promise.reject(error);
       }
-      return getThrough(runner, this.#context, key, undefined);
+      return getThrough(runner, this.#context, this.#declinedMiss, key, undefined);
     }
     const trace = runner.tracer.context('get', key);
     return runner.tracer.traceContext(trace, () => {
@@ -231,8 +236,26 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch {
       } catch (error) {
         return Promise.reject(error);
       }
-      return getThrough(runner, this.#context, key, trace);
+      return getThrough(runner, this.#context, this.#declinedMiss, key, trace);
     });
+  }
+
+  /**
+   * The synchronous form of {@link TieredBackend.get} for an L1 hit (core's
+   * local-read protocol), so a facade over this cache answers it without a
+   * promise: the same bytes (a copy of L1's, never aliasing it), expiry and
+   * breaker bookkeeping as the L1 hit of `get`. Answers
+   * `LOCAL_READ_UNAVAILABLE` whenever `get` would do more than read L1
+   * synchronously: an L1 miss (the lower tiers must be asked; the `get`
+   * that follows in the same turn does not read L1 again), an L1 without
+   * the protocol or declining it (time limit, delay, its own tracing
+   * subscriber), an L1 failure, L1's circuit not closed, a time limit on
+   * `get`, a closed backend, or a subscriber on the `cachestack:tiered`
+   * tracing channel (so every read is traced).
+   * @throws BackendError `INVALID_KEY`, as `get` would reject.
+   */
+  [LOCAL_READ](key: string): Uint8Array | undefined | typeof LOCAL_READ_UNAVAILABLE {
+    return readL1Now(this.#runner, this.#context, this.#declinedMiss, key);
   }
 
   /** Writes bottom-up, each tier with min(`ttlMs`, its `maxTtlMs`); `ttlMs` in ms, none for no expiry. */

@@ -9,6 +9,7 @@ import {
 import type { Tier } from './tier.js';
 import { readThrough } from './tier-reads.js';
 import { type TieredContext, traceAnswer } from './tiered-context.js';
+import type { DeclinedL1Miss } from './tiered-local-read.js';
 import type { TieredOperationRunner } from './tiered-operation-runner.js';
 
 /**
@@ -16,11 +17,13 @@ import type { TieredOperationRunner } from './tiered-operation-runner.js';
  * (an in-process L1 answering synchronously: no extra promise step; any
  * other L1: one `then`), then {@link readThrough} on a miss or an L1
  * failure. Internal to the package.
+ * @param misses - an L1 miss just read by a declined local read (not read again).
  * @param trace - the traced call's context, told which tier answered.
  */
 export function getThrough(
   runner: TieredOperationRunner,
   context: TieredContext,
+  misses: DeclinedL1Miss,
   key: string,
   trace: OperationTraceContext | undefined,
 ): Promise<Uint8Array | undefined> {
@@ -32,6 +35,9 @@ export function getThrough(
   // Hottest path: an in-process L1 answers synchronously, no extra promise step.
   const local = first.localRead;
   if (local !== undefined) {
+    // The local read that declined this key just read L1 (and told its breaker): read through.
+    if (misses.take(key, context))
+      return countedReadThrough(runner, context, key, undefined, trace);
     let value: Uint8Array | undefined | typeof LOCAL_READ_UNAVAILABLE;
     try {
       value = local[LOCAL_READ](key);
