@@ -21,7 +21,7 @@ function freePort() {
   });
 }
 
-/** Starts `redis-server` on a free port (extra `args` appended); resolves `{ port, url, stop }`. */
+/** Starts `redis-server` on a free port (extra `args` appended); resolves `{ port, url, pid, stop }`. */
 export async function startServer(args = []) {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'cachestack-bench-'));
@@ -61,6 +61,7 @@ export async function startServer(args = []) {
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
+    pid: child.pid,
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       process.kill(child.pid, 'SIGTERM');

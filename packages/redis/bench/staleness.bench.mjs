@@ -1,258 +1,179 @@
 // Benchmark: how long another process's L1 keeps returning an old value after a
-// write, with the Redis pub/sub bus vs Redis tracking (RedisTrackingInvalidation),
-// on a standalone server and on a local 3-master Cluster; plus what tracking
-// costs (server memory, messages per write) and the reader's L1 hit ratio.
-// Usage: pnpm turbo run build --filter=@cachestack/tiered... && pnpm --filter @cachestack/redis bench:staleness
-// BENCH_ROUNDS (default 300) rounds per row; BENCH_MS (default 2000) for the hit-ratio phase.
+// write, with the Redis pub/sub bus vs Redis tracking (RedisTrackingInvalidation,
+// 'prefix' and 'reads'), on a standalone server and on a local 3-master Cluster;
+// where that time goes (hop by hop, run-queue waits, GC); and what tracking
+// costs (server memory, invalidation messages per write) against the L1 hit
+// ratio it keeps.
+// Usage: pnpm turbo run build --filter=@cachestack/redis... --filter=@cachestack/tiered...
+//        then, in packages/redis: BENCH_ROUNDS=300 node bench/staleness.bench.mjs
+// BENCH_ROUNDS (default 300): rounds per row and reader, run in BENCH_BLOCKS
+// (default 5) blocks that go round the rows, so a burst of machine load is
+// spread over every row. BENCH_MS (default 2000): the hit-ratio phase per row.
+// BENCH_RAW=<file.json>: also write every round's timestamps there.
 
-import { fork } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { tracingChannel } from 'node:diagnostics_channel';
-import { fileURLToPath } from 'node:url';
-import { Cluster, Redis } from 'ioredis';
+import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { startCluster, startServer } from './redis-servers.mjs';
-import { tieredPeer } from './tiered-peer.mjs';
+import { hitRatio, trackingCost } from './staleness-cost.mjs';
+import { READER_STYLES, stalenessRounds } from './staleness-rounds.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 300);
+const BLOCKS = Math.max(1, Math.min(ROUNDS, Number(process.env.BENCH_BLOCKS ?? 5)));
 const HIT_RATIO_MS = Number(process.env.BENCH_MS ?? 2000);
-const READER = fileURLToPath(new URL('./staleness-reader.mjs', import.meta.url));
-const now = () => Number(process.hrtime.bigint()) / 1e6;
+/** The goal of the issue, and the threshold of the "tail" analysis, in ms. */
+const GOAL_MS = 2;
 
-function startReader(target, source, namespace) {
-  const child = fork(READER, [JSON.stringify(target), source, namespace], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const next = (type) =>
-    new Promise((resolve, reject) => {
-      const onMessage = (message) => {
-        if (message.type === type) {
-          child.off('message', onMessage);
-          resolve(message);
-        } else if (message.type === 'timeout') {
-          child.off('message', onMessage);
-          reject(new Error('the reader never saw the write'));
-        }
-      };
-      child.on('message', onMessage);
-    });
-  return {
-    child,
-    next,
-    send: (message) => child.send(message),
-    async exit() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.send({ type: 'exit' });
-      await exited;
-    },
-  };
-}
+const READER_LABELS = {
+  event: 'event-timed (idle until L1 drops the key)',
+  poll: 'polling (busy get loop)',
+};
+const ROWS = [
+  ['bus', 'tiered', 'bus (RedisInvalidationBus), writer: tiered set()'],
+  ['prefix', 'tiered', "tracking 'prefix' (BCAST), writer: tiered set()"],
+  ['prefix', 'plain', "tracking 'prefix' (BCAST), writer: plain ioredis SET"],
+  ['reads', 'tiered', "tracking 'reads' (default mode), writer: tiered set()"],
+  ['reads', 'plain', "tracking 'reads' (default mode), writer: plain ioredis SET"],
+];
 
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
-}
+const load = () =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' / ');
+const percentile = (sorted, p) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
+const sortedBy = (rounds, pick) => rounds.map(pick).sort((a, b) => a - b);
+const ms = (value) => value.toFixed(2);
+const spread = (sorted) =>
+  `${ms(percentile(sorted, 50))} / ${ms(percentile(sorted, 99))} / ${ms(sorted.at(-1))}`;
 
-/** Staleness rounds: returns the sorted windows (ms) and the reader's message counts. */
-async function staleness(target, source, writerKind) {
-  const namespace = `stale-${randomUUID()}`;
-  const reader = startReader(target, source, namespace);
-  const writer = await tieredPeer(target, source, namespace, 'writer');
-  const plain = target.url !== undefined ? new Redis(target.url) : new Cluster(target.nodes);
-  await reader.next('ready');
-  const windows = [];
-  let early = 0;
-  try {
-    for (let round = 0; round < ROUNDS; round++) {
-      const key = `k${round % 32}`;
-      await writer.cache.set(key, Buffer.from(`old-${round}`));
-      reader.send({ type: 'settle', key, expect: `old-${round}` });
-      const settled = await reader.next('settled');
-      if (settled.inL1 !== `old-${round}`) throw new Error(`round ${round}: L1 did not settle`);
-      reader.send({ type: 'watch', key, old: `old-${round}` });
-      await reader.next('watching');
-      const seen = reader.next('seen');
-      seen.catch(() => {}); // awaited below; never an unhandled rejection meanwhile
-      let acknowledged;
-      if (writerKind === 'plain') {
-        await plain.set(`cs:${namespace}:d:${key}`, `new-${round}`);
-        acknowledged = now();
-      } else {
-        await writer.cache.set(key, Buffer.from(`new-${round}`));
-        acknowledged = now();
-      }
-      const window = (await seen).at - acknowledged;
-      if (window < 0) early += 1;
-      windows.push(Math.max(0, window));
-    }
-    reader.send({ type: 'counts' });
-    const counts = await reader.next('counts');
-    windows.sort((a, b) => a - b);
-    return { windows, early, counts };
-  } finally {
-    await reader.exit();
-    await writer.close();
-    plain.disconnect();
-  }
-}
-
-/** Tracking's server-side cost on a standalone server: memory and tracking table. */
-async function trackingCost(mode) {
-  const fresh = await startServer();
-  const url = fresh.url;
-  const probe = new Redis(url);
-  const memory = async () => {
-    const info = String(await probe.info('memory'));
-    return Number(/used_memory:(\d+)/.exec(info)?.[1]);
-  };
-  const stats = async () => {
-    const info = String(await probe.info('stats'));
-    return {
-      prefixes: Number(/tracking_total_prefixes:(\d+)/.exec(info)?.[1]),
-      keys: Number(/tracking_total_keys:(\d+)/.exec(info)?.[1]),
-    };
-  };
-  const namespace = `cost-${randomUUID()}`;
-  const peers = [];
-  try {
-    for (let i = 0; i < 10; i++) peers.push(await tieredPeer({ url }, mode, namespace, `p${i}`));
-    const KEYS = 20_000;
-    const all = Array.from({ length: KEYS }, (_, i) => `key${i}`);
-    await peers[0].backend.setMany(all.map((key) => ({ key, value: Buffer.alloc(100) })));
-    // Every peer reads the same keys: default-mode tracking remembers each
-    // (key, connection) pair; BCAST remembers only the prefix.
-    const settle = () => new Promise((resolve) => setTimeout(resolve, 300)); // client buffers shrink
-    await settle();
-    const before = await memory();
-    for (const peer of peers) {
-      for (let i = 0; i < KEYS; i += 1000) await peer.cache.getMany(all.slice(i, i + 1000));
-    }
-    await settle();
-    const after = await memory();
-    const table = await stats();
-    // One write to every key: how many keys are invalidated in the 10 caches.
-    const delivered = () => peers.reduce((sum, peer) => sum + peer.counts.keys, 0);
-    const keysBefore = delivered();
-    await peers[0].backend.setMany(all.map((key) => ({ key, value: Buffer.alloc(100, 1) })));
-    // Until no more invalidations arrive for 500 ms.
-    for (let last = -1; last !== delivered(); ) {
-      last = delivered();
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    const keysPerWrite = (delivered() - keysBefore) / KEYS;
-    return { peers: peers.length, bytes: after - before, keysPerWrite, ...table };
-  } finally {
-    for (const peer of peers) await peer.close();
-    probe.disconnect();
-    await fresh.stop();
-  }
-}
-/** L1 hit ratio of a reader while another process writes: reads served without Redis. */
-async function hitRatio(target, source) {
-  const namespace = `ratio-${randomUUID()}`;
-  const writer = await tieredPeer(target, source, namespace, 'writer');
-  const reader = await tieredPeer(target, source, namespace, 'reader');
-  const KEYS = 1000;
-  await writer.backend.setMany(
-    Array.from({ length: KEYS }, (_, i) => ({ key: `key${i}`, value: Buffer.alloc(100) })),
-  );
-  let redisReads = 0;
-  const onStart = (context) => {
-    if (context.backendType === 'redis' && context.namespace === namespace) redisReads += 1;
-  };
-  const channel = tracingChannel('cachestack:backend');
-  const handlers = { start: onStart };
-  channel.subscribe(handlers);
-  let reads = 0;
-  let writes = 0;
-  const end = performance.now() + HIT_RATIO_MS;
-  // Skewed reads (80% on 10% of the keys), one write per ms on a uniform key.
-  const readLoop = (async () => {
-    while (performance.now() < end) {
-      const hot = Math.random() < 0.8;
-      const key = hot ? Math.floor(Math.random() * (KEYS / 10)) : Math.floor(Math.random() * KEYS);
-      await reader.cache.get(`key${key}`);
-      reads += 1;
-      if (reads % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
-    }
-  })();
-  const writeLoop = (async () => {
-    while (performance.now() < end) {
-      await writer.cache.set(`key${Math.floor(Math.random() * KEYS)}`, Buffer.alloc(100, writes));
-      writes += 1;
-      await new Promise((resolve) => setTimeout(resolve, 1));
-    }
-  })();
-  redisReads = 0;
-  await Promise.all([readLoop, writeLoop]);
-  channel.unsubscribe(handlers);
-  const result = {
-    reads,
-    writes,
-    hitRatio: 1 - redisReads / reads,
-    messagesPerWrite: reader.counts.messages / writes,
-  };
-  await reader.close();
-  await writer.close();
-  return result;
-}
-
+const startLoad = load();
 const server = await startServer();
 const cluster = await startCluster();
 try {
   const targets = [
-    ['standalone', { url: server.url }],
-    ['3-master Cluster', { nodes: cluster.nodes }],
+    ['standalone', { url: server.url }, [server.pid]],
+    ['3-master Cluster', { nodes: cluster.nodes }, cluster.servers.map((s) => s.pid)],
   ];
   const rows = [];
-  for (const [topology, target] of targets) {
-    for (const [source, writerKind, label] of [
-      ['bus', 'tiered', 'bus (RedisInvalidationBus), writer: tiered set()'],
-      ['prefix', 'tiered', "tracking 'prefix' (BCAST), writer: tiered set()"],
-      ['prefix', 'plain', "tracking 'prefix' (BCAST), writer: plain ioredis SET"],
-      ['reads', 'plain', "tracking 'reads' (default mode), writer: plain ioredis SET"],
-    ]) {
+  for (const [topology, target, pids] of targets) {
+    for (const [source, writerKind, label] of ROWS) {
       if (source === 'reads' && target.nodes !== undefined) continue; // single server only
-      console.error(`running: ${topology}, ${label}`);
-      const { windows, early, counts } = await staleness(target, source, writerKind);
-      rows.push({ topology, label, windows, early, counts });
+      const results = Object.fromEntries(
+        READER_STYLES.map((style) => [style, { rounds: [], flushes: 0, messages: 0 }]),
+      );
+      rows.push({ topology, target, pids, source, writerKind, label, results });
     }
   }
+  for (let block = 0; block < BLOCKS; block++) {
+    const rounds = Math.floor(ROUNDS / BLOCKS) + (block < ROUNDS % BLOCKS ? 1 : 0);
+    console.error(
+      `block ${block + 1}/${BLOCKS} (${rounds} rounds per row and reader), load ${load()}`,
+    );
+    for (const row of rows) {
+      const result = await stalenessRounds(
+        row.target,
+        row.source,
+        row.writerKind,
+        rounds,
+        row.pids,
+      );
+      for (const style of READER_STYLES) {
+        const merged = row.results[style];
+        merged.rounds.push(...result[style].rounds);
+        merged.flushes += result[style].counts.flushes;
+        merged.messages += result[style].counts.messages;
+      }
+    }
+  }
+  const endLoad = load();
+  if (process.env.BENCH_RAW) {
+    // Every round's timestamps, for a closer look (BENCH_RAW=path.json).
+    const raw = rows.map(({ topology, label, results }) => ({ topology, label, results }));
+    writeFileSync(process.env.BENCH_RAW, JSON.stringify(raw));
+  }
+
   console.log(
-    `\nstaleness: ms from the write acknowledged (set() resolved / SET reply) to the other process's L1 no longer returning the old value; ${ROUNDS} rounds per row, Node ${process.version}\n`,
+    `\nstaleness: ms from the write acknowledged (the writer's set() resolved / its SET reply) to the other process's L1 no longer returning the old value; ${ROUNDS} rounds per row and reader (interleaved: ${BLOCKS} blocks over the rows, the two readers alternating round by round); Node ${process.version}; load ${startLoad} at the start, ${endLoad} at the end\n`,
   );
-  console.log('| topology | invalidation, writer | p50 ms | p99 ms | max ms | seen before ack |');
-  console.log('| --- | --- | ---: | ---: | ---: | ---: |');
+  console.log(
+    '- event-timed: the reader idles in its event loop; the time is when tiered fired `onInvalidate` for the key, confirmed by an `l1.get` and a `cache.get` that no longer return the old value.',
+  );
+  console.log(
+    '- polling: the reader calls `cache.get` in a setImmediate loop (one CPU kept busy) until it returns another value; that includes its read from Redis after L1 dropped the key.',
+  );
+  console.log(
+    '- a round whose invalidation arrived before the writer noted the acknowledgement counts as 0 ("before ack").\n',
+  );
+  console.log(
+    '| topology | invalidation, writer | reader | p50 ms | p99 ms | max ms | before ack |',
+  );
+  console.log('| --- | --- | --- | ---: | ---: | ---: | ---: |');
   for (const row of rows) {
-    const [p50, p99] = [percentile(row.windows, 50), percentile(row.windows, 99)];
-    const max = row.windows.at(-1);
-    console.log(
-      `| ${row.topology} | ${row.label} | ${p50.toFixed(2)} | ${p99.toFixed(2)} | ${max.toFixed(2)} | ${row.early} |`,
-    );
+    for (const style of READER_STYLES) {
+      const { rounds } = row.results[style];
+      const windows = sortedBy(rounds, (r) => Math.max(0, r.seenAt - r.ackAt));
+      const early = rounds.filter((r) => r.seenAt < r.ackAt).length;
+      const [p50, p99] = [percentile(windows, 50), percentile(windows, 99)];
+      console.log(
+        `| ${row.topology} | ${row.label} | ${READER_LABELS[style]} | ${ms(p50)} | ${ms(p99)} | ${ms(windows.at(-1))} | ${early} |`,
+      );
+    }
   }
+
   console.log(
-    '\ntracking cost on the server (a fresh standalone server per mode; 10 caches each read the same 20,000 keys, then each key is written once):\n',
+    `\nwhere the time goes (p50 / p99 / max, ms): ack → received (the invalidation parsed off the tracking or bus socket in the reader), received → dropped (tiered's onInvalidate ran: L1 no longer has the key), dropped → seen (the reader noticed); tail: of the rounds over ${GOAL_MS} ms, how many the reader's or redis-server's run-queue wait (/proc/<pid>/schedstat) or the reader's GC pauses cover for at least half the window; late: invalidations of the write that stored the old value that arrived during the round (the event reader read the old value back and waited for the next)\n`,
   );
   console.log(
-    '| mode | used_memory growth during the reads | tracking_total_keys | tracking_total_prefixes | keys invalidated per write (all 10 caches) |',
+    '| topology | invalidation, writer | reader | ack → received | received → dropped | dropped → seen | reader run-queue wait | GC | tail (covered / over goal) | flushes | late |',
   );
-  console.log('| --- | ---: | ---: | ---: | ---: |');
-  for (const mode of ['prefix', 'reads']) {
-    const cost = await trackingCost(mode);
-    console.log(
-      `| ${mode} | ${cost.bytes} bytes | ${cost.keys} | ${cost.prefixes} | ${cost.keysPerWrite.toFixed(2)} |`,
-    );
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | ---: | ---: | ---: |');
+  for (const row of rows) {
+    for (const style of READER_STYLES) {
+      const { rounds, flushes } = row.results[style];
+      const over = rounds.filter((r) => r.seenAt - r.ackAt > GOAL_MS);
+      const covered = over.filter(
+        (r) => Math.max(r.readerWaitMs, r.serverWaitMs, r.gcMs) >= (r.seenAt - r.ackAt) / 2,
+      );
+      console.log(
+        `| ${row.topology} | ${row.label} | ${style} | ${spread(sortedBy(rounds, (r) => r.receivedAt - r.ackAt))} | ${spread(sortedBy(rounds, (r) => r.droppedAt - r.receivedAt))} | ${spread(sortedBy(rounds, (r) => r.seenAt - r.droppedAt))} | ${spread(sortedBy(rounds, (r) => r.readerWaitMs))} | ${spread(sortedBy(rounds, (r) => r.gcMs))} | ${covered.length} / ${over.length} | ${flushes} | ${rounds.reduce((sum, r) => sum + r.late, 0)} |`,
+      );
+    }
   }
-  console.log(`\nL1 hit ratio of a reader while another process writes (${HIT_RATIO_MS} ms):\n`);
+
+  console.log(
+    '\ntracking cost on the server (a fresh standalone server per line; 10 caches read 20,000 keys of 100 B, then each key is written once, one SET at a time):\n',
+  );
+  console.log(
+    '| mode | reads | used_memory growth during the reads | tracking_total_keys | tracking_total_prefixes | invalidation messages per write (all 10 caches) | keys invalidated per write (all 10 caches) |',
+  );
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const [sharing, what] of [
+    ['all', 'every cache reads every key'],
+    ['tenth', 'each cache reads its own tenth'],
+  ]) {
+    for (const mode of ['prefix', 'reads']) {
+      const cost = await trackingCost(mode, sharing);
+      console.log(
+        `| ${mode} | ${what} | ${(cost.bytes / 1e6).toFixed(2)} MB | ${cost.keys} | ${cost.prefixes} | ${cost.messagesPerWrite.toFixed(2)} | ${cost.keysPerWrite.toFixed(2)} |`,
+      );
+    }
+  }
+
+  console.log(
+    `\nL1 hit ratio of a reader (80% of reads on 10% of 1,000 keys) while another process writes one key per ms (${HIT_RATIO_MS} ms per line):\n`,
+  );
   console.log('| topology | invalidation | reads | writes | L1 hit ratio | messages per write |');
   console.log('| --- | --- | ---: | ---: | ---: | ---: |');
   for (const [topology, target] of targets) {
     for (const source of ['bus', 'prefix', 'reads']) {
       if (source === 'reads' && target.nodes !== undefined) continue;
-      const r = await hitRatio(target, source);
+      const r = await hitRatio(target, source, HIT_RATIO_MS);
       console.log(
         `| ${topology} | ${source} | ${r.reads} | ${r.writes} | ${(r.hitRatio * 100).toFixed(1)}% | ${r.messagesPerWrite.toFixed(2)} |`,
       );
     }
   }
+  console.log(`\nload ${load()} at the end`);
 } finally {
   await cluster.stop();
   await server.stop();

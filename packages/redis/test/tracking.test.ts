@@ -64,6 +64,33 @@ describe.each<TrackingMode>(['prefix', 'reads'])(
       expect(l1.messages.at(-1)).toMatchObject({ kind: 'keys', keys: ['a'] });
     });
 
+    it('hands an invalidation to the handlers inside the tracking socket read (no event-loop turn, timer or await)', async () => {
+      const { backend, source, dataKey } = await setup(mode);
+      await backend.set('sync', Buffer.from('v1'));
+      await backend.get('sync'); // in 'reads' mode Redis tracks only what was read
+      const stacks: string[] = [];
+      const unsubscribe = await source.subscribe({
+        onMessage: (message) => {
+          if (!message.keys?.includes('sync')) return;
+          const limit = Error.stackTraceLimit;
+          Error.stackTraceLimit = Number.POSITIVE_INFINITY;
+          stacks.push(String(new Error('delivery').stack));
+          Error.stackTraceLimit = limit;
+        },
+        onReconnect: () => undefined,
+      });
+      try {
+        await plain.set(dataKey('sync'), 'v2');
+        await until(() => stacks.length > 0, 2000, 'the invalidation of sync');
+        // Called synchronously inside the tracking socket's 'data' event: a setImmediate,
+        // a timer, a nextTick or an await between the bytes and the handler would leave
+        // no socket frame under it.
+        expect(stacks[0]).toMatch(/at Socket\.emit \(node:events/);
+      } finally {
+        await unsubscribe();
+      }
+    });
+
     it('publishes nothing and ignores other namespaces', async () => {
       const { backend, source, l1 } = await setup(mode);
       await source.publish({
