@@ -115,3 +115,12 @@ export {
   normalizeTtl,
   normalizeWaitMs,
 } from './validation.js';
+export {
+  BORROWED_READ,
+  type BorrowedReadable,
+  hasBorrowedRead,
+  hasTransferredSet,
+  ownsWholeBuffer,
+  TRANSFERRED_SET,
+  type TransferredSettable,
+} from './zero-copy.js';
