@@ -74,14 +74,25 @@ export class EntryStore {
   }
 
   /**
+   * The live value as stored (never to be handed out or changed; the
+   * backend lends it with `lend`), or `undefined`. Counts as a use, as {@link EntryStore.read}.
+   */
+  lookup(key: string): StoredValue | undefined {
+    return this.#lru.get(key);
+  }
+
+  /**
    * Stores a private copy of `value` (a string or an array of its own, see
    * {@link StoredValue}; never a slice of a shared `Buffer` pool slab, which
    * would keep the whole slab alive). Counts as a use.
    * @param ttlMs - whole ms, or `0` for no expiry.
    * @param size - from {@link EntryStore.sizeOf}.
+   * @param transferred - the caller handed `value` over: kept without a copy
+   *   when it owns its memory wholly (see {@link StoredValueFactory.copyOf}).
    */
-  write(key: string, value: Uint8Array, ttlMs: number, size: number): void {
-    this.#lru.set(key, this.#values.copyOf(value, this.#lru.calculatedSize), { ttl: ttlMs, size });
+  write(key: string, value: Uint8Array, ttlMs: number, size: number, transferred = false): void {
+    const stored = this.#values.copyOf(value, this.#lru.calculatedSize, transferred);
+    this.#lru.set(key, stored, { ttl: ttlMs, size });
     this.#changes++;
   }
 

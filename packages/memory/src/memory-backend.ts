@@ -7,6 +7,8 @@ import {
   type BaseBackend,
   type Batch,
   type BatchEntry,
+  BORROWED_READ,
+  type BorrowedReadable,
   type Clearable,
   closedError,
   type HealthStatus,
@@ -23,6 +25,8 @@ import {
   type TimeoutConfigurable,
   type TimeoutOperation,
   TRACING_CHANNEL_NAMES,
+  TRANSFERRED_SET,
+  type TransferredSettable,
   type TTLInspectable,
   toBackendError,
 } from '@cachestack/core';
@@ -40,6 +44,7 @@ import {
 import { MemoryLocks } from './memory-locks.js';
 import { type AssertOpen, OperationRunner } from './operation-runner.js';
 import { StoreLifetime } from './store-lifetime.js';
+import { lend } from './stored-value.js';
 
 const BACKEND_TYPE = 'memory';
 
@@ -69,7 +74,9 @@ export function simulateLatency(backend: MemoryBackend, delayMs: number): void {
  * - TTLs use the monotonic clock (wall-clock jumps do not matter) and no
  *   per-entry timers, so TTLs beyond 2^31−1 ms work. Expired entries are
  *   invisible at once and swept every {@link MemoryBackendOptions.purgeIntervalMs}.
- * - Values are copied in and out: callers never share memory with storage.
+ * - Values are copied in and out: callers never share memory with storage
+ *   (core's borrowed-read and transferred-write protocols let a caller that
+ *   promises not to keep or touch the bytes skip those copies).
  * - Locks live in their own table (lock keys never meet data keys) and carry
  *   a {@link Lock.fencingToken} that grows with every acquisition on this
  *   instance. They only exclude callers within this process.
@@ -93,7 +100,9 @@ export class MemoryBackend
     Batch,
     Clearable,
     KeyIterable,
-    LocalReadable
+    LocalReadable,
+    BorrowedReadable,
+    TransferredSettable
 {
   static #opening = false;
 
@@ -189,11 +198,33 @@ export class MemoryBackend
    * `get` then gives the proper result.
    */
   [LOCAL_READ](key: string): Uint8Array | undefined | typeof LOCAL_READ_UNAVAILABLE {
-    const runner = this.#runner;
-    if (this.#closed || runner.delayMs !== 0 || runner.tracer.active) return LOCAL_READ_UNAVAILABLE;
-    if (this.#runner.timeouts.limitFor('get') !== undefined) return LOCAL_READ_UNAVAILABLE;
+    if (!this.#readsNow()) return LOCAL_READ_UNAVAILABLE;
     assertValidKey(key, 'get');
     return this.#entries.read(key);
+  }
+
+  /**
+   * Core's borrowed-read protocol: calls `use` with the stored bytes
+   * themselves (no copy; a small value kept as a string is decoded into a
+   * fresh `Buffer`), valid only during the call, and returns its result.
+   * Declines (`LOCAL_READ_UNAVAILABLE`, `use` not called) exactly when
+   * the local read (`[LOCAL_READ]`) does. Counts as a use, as `get`.
+   */
+  [BORROWED_READ]<T>(
+    key: string,
+    use: (view: Uint8Array | undefined) => T,
+  ): T | typeof LOCAL_READ_UNAVAILABLE {
+    if (!this.#readsNow()) return LOCAL_READ_UNAVAILABLE;
+    assertValidKey(key, 'get');
+    const stored = this.#entries.lookup(key);
+    return use(stored === undefined ? undefined : lend(stored));
+  }
+
+  /** True when a read may be answered synchronously: open, no delay, time limit or tracing subscriber. */
+  #readsNow(): boolean {
+    const runner = this.#runner;
+    if (this.#closed || runner.delayMs !== 0 || runner.tracer.active) return false;
+    return runner.timeouts.limitFor('get') === undefined;
   }
 
   /**
@@ -204,11 +235,29 @@ export class MemoryBackend
    */
   set(key: string, value: Uint8Array, ttlMs?: number): Promise<void> {
     const tracer = this.#runner.tracer;
-    if (!tracer.active) return this.#set(key, value, ttlMs);
-    return tracer.trace('set', key, undefined, () => this.#set(key, value, ttlMs));
+    if (!tracer.active) return this.#set(key, value, ttlMs, false);
+    return tracer.trace('set', key, undefined, () => this.#set(key, value, ttlMs, false));
   }
 
-  #set(key: string, value: Uint8Array, ttlMs: number | undefined): Promise<void> {
+  /**
+   * Core's transferred-write protocol: {@link MemoryBackend.set}, but keeps
+   * `value` itself instead of a copy when it owns its memory wholly (core's
+   * `ownsWholeBuffer`) and is larger than a small value kept as a string;
+   * copies otherwise, and under a simulated delay. The caller must never
+   * touch `value` again. Traced as a `set`.
+   */
+  [TRANSFERRED_SET](key: string, value: Uint8Array, ttlMs?: number): Promise<void> {
+    const tracer = this.#runner.tracer;
+    if (!tracer.active) return this.#set(key, value, ttlMs, true);
+    return tracer.trace('set', key, undefined, () => this.#set(key, value, ttlMs, true));
+  }
+
+  #set(
+    key: string,
+    value: Uint8Array,
+    ttlMs: number | undefined,
+    transferred: boolean,
+  ): Promise<void> {
     try {
       assertValidKey(key, 'set');
       assertValidValue(value, 'set', key, this.#options.maxValueBytes);
@@ -217,7 +266,7 @@ export class MemoryBackend
       if (this.#closed) throw closedError('set', BACKEND_TYPE, key);
       const runner = this.#runner;
       if (runner.delayMs !== 0) return this.#slowSet(key, new Uint8Array(value), ttl ?? 0, size);
-      this.#entries.write(key, value, ttl ?? 0, size);
+      this.#entries.write(key, value, ttl ?? 0, size, transferred);
       if (runner.timeouts.limitFor('set') === undefined) return Promise.resolve();
       return runner.resolve('set', key, undefined);
     } catch (error) {

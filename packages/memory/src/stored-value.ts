@@ -1,4 +1,5 @@
 import { getHeapStatistics } from 'node:v8';
+import { ownsWholeBuffer } from '@cachestack/core';
 
 /** Largest value a write keeps as a string until its first read, in bytes. */
 export const INLINE_MAX_BYTES = 4096;
@@ -42,6 +43,15 @@ export function copyOut(stored: StoredValue): Buffer {
 }
 
 /**
+ * The bytes of `stored` to lend for one synchronous call (core's
+ * borrowed-read protocol): the stored array itself, or for a string-kept
+ * value a fresh `Buffer` of its bytes. The borrower must not keep or change it.
+ */
+export function lend(stored: StoredValue): Uint8Array {
+  return typeof stored === 'string' ? Buffer.from(stored, 'latin1') : stored;
+}
+
+/**
  * Makes the private stored copy of a written value. Strings count against
  * the V8 heap limit, so small values are only written as strings while the
  * whole store is small next to that limit.
@@ -55,8 +65,14 @@ export class StoredValueFactory {
     this.inlineBudgetBytes = inlineBudgetBytes;
   }
 
-  /** A private copy of `value`, given that the store currently holds `storeBytes` bytes. */
-  copyOf(value: Uint8Array, storeBytes: number): StoredValue {
+  /**
+   * A private copy of `value`, given that the store currently holds
+   * `storeBytes` bytes. With `transferred` (the caller handed `value` over
+   * for good, core's transferred-write protocol), `value` itself when it
+   * would be kept as an array and owns its memory wholly (core's
+   * `ownsWholeBuffer`: never a slice of a shared pool slab).
+   */
+  copyOf(value: Uint8Array, storeBytes: number, transferred = false): StoredValue {
     if (value.byteLength <= INLINE_MAX_BYTES && storeBytes < this.inlineBudgetBytes) {
       const view =
         value instanceof Buffer
@@ -64,6 +80,6 @@ export class StoredValueFactory {
           : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
       return view.toString('latin1');
     }
-    return new Uint8Array(value);
+    return transferred && ownsWholeBuffer(value) ? value : new Uint8Array(value);
   }
 }

@@ -146,18 +146,27 @@ export class TinyLfuEntryStore {
    * the protected segment.
    */
   read(key: string): Buffer | undefined {
+    const stored = this.lookup(key);
+    return stored === undefined ? undefined : copyOut(stored);
+  }
+
+  /**
+   * The live value as stored (never to be handed out or changed), or
+   * `undefined`. Counts as a use, as {@link TinyLfuEntryStore.read}.
+   */
+  lookup(key: string): StoredValue | undefined {
     this.#reads++;
     const hash = hashKey(key);
     this.#sketch.increment(hash);
     const stored = this.#protected.get(key) ?? this.#window.get(key);
-    if (stored !== undefined) return copyOut(stored);
+    if (stored !== undefined) return stored;
     const onProbation = this.#probation.get(key);
     if (onProbation === undefined) {
       if (this.#tuner !== undefined) this.#tune(hash);
       return undefined;
     }
     this.#promote(key);
-    return copyOut(onProbation);
+    return onProbation;
   }
 
   /**
@@ -167,10 +176,12 @@ export class TinyLfuEntryStore {
    * the window; evictions follow if a limit is passed.
    * @param ttlMs - whole ms, or `0` for no expiry.
    * @param size - from {@link TinyLfuEntryStore.sizeOf}.
+   * @param transferred - the caller handed `value` over: kept without a copy
+   *   when it owns its memory wholly.
    */
-  write(key: string, value: Uint8Array, ttlMs: number, size: number): void {
+  write(key: string, value: Uint8Array, ttlMs: number, size: number, transferred = false): void {
     this.#sketch.increment(hashKey(key));
-    this.#put(key, this.#values.copyOf(value, this.bytes), ttlMs, size);
+    this.#put(key, this.#values.copyOf(value, this.bytes, transferred), ttlMs, size);
     this.#changes++;
   }
 
