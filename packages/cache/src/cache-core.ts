@@ -3,10 +3,13 @@ import {
   BackendErrorCode,
   BackendErrorType,
   type BaseBackend,
+  hasTransferredSet,
   isBackendError,
   type Logger,
   logSafely,
   normalizeTtl,
+  TRANSFERRED_SET,
+  type TransferredSettable,
   toBackendError,
 } from '@cachestack/core';
 import type { CacheEventMap } from './cache-events.js';
@@ -40,7 +43,10 @@ export interface CacheCoreSettings {
   logger: Logger;
 }
 
-/** An entry ready for the backend: its bytes (header and payload) and the backend TTL (ms). */
+/**
+ * An entry ready for the backend: its bytes (header and payload, in memory
+ * allocated for this entry alone) and the backend TTL (ms).
+ */
 export interface EncodedEntry {
   bytes: Uint8Array;
   backendTtlMs: number | undefined;
@@ -99,6 +105,8 @@ export class CacheCore {
   readonly tags: TagVersions;
   /** The read path (backend or object tier, envelope, tags, serializer). */
   readonly reader: EntryReader;
+  /** The backend, when it keeps a handed-over array (core's transferred-write protocol). */
+  readonly #transfer: TransferredSettable | undefined;
 
   constructor(settings: CacheCoreSettings, objects?: ObjectTier) {
     this.settings = settings;
@@ -106,6 +114,7 @@ export class CacheCore {
     this.events = new TypedEmitter(settings.logger);
     this.tags = new TagVersions(settings.backend, settings.rootPrefix);
     this.reader = new EntryReader(this);
+    this.#transfer = hasTransferredSet(settings.backend) ? settings.backend : undefined;
   }
 
   /** Logs through the cache's logger (never throws; never values). */
@@ -147,13 +156,26 @@ export class CacheCore {
     ttlMs: number | undefined,
   ): Promise<void> {
     try {
-      await this.settings.backend.set(storeKey, encoded.bytes, encoded.backendTtlMs);
+      await this.setEncoded(storeKey, encoded);
     } catch (error) {
       throw this.#failed(error, 'set', storeKey);
     } finally {
       this.objects?.invalidate(storeKey);
     }
     this.emitSet(key, storeKey, ttlMs);
+  }
+
+  /**
+   * The backend's `set` of an entry from {@link CacheCore.encode}, which
+   * allocated its bytes for this one write: they are handed over (core's
+   * transferred-write protocol) when the backend offers it, so a large entry
+   * is kept without a copy. The caller must not touch `encoded.bytes` after.
+   */
+  setEncoded(storeKey: string, encoded: EncodedEntry): Promise<void> {
+    const transfer = this.#transfer;
+    if (transfer === undefined)
+      return this.settings.backend.set(storeKey, encoded.bytes, encoded.backendTtlMs);
+    return transfer[TRANSFERRED_SET](storeKey, encoded.bytes, encoded.backendTtlMs);
   }
 
   /** Counts and emits an error; returns it as a {@link @cachestack/core!BackendError | BackendError} when it is one. */

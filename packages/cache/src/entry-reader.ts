@@ -1,4 +1,7 @@
 import {
+  BORROWED_READ,
+  type BorrowedReadable,
+  hasBorrowedRead,
   hasLocalRead,
   isBatch,
   LOCAL_READ,
@@ -7,7 +10,8 @@ import {
   toBackendError,
 } from '@cachestack/core';
 import type { CacheCore } from './cache-core.js';
-import { decodeEnvelope, type Envelope } from './entry-envelope.js';
+import { defaultSerializer } from './default-serializer.js';
+import { decodeEnvelope, ENVELOPE_FLAG_TAGS, type Envelope } from './entry-envelope.js';
 import { type HeldEntry, ObjectTier, type ReadTicket } from './object-tier.js';
 import { corruptError } from './serializer.js';
 import { type TagStamp, type TagVerdict, TagVersions } from './tag-versions.js';
@@ -33,11 +37,23 @@ export class EntryReader {
   readonly #core: CacheCore;
   /** The backend, when it answers reads synchronously (core's local-read protocol). */
   readonly #local: LocalReadable | undefined;
+  /**
+   * The backend, when it lends its stored bytes (core's borrowed-read
+   * protocol) and the serializer is the default one, whose every branch
+   * decodes into fresh values (strings, numbers, JSON, copied byte arrays)
+   * and never keeps the bytes it is given. A custom serializer may return
+   * views of its input (msgpackr does for binary), so it never borrows.
+   */
+  readonly #borrowed: BorrowedReadable | undefined;
 
   constructor(core: CacheCore) {
     this.#core = core;
     const backend = core.settings.backend;
     this.#local = hasLocalRead(backend) ? backend : undefined;
+    this.#borrowed =
+      hasBorrowedRead(backend) && core.settings.serializer === defaultSerializer
+        ? backend
+        : undefined;
   }
 
   /**
@@ -51,7 +67,8 @@ export class EntryReader {
 
   /**
    * {@link EntryReader.read}, answered without a promise when it can be: the
-   * backend reads synchronously (core's local-read protocol, e.g. a
+   * backend reads synchronously (core's local-read protocol, or its
+   * borrowed-read protocol without a copy of the bytes, e.g. a
    * `MemoryBackend` with no time limit, delay or tracing subscriber), the
    * cache has no object tier and the entry is untagged and not corrupt.
    * Otherwise the promise of {@link EntryReader.read}. Never throws: a
@@ -59,11 +76,18 @@ export class EntryReader {
    */
   readNow(storeKey: string, operation: string): ReadResult | Promise<ReadResult> {
     const local = this.#local;
-    if (local === undefined || this.#core.objects !== undefined)
+    const borrowed = this.#borrowed;
+    if ((local === undefined && borrowed === undefined) || this.#core.objects !== undefined)
       return this.read(storeKey, operation);
     let bytes: Uint8Array | undefined | typeof LOCAL_READ_UNAVAILABLE;
     try {
-      bytes = local[LOCAL_READ](storeKey);
+      if (borrowed !== undefined) {
+        const result = borrowed[BORROWED_READ](storeKey, (view) =>
+          this.#resultOfBorrowed(view, storeKey, operation),
+        );
+        return result === LOCAL_READ_UNAVAILABLE ? this.read(storeKey, operation) : result;
+      }
+      bytes = (local as LocalReadable)[LOCAL_READ](storeKey);
     } catch (error) {
       try {
         return this.#readFailed(error, storeKey, operation);
@@ -73,6 +97,27 @@ export class EntryReader {
     }
     if (bytes === LOCAL_READ_UNAVAILABLE) return this.read(storeKey, operation);
     return this.#resultOf(bytes, storeKey, operation, undefined);
+  }
+
+  /**
+   * {@link EntryReader.readNow}'s result for bytes the backend lends only
+   * for this call: an untagged entry is decoded now by the default
+   * serializer into fresh values, so nothing returned keeps the view; a
+   * tagged entry is decoded after its tag check, so it gets a copy of its
+   * own first. Never throws: a failure is a rejected promise (so that
+   * `readNow` tells it apart from the backend's own errors).
+   */
+  #resultOfBorrowed(
+    view: Uint8Array | undefined,
+    storeKey: string,
+    operation: string,
+  ): ReadResult | Promise<ReadResult> {
+    try {
+      const tagged = view !== undefined && view[1] === ENVELOPE_FLAG_TAGS;
+      return this.#resultOf(tagged ? Buffer.from(view) : view, storeKey, operation, undefined);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**

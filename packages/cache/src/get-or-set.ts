@@ -163,16 +163,12 @@ async function refresh(
     const loaderStamps = await context.stamps(options.tags);
     if (optionStamps === undefined || loaderStamps === undefined) return value;
     const ttlMs = context.ttlMs ?? options.ttlMs;
-    const { bytes, backendTtlMs } = core.encode(
-      value,
-      storeKey,
-      OPERATION,
-      ttlMs,
-      options.graceMs,
-      [...optionStamps, ...loaderStamps],
-    );
+    const encoded = core.encode(value, storeKey, OPERATION, ttlMs, options.graceMs, [
+      ...optionStamps,
+      ...loaderStamps,
+    ]);
     try {
-      await core.write(storeKey, () => core.settings.backend.set(storeKey, bytes, backendTtlMs));
+      await core.write(storeKey, () => core.setEncoded(storeKey, encoded));
       core.emitSet(key, storeKey, ttlMs);
     } catch (error) {
       const classified = toBackendError(error, 'set', storeKey);

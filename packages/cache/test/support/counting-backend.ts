@@ -24,7 +24,10 @@ export function counting<B extends BaseBackend>(backend: B): { backend: B; log: 
   const proxy = new Proxy(backend, {
     get(target, property) {
       const member = Reflect.get(target, property, target) as unknown;
-      if (typeof member !== 'function' || typeof property !== 'string') return member;
+      if (typeof member !== 'function') return member;
+      // Symbol-keyed protocols (core's local read, borrowed read, transferred set) run on the backend itself.
+      if (typeof property !== 'string')
+        return (member as (...a: unknown[]) => unknown).bind(target);
       return (...args: unknown[]) => {
         log.calls[property] = (log.calls[property] ?? 0) + 1;
         if (property === 'set') log.writtenKeys.push(args[0] as string);
