@@ -12,6 +12,11 @@ import {
   toBackendError,
 } from '@cachestack/core';
 import { publishBusEvent } from './bus-events.js';
+import {
+  connectOrClassify,
+  connectSubscriber,
+  duplicateForSubscriber,
+} from './redis-subscriber-connection.js';
 
 /**
  * The part of an ioredis `Redis` or `Cluster` instance the bus uses, typed
@@ -34,16 +39,29 @@ export interface RedisPubSubConnection {
   quit(): Promise<unknown>;
   /** Closes the connection at once. */
   disconnect(): void;
-  /** A new connection with the same settings (used for the subscriber). */
-  duplicate(): RedisPubSubConnection;
+  /** Opens a lazy (`lazyConnect`) connection; rejects when it cannot be made. */
+  connect(): Promise<unknown>;
+  /** `true` on an ioredis `Cluster` (whose `duplicate` takes startup nodes first). */
+  readonly isCluster?: boolean;
+  /**
+   * A new connection with the same settings and the given overrides (used
+   * for the subscriber): `Redis#duplicate(overrides)`, or
+   * `Cluster#duplicate(startupNodes, overrides)` when `isCluster`.
+   */
+  duplicate(overridesOrNodes?: object, clusterOverrides?: object): RedisPubSubConnection;
 }
 
 /** Options of {@link RedisInvalidationBus}. */
 export interface RedisInvalidationBusOptions {
   /**
-   * The user's ioredis `Redis` or `Cluster` instance. Messages are published
-   * on it; the bus subscribes on its own `client.duplicate()` connection,
-   * which it closes on `close()`. The client itself stays open.
+   * The user's ioredis `Redis` or `Cluster` instance, connected or lazy
+   * (`lazyConnect`; a lazy one is connected at the first publish), with or
+   * without an offline queue. Messages are published on it; the bus
+   * subscribes on its own `client.duplicate()` connection, which it makes
+   * lazy, connects itself before `SUBSCRIBE` and closes on `close()`. When
+   * that connection cannot be made, `subscribe()` rejects with a TRANSIENT
+   * `UNAVAILABLE` error at the first failed attempt. The client itself stays
+   * open.
    */
   client: RedisPubSubConnection;
   /**
@@ -119,6 +137,7 @@ export class RedisInvalidationBus implements InvalidationBus {
   readonly #handlers = new Set<InvalidationHandlers>();
   #subscriber: RedisPubSubConnection | undefined;
   #subscribing: Promise<void> | undefined;
+  #clientConnecting: Promise<void> | undefined;
   #readyCount = 0;
   #closed = false;
 
@@ -133,6 +152,7 @@ export class RedisInvalidationBus implements InvalidationBus {
       typeof client !== 'object' ||
       client === null ||
       typeof client.publish !== 'function' ||
+      typeof client.connect !== 'function' ||
       typeof client.duplicate !== 'function'
     ) {
       throw new TypeError('client must be an ioredis Redis or Cluster instance');
@@ -157,6 +177,10 @@ export class RedisInvalidationBus implements InvalidationBus {
   async publish(message: InvalidationMessage): Promise<void> {
     if (this.#closed) throw closed('publish');
     try {
+      // A lazy client (RedisBackend's own Cluster is one) is connected first:
+      // with its offline queue disabled, a command sent while it connects fails.
+      const connecting = this.#clientConnecting ?? this.#connectIfLazy();
+      if (connecting !== undefined) await connecting;
       await this.#client.publish(this.#channel, JSON.stringify(message));
     } catch (error) {
       throw toBackendError(error, 'publish');
@@ -198,20 +222,29 @@ export class RedisInvalidationBus implements InvalidationBus {
     subscriber.off('error', this.#onConnectionError);
   }
 
+  /** Connects the user's client when it is lazy and not connected yet (publishes wait for it). */
+  #connectIfLazy(): Promise<void> | undefined {
+    if (this.#client.status !== 'wait') return undefined;
+    this.#clientConnecting = connectOrClassify(this.#client, 'publish').finally(() => {
+      this.#clientConnecting = undefined;
+    });
+    return this.#clientConnecting;
+  }
+
   #ensureSubscriber(): Promise<void> {
     this.#subscribing ??= (async () => {
-      const subscriber = this.#client.duplicate();
+      const subscriber = duplicateForSubscriber(this.#client);
       this.#subscriber = subscriber;
       subscriber.on('message', this.#onMessage);
       subscriber.on('ready', this.#onReady);
       subscriber.on('error', this.#onConnectionError);
       try {
-        await subscriber.subscribe(this.#channel);
+        await connectSubscriber(subscriber, this.#channel);
       } catch (error) {
         this.#subscribing = undefined;
         this.#subscriber = undefined;
         subscriber.disconnect();
-        throw toBackendError(error, 'subscribe');
+        throw error;
       }
     })();
     return this.#subscribing;
