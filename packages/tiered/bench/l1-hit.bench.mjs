@@ -4,7 +4,12 @@
 import { MemoryBackend } from '@cachestack/memory';
 
 // TIERED_DIST=/path/to/dist/index.js measures another build (before/after).
+// BASELINE_TIERED_DIST=/path/to/dist/index.js adds another build's L1 hit as
+// one more case, interleaved with the others (before/after in one run).
 const { TieredBackend } = await import(process.env.TIERED_DIST ?? '../dist/index.js');
+const Baseline = process.env.BASELINE_TIERED_DIST
+  ? (await import(process.env.BASELINE_TIERED_DIST)).TieredBackend
+  : undefined;
 
 const ROUNDS = Number(process.env.ROUNDS ?? 7);
 const OPS = Number(process.env.OPS ?? 200_000);
@@ -29,11 +34,19 @@ await plain.set('hot', value);
 const tiered = new TieredBackend({ tiers: [new MemoryBackend(), new MemoryBackend()] });
 await tiered.set('hot', value);
 
+const baseline =
+  Baseline === undefined
+    ? undefined
+    : new Baseline({ tiers: [new MemoryBackend(), new MemoryBackend()] });
+await baseline?.set('hot', value);
+
 const plainGet = () => plain.get('hot');
 const tieredGet = () => tiered.get('hot');
-// Warm-up (JIT) for both paths.
+const baselineGet = () => baseline.get('hot');
+// Warm-up (JIT) for every path.
 await timeLoop(OPS, plainGet);
 await timeLoop(OPS, tieredGet);
+if (baseline !== undefined) await timeLoop(OPS, baselineGet);
 
 // The floor for ANY wrapper that must look at L1's answer before resolving:
 // one extra promise + microtask (a bare `.then` with a static function).
@@ -43,12 +56,13 @@ await timeLoop(OPS, floorGet);
 
 // Many short adjacent batches (order rotating): on a shared, noisy machine
 // per-batch ratios and the minimum per case are far steadier than totals.
-const cases = [plainGet, floorGet, tieredGet];
-const times = [[], [], []];
+const cases = [plainGet, floorGet, tieredGet, ...(baseline === undefined ? [] : [baselineGet])];
+const times = cases.map(() => []);
 const tieredRatios = [];
 const floorRatios = [];
+const baselineRatios = [];
 for (let pair = 0; pair < PAIRS; pair += 1) {
-  const batch = [0, 0, 0];
+  const batch = cases.map(() => 0);
   for (let step = 0; step < cases.length; step += 1) {
     const which = (pair + step) % cases.length;
     batch[which] = await timeLoop(BATCH, cases[which]);
@@ -56,8 +70,9 @@ for (let pair = 0; pair < PAIRS; pair += 1) {
   }
   tieredRatios.push(batch[2] / batch[0]);
   floorRatios.push(batch[1] / batch[0]);
+  if (baseline !== undefined) baselineRatios.push(batch[2] / batch[3]);
 }
-const [plainNs, floorNs, tieredNs] = times;
+const [plainNs, floorNs, tieredNs, baselineNs] = times;
 
 // L1 miss, L2 hit: every key is read once, so each read misses L1, reads
 // L2 (and its TTL) and backfills L1.
@@ -82,6 +97,14 @@ line('TieredBackend L1 hit, min', hitMin, `  ${(hitMin / plainMin).toFixed(3)}x`
 console.log(
   `median per-batch ratio vs plain get: tiered L1 hit ${median(tieredRatios).toFixed(3)}x, floor ${median(floorRatios).toFixed(3)}x`,
 );
+if (baseline !== undefined) {
+  line('baseline build L1 hit, min', Math.min(...baselineNs));
+  const sorted = [...baselineRatios].sort((a, b) => a - b);
+  const at = (q) => sorted[Math.floor(q * (sorted.length - 1))].toFixed(3);
+  console.log(
+    `this build / baseline build, per batch: median ${median(baselineRatios).toFixed(3)}x (p25–p75 ${at(0.25)}–${at(0.75)}, min–max ${at(0)}–${at(1)})`,
+  );
+}
 line(
   'TieredBackend L1 miss + L2 hit, min',
   missMin,
@@ -92,3 +115,4 @@ console.log(
 );
 await plain.close();
 await tiered.close();
+await baseline?.close();

@@ -2,56 +2,39 @@ import {
   type AcquireLockOptions,
   assertValidKey,
   assertValidKeys,
-  assertValidPrefix,
   assertValidValue,
   type BaseBackend,
   type Batch,
   type BatchEntry,
-  closedError,
   copyBytes,
   type HealthStatus,
-  isClearable,
-  isKeyIterable,
-  isLockable,
-  isTtlInspectable,
   LOCAL_READ,
   type LOCAL_READ_UNAVAILABLE,
   type LocalReadable,
   type Lock,
   normalizeBatchEntries,
-  normalizeLockOptions,
-  normalizeRequiredTtl,
   normalizeTtl,
   type TimeoutConfigurable,
   type TimeoutOperation,
-  toBackendError,
 } from '@cachestack/core';
 import type { CircuitState } from './circuit-breaker.js';
-import { InvalidationLink } from './invalidation-link.js';
-import {
-  InvalidationListeners,
-  type TieredInvalidationEvent,
-  type TieredInvalidationListener,
+import type {
+  TieredInvalidationEvent,
+  TieredInvalidationListener,
 } from './invalidation-listeners.js';
 import { readAllLocal } from './local-batch-read.js';
-import { dropLocalTiers } from './local-tier-invalidation.js';
-import { SingleFlight } from './single-flight.js';
-import { nestTierScopes, Tier } from './tier.js';
+import { nestTierScopes, type Tier } from './tier.js';
 import { supersededEntries, writeBatchToTier } from './tier-batch-write.js';
 import { existsThrough, readMany } from './tier-reads.js';
-import { clearThrough, deleteThrough, refreshThrough, writeThrough } from './tier-writes.js';
-import {
-  type ResolvedTieredOptions,
-  resolveTieredOptions,
-  type TieredBackendOptions,
-  type TierFailureEvent,
-} from './tiered-backend-options.js';
-import type { ReadOutcome, TieredContext } from './tiered-context.js';
+import { deleteThrough, writeThrough } from './tier-writes.js';
+import { resolveTieredOptions, type TieredBackendOptions } from './tiered-backend-options.js';
+import { tieredCapabilities } from './tiered-capabilities.js';
+import type { TieredContext } from './tiered-context.js';
 import { getThrough } from './tiered-get.js';
 import { aggregateHealth, closedHealth } from './tiered-health.js';
 import { DeclinedL1Miss, readL1Now } from './tiered-local-read.js';
-import { logAbsorbedFailure, logLocalDrop } from './tiered-logging.js';
 import { TieredOperationRunner } from './tiered-operation-runner.js';
+import { TieredRuntime } from './tiered-runtime.js';
 
 const TYPE = 'tiered';
 
@@ -91,109 +74,30 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch, L
   /** Live keys of the authoritative tier; present when it is key-iterable. */
   declare readonly keys?: (prefix?: string) => AsyncIterable<string>;
 
-  readonly #options: ResolvedTieredOptions;
+  readonly #runtime: TieredRuntime;
   readonly #tiers: readonly Tier[];
   readonly #first: Tier;
-  readonly #last: Tier;
-  readonly #localTiers: readonly Tier[];
   readonly #runner: TieredOperationRunner;
   readonly #context: TieredContext;
-  readonly #flights = new SingleFlight<ReadOutcome>();
   readonly #declinedMiss = new DeclinedL1Miss();
-  readonly #background = new Set<Promise<void>>();
-  readonly #link: InvalidationLink | undefined;
   readonly #copyValues: boolean;
-  readonly #invalidationListeners: InvalidationListeners;
-  #absorbed = 0;
   #closing: Promise<void> | undefined;
 
   /** @param options - see {@link TieredBackendOptions}; invalid options throw a `TypeError` naming the option. */
   constructor(options: TieredBackendOptions) {
     const resolved = resolveTieredOptions(options);
-    this.#options = resolved;
     this.#runner = new TieredOperationRunner(
       TYPE,
       resolved.timeouts,
       resolved.invalidation?.namespace,
     );
-    const many = resolved.tiers.length > 1;
-    this.#tiers = resolved.tiers.map(
-      (settings) =>
-        new Tier(
-          settings,
-          (from, to) => this.#onCircuitChange(settings.index, from, to),
-          resolved.logger,
-        ),
-    );
-    this.#first = this.#tiers[0] as Tier;
-    this.#last = this.#tiers[this.#tiers.length - 1] as Tier;
-    this.#localTiers = this.#tiers.filter((tier) => tier.local);
-    const listeners = new InvalidationListeners(resolved.logger);
-    this.#invalidationListeners = listeners;
-    this.#context = {
-      tiers: this.#tiers,
-      readPolicy: resolved.readPolicy,
-      backfillTtlMs: resolved.backfillTtlMs,
-      flights: this.#flights,
-      writeEpoch: () => this.#flights.generation,
-      markWritten: (keys) => this.#flights.markWritten(keys),
-      report: (event) => this.#report(event),
-      logger: resolved.logger,
-      publish: async (kind, keys) => this.#link?.publish(kind, keys),
-      track: (work) => this.#runner.counted(work),
-      invalidated: (event) => listeners.notify(event),
-    };
-    this.#copyValues = many;
-    this.#defineCapabilities();
-    this.#link =
-      resolved.invalidation === undefined
-        ? undefined
-        : new InvalidationLink(resolved.invalidation, this.#context, this.#localTiers, (work) =>
-            this.#track(work),
-          );
-  }
-
-  #defineCapabilities(): void {
-    const tiers = this.#tiers;
-    const last = this.#last.backend;
-    const self = this as {
-      -readonly [K in 'getTtl' | 'refreshTtl' | 'acquireLock' | 'clear' | 'keys']: TieredBackend[K];
-    };
-    if (isTtlInspectable(last)) {
-      self.getTtl = (key) =>
-        this.#onAuthoritative(
-          'getTtl',
-          key,
-          () => assertValidKey(key, 'getTtl'),
-          () => last.getTtl(key),
-        );
-      self.refreshTtl = (key, ttlMs) =>
-        this.#runner.traced('refreshTtl', key, undefined, () => {
-          assertValidKey(key, 'refreshTtl');
-          const ttl = normalizeRequiredTtl(ttlMs, 'refreshTtl', key);
-          return this.#runner.guarded('refreshTtl', key, () =>
-            refreshThrough(this.#context, key, ttl),
-          );
-        });
-    }
-    if (isLockable(last)) {
-      self.acquireLock = (key, options) =>
-        this.#onAuthoritative(
-          'acquireLock',
-          key,
-          () => {
-            assertValidKey(key, 'acquireLock');
-            normalizeLockOptions(options, key);
-          },
-          () => last.acquireLock(key, options),
-        );
-    }
-    if (tiers.every((tier) => isClearable(tier.backend))) {
-      self.clear = () => this.#runner.run('clear', undefined, () => clearThrough(this.#context));
-    }
-    if (isKeyIterable(last)) {
-      self.keys = (prefix) => this.#keys(last.keys.bind(last), prefix);
-    }
+    const runtime = new TieredRuntime(resolved, this.#runner);
+    this.#runtime = runtime;
+    this.#tiers = runtime.tiers;
+    this.#first = runtime.tiers[0] as Tier;
+    this.#context = runtime.context;
+    this.#copyValues = runtime.tiers.length > 1;
+    Object.assign(this, tieredCapabilities(TYPE, this.#runner, this.#context));
   }
 
   /** The tiers' names, L1 first. */
@@ -211,7 +115,7 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch, L
    * messages published from now on reach this instance.
    */
   async ready(): Promise<void> {
-    await this.#link?.ready();
+    await this.#runtime.ready();
   }
 
   /**
@@ -344,7 +248,7 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch, L
     if (typeof listener !== 'function') {
       throw new TypeError('TieredBackend: onInvalidate(listener) needs a function');
     }
-    return this.#invalidationListeners.add(listener);
+    return this.#runtime.listeners.add(listener);
   }
 
   /** Like {@link TieredBackend.set} for several entries (batch calls where the tiers offer them). */
@@ -398,7 +302,7 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch, L
    */
   async healthCheck(): Promise<HealthStatus> {
     if (this.#runner.closed) return closedHealth();
-    return aggregateHealth(this.#tiers, { absorbedFailures: this.#absorbed });
+    return aggregateHealth(this.#tiers, { absorbedFailures: this.#runtime.absorbedFailures });
   }
 
   /**
@@ -407,80 +311,12 @@ export class TieredBackend implements BaseBackend, TimeoutConfigurable, Batch, L
    * `closeTiers` is true. Idempotent.
    */
   close(): Promise<void> {
-    this.#closing ??= this.#shutdown(this.#runner.close());
+    this.#closing ??= this.#runtime.shutdown(this.#runner.close());
     return this.#closing;
   }
 
   /** Same as {@link TieredBackend.close}, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
-  }
-
-  /** @param drained - settles once the operations in flight have. */
-  async #shutdown(drained: Promise<void>): Promise<void> {
-    await this.#link?.stop();
-    // Let operations in flight finish on open tiers (each is bounded by its tiers' own timeouts).
-    await drained;
-    await Promise.all([...this.#background]);
-    if (!this.#options.closeTiers) return;
-    const results = await Promise.allSettled(this.#tiers.map((tier) => tier.backend.close()));
-    const failed = results.find((result) => result.status === 'rejected');
-    if (failed !== undefined) throw toBackendError(failed.reason, 'close');
-  }
-
-  /** Runs `call` on the authoritative tier through its breaker; rejects with its error. */
-  #onAuthoritative<T>(
-    operation: TimeoutOperation,
-    key: string,
-    check: () => void,
-    call: () => Promise<T>,
-  ): Promise<T> {
-    return this.#runner.traced(operation, key, undefined, () => {
-      check();
-      return this.#runner.guarded(operation, key, async () => {
-        const result = await this.#last.attempt(operation, key, call);
-        if (!result.ok) throw result.error;
-        return result.value;
-      });
-    });
-  }
-
-  async *#keys(
-    list: (prefix?: string) => AsyncIterable<string>,
-    prefix: string | undefined,
-  ): AsyncGenerator<string> {
-    assertValidPrefix(prefix);
-    if (this.#runner.closed) throw closedError('keys', TYPE);
-    try {
-      for await (const key of list(prefix)) yield key;
-    } catch (error) {
-      const failure = toBackendError(error, 'keys');
-      this.#last.breaker.onFailure(failure);
-      throw failure;
-    }
-  }
-
-  #report(event: TierFailureEvent): void {
-    this.#absorbed += 1;
-    logAbsorbedFailure(this.#options.logger, event);
-    try {
-      this.#options.onDegraded?.(event);
-    } catch {
-      // A throwing listener must not break the cache.
-    }
-  }
-
-  #track(work: Promise<void>): Promise<void> {
-    this.#background.add(work);
-    void work.finally(() => this.#background.delete(work));
-    return work;
-  }
-
-  #onCircuitChange(index: number, from: CircuitState, to: CircuitState): void {
-    const tier = this.#tiers[index];
-    if (tier === undefined || to !== 'closed' || from === 'closed' || this.#runner.closed) return;
-    if (!tier.local || tier === this.#last) return;
-    logLocalDrop(this.#options.logger, [tier.name], 'recover');
-    void this.#track(dropLocalTiers(this.#context, [tier], 'recover'));
   }
 }
