@@ -84,6 +84,7 @@ export {
   TIMEOUT_OPERATIONS,
   type TimeoutDefaults,
 } from './operation-timeouts.js';
+export { classifyRedisError, REDIS_REPLY_CLASSIFICATIONS } from './redis-errors.js';
 export { type RetryUntilOptions, retryUntil } from './retry-until.js';
 export {
   type ErrorClassification,

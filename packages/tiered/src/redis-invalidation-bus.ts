@@ -3,6 +3,7 @@ import {
   BackendError,
   BackendErrorCode,
   BackendErrorType,
+  classifyRedisError,
   type InvalidationBus,
   type InvalidationHandlers,
   type InvalidationMessage,
@@ -183,7 +184,7 @@ export class RedisInvalidationBus implements InvalidationBus {
       if (connecting !== undefined) await connecting;
       await this.#client.publish(this.#channel, JSON.stringify(message));
     } catch (error) {
-      throw toBackendError(error, 'publish');
+      throw toBackendError(error, 'publish', undefined, classifyRedisError);
     }
     publishBusEvent(SOURCE, 'published', message);
   }
@@ -300,7 +301,7 @@ export class RedisInvalidationBus implements InvalidationBus {
   };
 
   readonly #onConnectionError = (...args: unknown[]): void => {
-    const failure = toBackendError(args[0], 'subscribe');
+    const failure = toBackendError(args[0], 'subscribe', undefined, classifyRedisError);
     logSafely(
       this.#logger,
       'warn',

@@ -2,9 +2,8 @@ import {
   type BackendError,
   BackendErrorCode,
   BackendErrorType,
+  classifyRedisError,
   type ErrorClassification,
-  SYSTEM_ERROR_CLASSIFICATIONS,
-  systemErrorCode,
   toBackendError,
 } from '@cachestack/core';
 import type { RedisPubSubConnection } from './redis-invalidation-bus.js';
@@ -39,7 +38,7 @@ export async function connectSubscriber(
   try {
     await subscriber.subscribe(channel);
   } catch (error) {
-    throw toBackendError(error, 'subscribe');
+    throw toBackendError(error, 'subscribe', undefined, classifyRedisError);
   }
 }
 
@@ -81,14 +80,14 @@ const UNREACHABLE: ErrorClassification = {
 };
 
 /**
- * A failed connect: a system error keeps its own classification; any other
- * failure that is not a server reply (`ReplyError`: `WRONGPASS`, …, left to
- * the usual classification) means Redis could not be reached: TRANSIENT.
+ * A failed connect, classified as every Redis error is (`classifyRedisError`:
+ * a system error, `WRONGPASS`/`NOAUTH`, …); any other failure that is not a
+ * server reply means Redis could not be reached: TRANSIENT.
  */
 function connectFailure(error: unknown, operation: string): BackendError {
   return toBackendError(error, operation, undefined, (cause) => {
-    const system = SYSTEM_ERROR_CLASSIFICATIONS[systemErrorCode(cause) ?? ''];
-    if (system !== undefined) return system;
+    const known = classifyRedisError(cause);
+    if (known !== undefined) return known;
     return cause instanceof Error && cause.name === 'ReplyError' ? undefined : UNREACHABLE;
   });
 }
