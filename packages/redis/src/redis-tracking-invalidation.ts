@@ -76,12 +76,17 @@ export class RedisTrackingInvalidation implements InvalidationBus {
     return this.#mode;
   }
 
-  /** True while tracking is on for every server (every master of a Cluster). */
+  /**
+   * True while tracking is on for every server: on a Cluster, for every
+   * master that owns a slot in the client's slot map (false while a slot's
+   * owner is down or not tracked yet, as during a failover).
+   */
   get tracking(): boolean {
     if (this.#connections.size === 0) return false;
     if (this.#reads !== undefined && !this.#reads.tracking) return false;
     for (const connection of this.#connections.values()) if (!connection.tracking) return false;
-    return true;
+    const cluster = this.#cluster();
+    return cluster === undefined || this.#ownersTracked(cluster);
   }
 
   /** Tracking needs no messages: resolves at once (writes are seen by Redis itself). */
@@ -232,6 +237,19 @@ export class RedisTrackingInvalidation implements InvalidationBus {
       owners[slot] = owner;
     });
     return moved;
+  }
+
+  /** True when every slot owner of the client's slot map has a tracking connection that tracks. */
+  #ownersTracked(cluster: Cluster): boolean {
+    let checked: string | undefined;
+    for (const nodes of cluster.slots) {
+      const owner = nodes?.[0];
+      // Slots come in ranges: check each run of one owner once.
+      if (owner === undefined || owner === checked) continue;
+      if (this.#connections.get(owner)?.tracking !== true) return false;
+      checked = owner;
+    }
+    return true;
   }
 
   readonly #onTopologyChange = (): void => {

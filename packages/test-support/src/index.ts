@@ -39,10 +39,10 @@ export {
   throwingLogger,
 } from './observe.js';
 export { type ReadmeSnippet, readmeSnippets } from './readme-snippets.js';
+export { RedisCluster, type RedisClusterOptions } from './redis-cluster.js';
 export {
   command,
   freePort,
-  RedisCluster,
   RedisServer,
   type RedisServerOptions,
   requireBinary,

@@ -1,13 +1,11 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 
-const run = promisify(execFile);
 const INSTALL_HINT = 'install it with `apt-get install -y redis-server`';
 
 /** Absolute path of `name` on PATH, or a thrown error with the install hint. */
@@ -44,7 +42,8 @@ export async function freePort(withBusPort = false): Promise<number> {
   throw new Error('no free loopback port found');
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves after `ms` milliseconds. */
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Sends one command to 127.0.0.1:`port` on a throwaway connection. */
 export async function command(
@@ -208,70 +207,5 @@ export class RedisServer {
   async destroy(): Promise<void> {
     await this.stop('SIGKILL');
     await rm(this.dir, { recursive: true, force: true });
-  }
-}
-
-/** A local Redis Cluster of 3 masters (no replicas). */
-export class RedisCluster {
-  readonly servers: RedisServer[];
-
-  private constructor(servers: RedisServer[]) {
-    this.servers = servers;
-  }
-
-  /** Starts 3 Cluster-enabled servers, joins them with `redis-cli --cluster create`, waits for `cluster_state:ok`. */
-  static async start(masters = 3): Promise<RedisCluster> {
-    const cli = requireBinary('redis-cli');
-    const servers: RedisServer[] = [];
-    try {
-      for (let i = 0; i < masters; i++) servers.push(await RedisServer.start({ cluster: true }));
-      await run(cli, [
-        '--cluster',
-        'create',
-        ...servers.map((server) => `127.0.0.1:${server.port}`),
-        '--cluster-replicas',
-        '0',
-        '--cluster-yes',
-      ]);
-      const cluster = new RedisCluster(servers);
-      await cluster.#waitForOk();
-      return cluster;
-    } catch (error) {
-      await Promise.all(servers.map((server) => server.destroy()));
-      throw error;
-    }
-  }
-
-  /** Seed nodes for ioredis. */
-  get nodes(): { host: string; port: number }[] {
-    return this.servers.map((server) => ({ host: '127.0.0.1', port: server.port }));
-  }
-
-  /** Stops every node (SIGKILL); their cluster config stays in their dirs. */
-  async stop(): Promise<void> {
-    await Promise.all(this.servers.map((server) => server.stop('SIGKILL')));
-  }
-
-  /** Restarts every node on its port and waits until the cluster state is ok again. */
-  async restart(): Promise<void> {
-    await Promise.all(this.servers.map((server) => server.restart()));
-    await this.#waitForOk();
-  }
-
-  async #waitForOk(): Promise<void> {
-    const deadline = Date.now() + 30_000;
-    for (const server of this.servers) {
-      for (;;) {
-        const info = String(await command(server.port, ['CLUSTER', 'INFO']));
-        if (info.includes('cluster_state:ok')) break;
-        if (Date.now() > deadline) throw new Error(`cluster did not reach state ok:\n${info}`);
-        await sleep(100);
-      }
-    }
-  }
-
-  /** Stops every node and removes their temp dirs. */
-  async destroy(): Promise<void> {
-    await Promise.all(this.servers.map((server) => server.destroy()));
   }
 }
