@@ -8,25 +8,10 @@
 // `node bench/facade-cost.bench.mjs` (ROUNDS=15, KEYS=10000 by default).
 import { MemoryBackend } from '@cachestack/memory';
 import { createCache } from '../dist/index.js';
+import { asciiText, interleaved, sizeLabel, spread } from './bench-support.mjs';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 15);
 const KEYS = Number(process.env.KEYS ?? 10_000);
-
-/** The `q` quantile (nearest rank) of `values`. */
-function quantile(values, q) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-}
-
-const spread = (values) =>
-  `${quantile(values, 0.5).toFixed(2)} (${quantile(values, 0.25).toFixed(2)}–${quantile(values, 0.75).toFixed(2)})`;
-
-/** µs per call of `n` awaited calls of `fn(i)`. */
-async function time(fn, n) {
-  const started = performance.now();
-  for (let i = 0; i < n; i++) await fn(i);
-  return ((performance.now() - started) * 1_000) / n;
-}
 
 console.log(
   `Node ${process.version}, ${ROUNDS} interleaved rounds, ${KEYS.toLocaleString('en-US')} keys; µs per call, median (p25–p75)`,
@@ -35,8 +20,7 @@ console.log('value   operation  MemoryBackend (Buffer)  cache (string)  facade o
 const keys = Array.from({ length: KEYS }, (_, i) => `bench:key:${i}`);
 const missing = Array.from({ length: KEYS }, (_, i) => `bench:missing:${i}`);
 for (const size of [100, 10 * 1024]) {
-  let text = '';
-  for (let i = 0; i < size; i++) text += String.fromCharCode(33 + ((i * 31 + 7) % 94));
+  const text = asciiText(size);
   const bytes = Buffer.from(text, 'latin1');
   const raw = new MemoryBackend({ maxEntries: KEYS * 2 });
   const backend = new MemoryBackend({ maxEntries: KEYS * 2 });
@@ -52,24 +36,9 @@ for (const size of [100, 10 * 1024]) {
     ['set', (i) => raw.set(keys[i % KEYS], bytes), (i) => cache.set(keys[i % KEYS], text)],
   ];
   for (const [name, rawCall, cacheCall] of operations) {
-    for (let i = 0; i < n; i++) {
-      await rawCall(i);
-      await cacheCall(i);
-    }
-    const rawTimes = [];
-    const cacheTimes = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      // Alternate which side goes first, so neither always runs after a GC.
-      if (round % 2 === 0) {
-        rawTimes.push(await time(rawCall, n));
-        cacheTimes.push(await time(cacheCall, n));
-      } else {
-        cacheTimes.push(await time(cacheCall, n));
-        rawTimes.push(await time(rawCall, n));
-      }
-    }
+    const [rawTimes, cacheTimes] = await interleaved(rawCall, cacheCall, n, ROUNDS);
     const own = cacheTimes.map((t, i) => t - rawTimes[i]);
-    const label = size >= 1024 ? `${size / 1024} KiB` : `${size} B`;
+    const label = sizeLabel(size);
     console.log(
       `${label.padEnd(7)} ${name.padEnd(10)} ${spread(rawTimes).padEnd(23)} ${spread(cacheTimes).padEnd(15)} ${spread(own)}`,
     );

@@ -11,6 +11,7 @@
 import { BORROWED_READ, TRANSFERRED_SET } from '@cachestack/core';
 import { MemoryBackend } from '@cachestack/memory';
 import { createCache } from '../dist/index.js';
+import { asciiText, interleaved, range, sizeLabel, spread } from './bench-support.mjs';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 15);
 const KEYS = Number(process.env.KEYS ?? 10_000);
@@ -21,32 +22,13 @@ for (const protocol of [BORROWED_READ, TRANSFERRED_SET]) {
   Object.defineProperty(CopyingBackend.prototype, protocol, { value: undefined });
 }
 
-/** The `q` quantile (nearest rank) of `values`. */
-function quantile(values, q) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-}
-
-const spread = (values) =>
-  `${quantile(values, 0.5).toFixed(2)} (${quantile(values, 0.25).toFixed(2)}–${quantile(values, 0.75).toFixed(2)})`;
-const range = (values) =>
-  `${quantile(values, 0.5).toFixed(2)}× (${quantile(values, 0).toFixed(2)}–${quantile(values, 1).toFixed(2)})`;
-
-/** µs per call of `n` awaited calls of `fn(i)`. */
-async function time(fn, n) {
-  const started = performance.now();
-  for (let i = 0; i < n; i++) await fn(i);
-  return ((performance.now() - started) * 1_000) / n;
-}
-
 console.log(
   `Node ${process.version}, ${ROUNDS} interleaved rounds, ${KEYS.toLocaleString('en-US')} keys; µs per call, median (p25–p75)`,
 );
 console.log('value    operation  copying            zero-copy          speed-up (min–max)');
 const keys = Array.from({ length: KEYS }, (_, i) => `bench:key:${i}`);
 for (const size of [100, 10 * 1024, 100 * 1024]) {
-  let text = '';
-  for (let i = 0; i < size; i++) text += String.fromCharCode(33 + ((i * 31 + 7) % 94));
+  const text = asciiText(size);
   const count = size > 50_000 ? KEYS / 10 : KEYS;
   const copyingBackend = new CopyingBackend({ maxEntries: KEYS * 2 });
   const zeroCopyBackend = new MemoryBackend({ maxEntries: KEYS * 2 });
@@ -64,24 +46,9 @@ for (const size of [100, 10 * 1024, 100 * 1024]) {
   for (const [name, call] of operations) {
     const before = call(copying);
     const after = call(zeroCopy);
-    for (let i = 0; i < n; i++) {
-      await before(i);
-      await after(i);
-    }
-    const beforeTimes = [];
-    const afterTimes = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      // Alternate which side goes first, so neither always runs after a GC.
-      if (round % 2 === 0) {
-        beforeTimes.push(await time(before, n));
-        afterTimes.push(await time(after, n));
-      } else {
-        afterTimes.push(await time(after, n));
-        beforeTimes.push(await time(before, n));
-      }
-    }
+    const [beforeTimes, afterTimes] = await interleaved(before, after, n, ROUNDS);
     const speedUps = beforeTimes.map((t, i) => t / afterTimes[i]);
-    const label = size >= 1024 ? `${size / 1024} KiB` : `${size} B`;
+    const label = sizeLabel(size);
     console.log(
       `${label.padEnd(8)} ${name.padEnd(10)} ${spread(beforeTimes).padEnd(18)} ${spread(afterTimes).padEnd(18)} ${range(speedUps)}`,
     );
