@@ -157,11 +157,16 @@ export class EntryReader {
 
   /** A failed backend read: classified, counted and emitted; a miss when failing open, else thrown. */
   #readFailed(error: unknown, storeKey: string, operation: string): ReadResult {
+    this.#absorbOrThrow(error, operation, storeKey);
+    return MISSING;
+  }
+
+  /** Classifies, counts and emits a failure; returns when the cache fails open, else throws it. */
+  #absorbOrThrow(error: unknown, operation: string, storeKey: string | undefined): void {
     const core = this.#core;
     const classified = toBackendError(error, operation, storeKey);
     core.report(classified, operation, storeKey, core.settings.failOpen);
-    if (core.settings.failOpen) return MISSING;
-    throw classified;
+    if (!core.settings.failOpen) throw classified;
   }
 
   /**
@@ -279,14 +284,11 @@ export class EntryReader {
 
   /** Reads tag versions; `undefined` when that failed and the cache fails open. */
   async #versions(tags: readonly string[], operation: string): Promise<Versions | undefined> {
-    const core = this.#core;
     try {
-      return await core.tags.current(tags);
+      return await this.#core.tags.current(tags);
     } catch (error) {
-      const classified = toBackendError(error, operation);
-      core.report(classified, operation, undefined, core.settings.failOpen);
-      if (core.settings.failOpen) return undefined;
-      throw classified;
+      this.#absorbOrThrow(error, operation, undefined);
+      return undefined;
     }
   }
 
